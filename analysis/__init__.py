@@ -1,0 +1,1 @@
+"""Pure-numpy analyses of simulated reaches and hidden activity (no torch)."""

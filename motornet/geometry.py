@@ -1,0 +1,73 @@
+"""Muscle geometry: joint state -> musculotendon length, velocity and moment arms.
+
+Both models return a geometry state (B, 2 + dof, n_muscles): length L (m), velocity dL/dt (m/s),
+then the moment arms dL/dq_j (m/rad for a joint, dimensionless for a point mass). A negative
+moment arm means that shortening the muscle increases q_j; joint torque is -sum(force * moment arm).
+"""
+import torch
+
+
+class PathGeometry(torch.nn.Module):
+    """Muscles as polylines of fixation points on the skeleton's bodies (model-facts §4).
+
+    Fixation points of all muscles are concatenated once at construction; a (segments x muscles)
+    incidence matrix sums segment lengths and moment arms per muscle.
+    """
+
+    def __init__(self, skeleton, path_fixation_body, path_coordinates):
+        super().__init__()
+        self.skeleton = skeleton
+        bodies, coords, starts, seg_muscle = [], [], [], []
+        offset = 0
+        for m, (body, points) in enumerate(zip(path_fixation_body, path_coordinates)):
+            bodies += list(body)
+            coords += [list(p) for p in points]
+            starts += range(offset, offset + len(body) - 1)
+            seg_muscle += [m] * (len(body) - 1)
+            offset += len(body)
+        start = torch.tensor(starts, dtype=torch.long)
+        incidence = torch.zeros(len(starts), len(path_fixation_body))
+        incidence[torch.arange(len(starts)), torch.tensor(seg_muscle, dtype=torch.long)] = 1.
+        self.register_buffer("coordinates", torch.tensor(coords, dtype=torch.get_default_dtype()).T.contiguous(),
+                             persistent=False)
+        self.register_buffer("fixation_body", torch.tensor(bodies, dtype=torch.long), persistent=False)
+        self.register_buffer("segment_start", start, persistent=False)
+        self.register_buffer("segment_end", start + 1, persistent=False)
+        self.register_buffer("incidence", incidence, persistent=False)
+
+    def forward(self, joint_state):
+        dof = self.skeleton.dof
+        xy, _, dxy_ddof = self.skeleton.path2cartesian(self.coordinates, self.fixation_body, joint_state)
+        delta = xy[..., self.segment_end] - xy[..., self.segment_start]  # (B, space, S)
+        seg_length = torch.linalg.vector_norm(delta, dim=1)  # (B, S)
+        direction = delta / seg_length.unsqueeze(1)
+        d_delta = dxy_ddof[..., self.segment_end] - dxy_ddof[..., self.segment_start]  # (B, space, dof, S)
+        seg_moment = (direction.unsqueeze(2) * d_delta).sum(1)  # (B, dof, S)
+        length = seg_length @ self.incidence  # (B, M)
+        moment_arm = seg_moment @ self.incidence  # (B, dof, M)
+        velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
+        return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)
+
+
+class PolynomialGeometry(torch.nn.Module):
+    """Moment-arm approximation (Kistemaker et al. 2010, eq. A10-A12; model-facts §3).
+
+    L = a0 + sum_j a1_j theta_j + a2_j theta_j^2 with theta = q - phi; moment arm = dL/dq.
+    a0 (M,), a1 and a2 (dof, M) in m, m/rad, m/rad^2; phi (dof,) in rad.
+    """
+
+    def __init__(self, a0, a1, a2, phi):
+        super().__init__()
+        dtype = torch.get_default_dtype()
+        self.register_buffer("a0", torch.as_tensor(a0, dtype=dtype), persistent=False)
+        self.register_buffer("a1", torch.as_tensor(a1, dtype=dtype), persistent=False)
+        self.register_buffer("a2", torch.as_tensor(a2, dtype=dtype), persistent=False)
+        self.register_buffer("phi", torch.as_tensor(phi, dtype=dtype), persistent=False)
+
+    def forward(self, joint_state):
+        dof = self.phi.shape[0]
+        theta = joint_state[:, :dof] - self.phi  # (B, dof)
+        length = self.a0 + theta @ self.a1 + (theta ** 2) @ self.a2  # (B, M)
+        moment_arm = self.a1 + 2. * self.a2 * theta.unsqueeze(-1)  # (B, dof, M)
+        velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
+        return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)

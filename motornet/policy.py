@@ -1,0 +1,47 @@
+"""GRU policy with the paper's initialisation (section 4.1.3)."""
+import torch
+
+
+class PolicyGRU(torch.nn.Module):
+    """One GRU layer and a sigmoid read-out: observation -> muscle excitation in (0, 1).
+
+    Input kernel Glorot-uniform, recurrent kernel orthogonal, GRU biases 0; read-out weights
+    N(0, 0.003^2) and bias -5, so that the naive network's excitation is about 0.007.
+    `hidden_noise` (standard deviation) is added to the hidden state at every step while training.
+    """
+
+    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0.):
+        super().__init__()
+        self.input_dim, self.hidden_dim, self.output_dim = int(input_dim), int(hidden_dim), int(output_dim)
+        self.hidden_noise = float(hidden_noise)
+        self.gru = torch.nn.GRU(self.input_dim, self.hidden_dim, batch_first=True)
+        self.fc = torch.nn.Linear(self.hidden_dim, self.output_dim)
+        torch.nn.init.xavier_uniform_(self.gru.weight_ih_l0)
+        torch.nn.init.orthogonal_(self.gru.weight_hh_l0)
+        torch.nn.init.zeros_(self.gru.bias_ih_l0)
+        torch.nn.init.zeros_(self.gru.bias_hh_l0)
+        torch.nn.init.normal_(self.fc.weight, std=0.003)
+        torch.nn.init.constant_(self.fc.bias, -5.)
+        if device is not None:
+            self.to(device)
+
+    @property
+    def device(self):
+        return self.fc.weight.device
+
+    def init_hidden(self, batch_size):
+        """Zero hidden state (1, B, hidden_dim)."""
+        return torch.zeros(1, batch_size, self.hidden_dim, device=self.device, dtype=self.fc.weight.dtype)
+
+    def forward(self, x, h0):
+        """x (B, input_dim), h0 (1, B, hidden_dim) -> excitation (B, output_dim), h (1, B, hidden_dim)."""
+        if x.shape[-1] != self.input_dim:
+            raise ValueError(f"PolicyGRU expects inputs of size {self.input_dim} in the last dimension, "
+                             f"got shape {tuple(x.shape)}")
+        gru = self.gru
+        h = torch.gru_cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), gru.weight_ih_l0,
+                           gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+        if self.hidden_noise and self.training:
+            h = h + self.hidden_noise * torch.randn_like(h)
+        u = torch.sigmoid(self.fc(h))
+        return u, h.unsqueeze(0)

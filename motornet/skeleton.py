@@ -1,0 +1,243 @@
+"""Rigid-body skeletons: joint state -> acceleration, kinematics, fixation-point paths.
+
+A joint state is a (B, 2*dof) tensor, positions then velocities (rad or m; rad/s or m/s).
+The physics lives in pure functions of tensors; the classes hold parameters and bounds.
+"""
+import math
+
+import torch
+
+
+def integrate_joint(joint_state, d_position, d_velocity, dt, pos_bounds, vel_bounds):
+    """Explicit step of the joint state with clipping (model-facts §1).
+
+    joint_state (B, 2*dof); d_position, d_velocity (B, dof) are the rates applied over dt (s);
+    pos_bounds, vel_bounds are (lower, upper) tensors of shape (dof,).
+    Velocity is clipped to its bounds and zeroed where it points further out of a position
+    bound that the new position has reached; then position is clipped.
+    """
+    dof = d_position.shape[-1]
+    pos, vel = joint_state[:, :dof], joint_state[:, dof:]
+    new_vel = vel + d_velocity * dt
+    new_pos = pos + d_position * dt
+    new_vel = torch.minimum(torch.maximum(new_vel, vel_bounds[0]), vel_bounds[1])
+    out_low = (new_vel < 0) & (new_pos <= pos_bounds[0])
+    out_high = (new_vel > 0) & (new_pos >= pos_bounds[1])
+    new_vel = torch.where(out_low | out_high, torch.zeros_like(new_vel), new_vel)
+    new_pos = torch.minimum(torch.maximum(new_pos, pos_bounds[0]), pos_bounds[1])
+    return torch.cat([new_pos, new_vel], dim=-1)
+
+
+class Skeleton(torch.nn.Module):
+    """Base skeleton: `dof` degrees of freedom moving an endpoint in `space_dim` dimensions.
+
+    Bounds are per degree of freedom (scalars broadcast). Subclasses implement `_acceleration`,
+    `joint2cartesian` and `_point_kinematics`.
+    """
+
+    def __init__(self, dof, space_dim, name="skeleton", pos_lower_bound=-1., pos_upper_bound=1.,
+                 vel_lower_bound=-1000., vel_upper_bound=1000., **kwargs):
+        super().__init__()
+        self.dof = int(dof)
+        self.space_dim = int(space_dim)
+        self.name = name
+        self.dt = None
+        self._set_bounds(pos_lower_bound, pos_upper_bound, vel_lower_bound, vel_upper_bound)
+
+    def _set_bounds(self, pos_lower, pos_upper, vel_lower, vel_upper):
+        def as_row(value, what):
+            t = torch.as_tensor(value, dtype=torch.get_default_dtype()).flatten()
+            if t.numel() == 1:
+                t = t.expand(self.dof).clone()
+            if t.numel() != self.dof:
+                raise ValueError(f"{what} must be a scalar or have {self.dof} entries (one per degree of "
+                                 f"freedom), got {t.numel()}")
+            return t
+        pos = torch.stack([as_row(pos_lower, "pos_lower_bound"), as_row(pos_upper, "pos_upper_bound")])
+        vel = torch.stack([as_row(vel_lower, "vel_lower_bound"), as_row(vel_upper, "vel_upper_bound")])
+        if (pos[0] > pos[1]).any() or (vel[0] > vel[1]).any():
+            raise ValueError("a lower bound is above its upper bound: "
+                             f"position {pos.tolist()}, velocity {vel.tolist()}")
+        self.register_buffer("pos_bounds", pos, persistent=False)
+        self.register_buffer("vel_bounds", vel, persistent=False)
+
+    @property
+    def pos_lower_bound(self):
+        return self.pos_bounds[0]
+
+    @property
+    def pos_upper_bound(self):
+        return self.pos_bounds[1]
+
+    @property
+    def vel_lower_bound(self):
+        return self.vel_bounds[0]
+
+    @property
+    def vel_upper_bound(self):
+        return self.vel_bounds[1]
+
+    @property
+    def device(self):
+        return self.pos_bounds.device
+
+    def build(self, timestep, pos_upper_bound, pos_lower_bound, vel_upper_bound, vel_lower_bound):
+        """Set the integration step (s) and the position / velocity bounds."""
+        self.dt = float(timestep)
+        self._set_bounds(pos_lower_bound, pos_upper_bound, vel_lower_bound, vel_upper_bound)
+        self.to(self.device)
+
+    def ode(self, inputs, joint_state, endpoint_load):
+        """Joint acceleration (B, dof) from generalised forces `inputs` (B, dof; N m or N),
+        the joint state and an endpoint force (B, space_dim; N)."""
+        return self._acceleration(joint_state, inputs, endpoint_load)
+
+    def integrate(self, dt, state_derivative, joint_state):
+        """Euler step with clipping; `state_derivative` is the acceleration (B, dof)."""
+        return integrate_joint(joint_state, joint_state[:, self.dof:], state_derivative, dt,
+                               self.pos_bounds, self.vel_bounds)
+
+    def clip_velocity(self, pos, vel):
+        """Clip velocity to its bounds and zero it where it pushes past a reached position bound."""
+        vel = torch.minimum(torch.maximum(vel, self.vel_bounds[0]), self.vel_bounds[1])
+        out = ((vel < 0) & (pos <= self.pos_bounds[0])) | ((vel > 0) & (pos >= self.pos_bounds[1]))
+        return torch.where(out, torch.zeros_like(vel), vel)
+
+    def path2cartesian(self, path_coordinates, path_fixation_body, joint_state):
+        """World position of fixation points and their derivatives.
+
+        path_coordinates (2, P) body-frame coordinates; path_fixation_body (P,) body indices.
+        Returns xy (B, 2, P), dxy_dt (B, 2, P) and dxy_ddof (B, 2, dof, P).
+        """
+        coords = torch.as_tensor(path_coordinates, dtype=joint_state.dtype, device=joint_state.device)
+        body = torch.as_tensor(path_fixation_body, device=joint_state.device).long().flatten()
+        xy, dxy_ddof = self._point_kinematics(joint_state[:, :self.dof], coords, body)
+        dxy_dt = torch.einsum("bsdp,bd->bsp", dxy_ddof, joint_state[:, self.dof:])
+        return xy, dxy_dt, dxy_ddof
+
+    def get_save_config(self):
+        return {"name": self.name, "dof": self.dof, "space_dim": self.space_dim,
+                "pos_lower_bound": self.pos_bounds[0].tolist(), "pos_upper_bound": self.pos_bounds[1].tolist(),
+                "vel_lower_bound": self.vel_bounds[0].tolist(), "vel_upper_bound": self.vel_bounds[1].tolist()}
+
+
+class PointMass(Skeleton):
+    """A point mass (kg) in the plane pulled by muscles; dof = space_dim, joint space = workspace (m).
+
+    Fixation body 0 is the world, body 1 the mass (coordinates are an offset from its centre).
+    """
+
+    def __init__(self, space_dim=2, mass=1., name="point_mass", **kwargs):
+        super().__init__(dof=space_dim, space_dim=space_dim, name=name, **kwargs)
+        self.mass = float(mass)
+
+    def _acceleration(self, joint_state, generalised_force, endpoint_load):
+        if endpoint_load is not None:
+            generalised_force = generalised_force + endpoint_load
+        return generalised_force / self.mass
+
+    def joint2cartesian(self, joint_state):
+        return joint_state
+
+    def _point_kinematics(self, pos, coords, body):
+        on_mass = (body == 1).to(pos.dtype)
+        xy = coords.unsqueeze(0) + pos.unsqueeze(-1) * on_mass
+        eye = torch.eye(self.dof, dtype=pos.dtype, device=pos.device)
+        dxy_ddof = (eye.unsqueeze(-1) * on_mass).unsqueeze(0).expand(pos.shape[0], -1, -1, -1)
+        return xy, dxy_ddof
+
+    def get_save_config(self):
+        return {**super().get_save_config(), "mass": self.mass}
+
+
+_ARM_DEFAULTS = dict(m1=1.864572, m2=1.534315, l1g=0.180496, l2g=0.181479, i1=0.013193, i2=0.020062,
+                     l1=0.309, l2=0.26)
+
+
+class TwoDofArm(Skeleton):
+    """Planar two-joint arm (shoulder q1, elbow q2 relative to the upper arm), shoulder at the origin.
+
+    Masses m1, m2 (kg), lengths l1, l2 (m), centres of mass l1g, l2g (m) from the proximal joint,
+    inertias i1, i2 (kg m^2) about the centres of mass, joint viscosity (N m s/rad).
+    Fixation body 0 is the world, 1 the upper arm, 2 the forearm; bone coordinates are
+    (distance along the bone from its proximal joint, orthogonal offset).
+    """
+
+    def __init__(self, name="two_dof_arm", m1=_ARM_DEFAULTS["m1"], m2=_ARM_DEFAULTS["m2"],
+                 l1g=_ARM_DEFAULTS["l1g"], l2g=_ARM_DEFAULTS["l2g"], i1=_ARM_DEFAULTS["i1"],
+                 i2=_ARM_DEFAULTS["i2"], l1=_ARM_DEFAULTS["l1"], l2=_ARM_DEFAULTS["l2"], viscosity=0.,
+                 **kwargs):
+        kwargs.setdefault("pos_lower_bound", (0., 0.))
+        kwargs.setdefault("pos_upper_bound", (math.radians(140.), math.radians(160.)))
+        super().__init__(dof=2, space_dim=2, name=name, **kwargs)
+        self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
+        self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
+        self.viscosity = float(viscosity)
+        # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (model-facts §1).
+        c22 = self.m2 * self.l2g ** 2 + self.i2
+        c11 = self.m1 * self.l1g ** 2 + self.i1 + self.m2 * (self.l2g ** 2 + self.l1 ** 2) + self.i2
+        self.coriolis = self.m2 * self.l1 * self.l2g
+        self._c11, self._c12, self._k11 = c11, c22, 2 * self.coriolis
+
+    # MotorNet 0.3 spelling of the parameters.
+    L1 = property(lambda self: self.l1)
+    L2 = property(lambda self: self.l2)
+    L1g = property(lambda self: self.l1g)
+    L2g = property(lambda self: self.l2g)
+    I1 = property(lambda self: self.i1)
+    I2 = property(lambda self: self.i2)
+
+    def _acceleration(self, joint_state, torque, endpoint_load):
+        q1, q2, qd1, qd2 = joint_state.unbind(-1)
+        s2, c2 = torch.sin(q2), torch.cos(q2)
+        # Generalised force: muscles and joint loads, endpoint load through J^T, minus velocity terms.
+        g1 = torque[:, 0] + self.coriolis * s2 * (2 * qd1 + qd2) * qd2 - self.viscosity * qd1
+        g2 = torque[:, 1] - self.coriolis * s2 * qd1 ** 2 - self.viscosity * qd2
+        if endpoint_load is not None:
+            fx, fy = endpoint_load[:, 0], endpoint_load[:, 1]
+            s1, c1 = torch.sin(q1), torch.cos(q1)
+            s12, c12 = torch.sin(q1 + q2), torch.cos(q1 + q2)
+            j12, j22 = -self.l2 * s12, self.l2 * c12
+            j11, j21 = -self.l1 * s1 + j12, self.l1 * c1 + j22
+            g1 = g1 + j11 * fx + j21 * fy
+            g2 = g2 + j12 * fx + j22 * fy
+        # Closed-form inverse of the 2x2 inertia matrix.
+        m11 = self._c11 + self._k11 * c2
+        m12 = self._c12 + self.coriolis * c2
+        m22 = self._c12
+        det = m11 * m22 - m12 * m12
+        return torch.stack([(m22 * g1 - m12 * g2) / det, (m11 * g2 - m12 * g1) / det], dim=-1)
+
+    def joint2cartesian(self, joint_state):
+        """Endpoint position and velocity (B, 4): x, y (m), xd, yd (m/s)."""
+        q1, q2, qd1, qd2 = joint_state.unbind(-1)
+        s1, c1 = torch.sin(q1), torch.cos(q1)
+        s12, c12 = torch.sin(q1 + q2), torch.cos(q1 + q2)
+        x = self.l1 * c1 + self.l2 * c12
+        y = self.l1 * s1 + self.l2 * s12
+        xd = -y * qd1 - self.l2 * s12 * qd2
+        yd = x * qd1 + self.l2 * c12 * qd2
+        return torch.stack([x, y, xd, yd], dim=-1)
+
+    def _point_kinematics(self, pos, coords, body):
+        q1, q2 = pos[:, :1], pos[:, 1:]
+        angle = torch.where(body == 2, q1 + q2, torch.where(body == 1, q1, torch.zeros_like(q1)))
+        c, s = torch.cos(angle), torch.sin(angle)
+        u, w = coords[0], coords[1]
+        on_bone = (body > 0).to(pos.dtype)
+        on_forearm = (body == 2).to(pos.dtype)
+        # Rotated bone coordinates, and their derivative w.r.t. the bone's absolute angle.
+        rx, ry = (u * c - w * s) * on_bone, (u * s + w * c) * on_bone
+        elbow_x, elbow_y = self.l1 * torch.cos(q1) * on_forearm, self.l1 * torch.sin(q1) * on_forearm
+        world = (1 - on_bone)
+        x = rx + elbow_x + u * world
+        y = ry + elbow_y + w * world
+        xy = torch.stack([x, y], dim=1)
+        dx_dq1, dy_dq1 = -ry - elbow_y, rx + elbow_x
+        dx_dq2, dy_dq2 = -ry * on_forearm, rx * on_forearm
+        dxy_ddof = torch.stack([torch.stack([dx_dq1, dx_dq2], dim=1), torch.stack([dy_dq1, dy_dq2], dim=1)], dim=1)
+        return xy, dxy_ddof
+
+    def get_save_config(self):
+        return {**super().get_save_config(), "m1": self.m1, "m2": self.m2, "l1": self.l1, "l2": self.l2,
+                "l1g": self.l1g, "l2g": self.l2g, "i1": self.i1, "i2": self.i2, "viscosity": self.viscosity}
