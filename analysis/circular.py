@@ -67,7 +67,8 @@ def mode_locations(counts, angles, n_modes=2, smoothing=np.deg2rad(15),
     of s.d. `smoothing` (rad) on the wrapped angular distance; peaks are bins at
     least as high as both circular neighbours, kept greedily from the highest so
     that any two are at least `min_separation` (rad) apart. Returns up to
-    `n_modes` angles, rad in [0, 2 pi); fewer if fewer peaks qualify.
+    `n_modes` angles, rad in [0, 2 pi); fewer if fewer peaks qualify. Peaks
+    of a near-flat histogram are arbitrary: check `axial_statistics` first.
     """
     order = np.argsort(np.mod(angles, TWO_PI))
     angles = np.mod(np.asarray(angles, dtype=float)[order], TWO_PI)

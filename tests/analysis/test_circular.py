@@ -19,11 +19,14 @@ def histogram(theta):
 
 def test_rayleigh_p_matches_monte_carlo_tail_probability_for_small_n():
     rng = np.random.default_rng(0)
-    n = 12
-    z_null = np.array([rayleigh_test(rng.uniform(0, 2 * np.pi, n)).z for _ in range(20000)])
-    for theta in ([0.1, 0.3, 0.5, 0.7] * 3, list(rng.vonmises(0.0, 1.0, n))):
+    n = 8
+    null = np.exp(1j * rng.uniform(0, 2 * np.pi, (200_000, n)))
+    z_null = n * np.abs(null.mean(axis=1)) ** 2
+    for R in (0.3, 0.5, 0.7):  # z = 0.72, 2, 3.92; exp(-z) would be 1.3-1.4x too large at R = 0.7
+        theta = np.concatenate([np.full(n // 2, np.arccos(R)), np.full(n // 2, -np.arccos(R))])
         test = rayleigh_test(theta)
-        assert test.p == pytest.approx(np.mean(z_null >= test.z), abs=0.01)
+        assert test.R == pytest.approx(R)
+        assert test.p == pytest.approx(np.mean(z_null >= test.z), rel=0.1)
 
 
 def test_rayleigh_statistics_of_a_concentrated_sample():
@@ -70,10 +73,12 @@ def test_mode_locations_finds_the_two_modes_at_135_and_315_deg():
 
 def test_mode_locations_keeps_modes_apart_and_orders_them_by_height():
     counts = np.zeros(24)
-    counts[[2, 4]] = 10.0  # two close bumps (30 deg apart) merge into one mode
-    counts[16] = 5.0
+    counts[[0, 4]] = [10.0, 9.0]  # two peaks 60 deg apart: closer than min_separation
+    counts[13] = 5.0
     modes = np.rad2deg(mode_locations(counts, BINS, n_modes=2))
-    np.testing.assert_allclose(modes, [45, 240])
+    np.testing.assert_allclose(modes, [0, 195])
+    np.testing.assert_allclose(np.rad2deg(mode_locations(counts, BINS, 3, min_separation=np.deg2rad(45))),
+                               [0, 60, 195])
 
 
 def test_mode_locations_handles_a_mode_straddling_zero_and_unsorted_bins():
@@ -83,3 +88,10 @@ def test_mode_locations_handles_a_mode_straddling_zero_and_unsorted_bins():
     shuffle = np.random.default_rng(7).permutation(24)
     modes = np.rad2deg(mode_locations(counts[shuffle], BINS[shuffle]))
     np.testing.assert_allclose(modes, [0, 180], atol=1e-9)
+
+
+def test_mode_locations_smooths_so_a_broad_mode_beats_a_lone_spike():
+    counts = np.zeros(24)
+    counts[4:9] = [6, 8, 9, 8, 6]  # broad mode at 90 deg
+    counts[18] = 10  # single-bin spike at 270 deg
+    np.testing.assert_allclose(np.rad2deg(mode_locations(counts, BINS, n_modes=1)), [90])

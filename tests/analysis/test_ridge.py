@@ -34,8 +34,8 @@ def test_ridge_is_straight_for_uniform_pmds_and_a_staircase_for_bimodal_pmds():
 
 
 def test_ridge_deviation_does_not_depend_on_where_zero_deg_lies():
-    beta = np.eye(24)[np.repeat([9, 21], 50)]
-    rotated = np.roll(beta, 3, axis=1)  # modes now at 180 and 0 deg; the 0 mode is not split
+    beta = np.eye(24)[np.repeat(np.arange(4, 9), 10).tolist() + np.repeat(np.arange(16, 21), 10).tolist()]
+    rotated = np.roll(beta, -6, axis=1)  # modes now straddle 0 and 180 deg
     assert ridge_deviation(rotated, ANGLES) == pytest.approx(ridge_deviation(beta, ANGLES))
 
 

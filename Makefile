@@ -1,0 +1,25 @@
+# Two entry points for a fresh machine with Python 3.11:
+#   make run    set up .venv and run the main job
+#   make test   set up .venv and run the test suite (what CI runs)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test demo clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+run: demo
+
+demo: $(BIN)/.installed
+	$(BIN)/python examples/train_demo.py --out results/demo
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) results/demo

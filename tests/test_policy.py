@@ -1,0 +1,35 @@
+"""GRU policy: the paper's initialisation and equivalence with torch's GRU."""
+import torch
+
+import motornet as mn
+
+
+def test_initialisation_follows_the_paper():
+    policy = mn.policy.PolicyGRU(20, 64, 6)
+    w_hh = policy.gru.weight_hh_l0  # (3H, H), orthonormal columns
+    torch.testing.assert_close(w_hh.T @ w_hh, torch.eye(64), atol=1e-5, rtol=0)
+    limit = (6 / (20 + 3 * 64)) ** 0.5  # Glorot uniform on the whole input kernel
+    assert policy.gru.weight_ih_l0.abs().max() <= limit and policy.gru.weight_ih_l0.abs().max() > 0.9 * limit
+    assert (policy.gru.bias_ih_l0 == 0).all() and (policy.gru.bias_hh_l0 == 0).all()
+    assert (policy.fc.bias == -5).all() and abs(policy.fc.weight.std().item() - 0.003) < 0.0005
+    u, h = policy(torch.randn(8, 20), policy.init_hidden(8))
+    assert u.shape == (8, 6) and h.shape == (1, 8, 64)
+    torch.testing.assert_close(u, torch.full_like(u, torch.sigmoid(torch.tensor(-5.)).item()), atol=2e-3, rtol=0)
+
+
+def test_step_equals_torch_gru_layer():
+    policy = mn.policy.PolicyGRU(5, 7, 3)
+    torch.nn.init.normal_(policy.gru.bias_ih_l0)
+    x, h0 = torch.randn(4, 5), torch.randn(1, 4, 7)
+    _, h = policy(x, h0)
+    _, h_ref = policy.gru(x.unsqueeze(1), h0)
+    torch.testing.assert_close(h, h_ref)
+
+
+def test_hidden_noise_only_while_training():
+    policy = mn.policy.PolicyGRU(5, 7, 3, hidden_noise=0.1)
+    x, h0 = torch.randn(4, 5), torch.zeros(1, 4, 7)
+    policy.eval()
+    torch.testing.assert_close(policy(x, h0)[1], policy(x, h0)[1])
+    policy.train()
+    assert not torch.allclose(policy(x, h0)[1], policy(x, h0)[1])
