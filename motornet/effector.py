@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .geometry import PathGeometry, PolynomialGeometry
-from .muscle import RigidTendonHillMuscle, ReluMuscle
+from .muscle import CompliantTendonHillMuscle, RigidTendonHillMuscle, ReluMuscle
 from .skeleton import PointMass, TwoDofArm, integrate_joint
 
 _RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
@@ -328,6 +328,20 @@ class RigidTendonArm26(Effector):
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
+        self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
+        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs or {})
+
+
+class CompliantTendonArm26(Effector):
+    """arm26 (skeleton, muscles, moment-arm polynomial) with compliant-tendon Hill muscles.
+
+    The elastic tendons make the fibre dynamics stiff, hence the 0.2 ms default step (s).
+    `muscle_kwargs` are extra build parameters passed to `add_muscle` for every muscle.
+    """
+
+    def __init__(self, timestep=0.0002, muscle_kwargs=None, skeleton=None, **kwargs):
+        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
+        super().__init__(skeleton=skeleton, muscle=CompliantTendonHillMuscle(), timestep=timestep, **kwargs)
         self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
         _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs or {})
 

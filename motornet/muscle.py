@@ -6,6 +6,8 @@ A muscle object describes all n_muscles muscles of an effector at once. Its stat
 musculotendon velocity (m/s), then one moment arm (m or m/rad) per degree of freedom.
 Parameters are (1, 1, n_muscles) buffers set by `build`.
 """
+import math
+
 import torch
 
 
@@ -184,3 +186,314 @@ class RigidTendonHillMuscle(Muscle):
         f_a = torch.relu(torch.where(v_n < 0., f_con, f_ecc))
         force = (f_a + f_pe) * self.max_iso_force
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
+
+
+# ---- Thelen (2003) curves ----------------------------------------------------------------------
+# Thelen DG (2003) J Biomech Eng 125:70-77, eq. 3-6; all forces normalised by max_isometric_force.
+
+def thelen_passive_force(strain, shape=5., strain_at_max_force=0.6):
+    """Passive fibre force (x F0), Thelen (2003) eq. 3: (exp(k strain / e0) - 1) / (exp(k) - 1).
+
+    `strain` = (fibre length - passive slack length) / optimal length; zero force below slack.
+    Thelen measures strain from the optimal length (slack = 1 l_ce); we measure it from the
+    slack length, so F0 is reached at slack + e0 (2.0 l_ce for the default slack of 1.4).
+    """
+    return torch.expm1(shape * torch.relu(strain) / strain_at_max_force) / math.expm1(shape)
+
+
+def thelen_active_force_length(normalized_length, gamma=0.45):
+    """Active force-length f_L, Thelen (2003) eq. 4: exp(-(l / l_ce - 1)^2 / gamma); peak 1 at l_ce."""
+    return torch.exp(-(normalized_length - 1.) ** 2 / gamma)
+
+
+def thelen_force_velocity(velocity, max_lengthening_force=1.4, af=0.25):
+    """Force-velocity multiplier f_V: Thelen (2003) eq. 6 solved for force at f_L = a = 1.
+
+    `velocity` is the fibre velocity over the activation-scaled maximum (0.25 + 0.75 a) v_max,
+    lengthening positive. Shortening: (1 + v) / (1 - v / Af), 0 at v <= -1; lengthening:
+    (1 + c f_len v) / (1 + c v) with c = (2 + 2 / Af) / (f_len - 1), rising to f_len.
+    Continuous at v = 0 (value 1); the lengthening slope there is twice the shortening one.
+    """
+    c = (2. + 2. / af) / (max_lengthening_force - 1.)
+    # Each branch sees only its half-line so the unused one cannot produce inf/NaN gradients.
+    v_con = velocity.clamp(-1., 0.)
+    v_ecc = velocity.clamp(min=0.)
+    f_con = (1. + v_con) / (1. - v_con / af)
+    f_ecc = (1. + c * max_lengthening_force * v_ecc) / (1. + c * v_ecc)
+    return torch.where(velocity < 0., f_con, f_ecc)
+
+
+def thelen_tendon_force(strain, strain_at_max_force=0.04):
+    """Tendon force (x F0), Thelen (2003) eq. 5: exponential toe (k_toe = 3) up to F_toe = 0.33 at
+    strain 0.609 e0, linear beyond with stiffness 1.712 / e0 (so ~F0 at e0); 0 when slack (strain <= 0).
+    `strain` = tendon length / tendon slack length - 1."""
+    e_toe = 0.609 * strain_at_max_force
+    k_toe, f_toe, k_lin = 3., 0.33, 1.712 / strain_at_max_force
+    toe = f_toe * torch.expm1(k_toe * strain.clamp(0., e_toe) / e_toe) / math.expm1(k_toe)
+    return torch.where(strain > e_toe, f_toe + k_lin * (strain - e_toe), toe)
+
+
+def _quadratic_root_plus(a, b, c):
+    """The root (-b + sqrt(b^2 - 4ac)) / (2a) of a x^2 + b x + c, without cancellation
+    (needs b^2 > 4ac and a != 0)."""
+    s = torch.sqrt(b * b - 4. * a * c)
+    b_pos = b >= 0.
+    # Citardauq form where -b + s would cancel; its denominator is kept away from 0 where unused.
+    citardauq = 2. * c / torch.where(b_pos, -b - s, -torch.ones_like(s))
+    return torch.where(b_pos, citardauq, (s - b) / (2. * a))
+
+
+def thelen_damped_velocity(active_force, activation_force_length, damping,
+                           max_lengthening_force=1.4, af=0.25):
+    """Fibre velocity x (over (0.25 + 0.75 a) v_max) at which a f_L f_V(x) + damping x = F.
+
+    F = tendon force - passive force (x F0); `activation_force_length` = a f_L. f_V is Thelen's
+    (see `thelen_force_velocity`); the linear damping term is Millard et al. (2013)'s damped
+    equilibrium model (their beta = 0.1), which makes the inverse exist and stay finite for every
+    F and every a f_L >= 0, without Thelen's singularities at a -> 0 and F -> f_len a f_L.
+    With f_V hyperbolic, each branch is a quadratic in x solved in closed form:
+      F <= -d:          f_V = 0 (x <= -1), x = F / d;
+      -d < F <= a f_L:  (-d / Af) x^2 + (a f_L + d + F / Af) x + (a f_L - F) = 0, root in [-1, 0];
+      F > a f_L:        d c x^2 + (c (a f_L f_len - F) + d) x + (a f_L - F) = 0, root >= 0.
+    """
+    d, afl, f_len = damping, activation_force_length, max_lengthening_force
+    c = (2. + 2. / af) / (f_len - 1.)
+    f_con = torch.minimum(torch.maximum(active_force, torch.full_like(active_force, -d)), afl)
+    # Downward parabola, positive at 0 and negative at -1: its smaller root.
+    x_con = _quadratic_root_plus(torch.full_like(f_con, -d / af), afl + d + f_con / af, afl - f_con)
+    f_ecc = torch.maximum(active_force, afl)
+    # Upward parabola, negative at 0: its larger root.
+    x_ecc = _quadratic_root_plus(torch.full_like(f_ecc, d * c), c * (afl * f_len - f_ecc) + d, afl - f_ecc)
+    return torch.where(active_force <= -d, active_force / d,
+                       torch.where(active_force <= afl, x_con, x_ecc))
+
+
+# ---- MuJoCo curves -----------------------------------------------------------------------------
+# MuJoCo documentation, Modeling > Muscles (mju_muscleGain / mju_muscleBias); lengths are in
+# optimal lengths, velocities in optimal lengths per second over vmax.
+
+def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
+    """Active force-length: four smoothly joined half-quadratics, 0 outside (lmin, lmax), peak 1 at 1."""
+    l = normalized_length
+    mid_low, mid_high = 0.5 * (lmin + 1.), 0.5 * (1. + lmax)
+    rise = 0.5 * ((l - lmin) / (mid_low - lmin)) ** 2
+    top_low = 1. - 0.5 * ((1. - l) / (1. - mid_low)) ** 2
+    top_high = 1. - 0.5 * ((l - 1.) / (mid_high - 1.)) ** 2
+    fall = 0.5 * ((lmax - l) / (lmax - mid_high)) ** 2
+    f = torch.where(l <= mid_low, rise, torch.where(l <= 1., top_low, torch.where(l <= mid_high, top_high, fall)))
+    return torch.where((l > lmin) & (l < lmax), f, torch.zeros_like(f))
+
+
+def mujoco_force_velocity(normalized_velocity, fvmax=1.2):
+    """Force-velocity: (v + 1)^2 for -1 < v <= 0 (0 below), fvmax - (y - v)^2 / y for 0 < v <= y,
+    fvmax beyond, with y = fvmax - 1. Value and slope (2) are continuous at v = 0."""
+    y = fvmax - 1.
+    v_con = normalized_velocity.clamp(-1., 0.)
+    v_ecc = torch.minimum(normalized_velocity.clamp(min=0.), y + torch.zeros_like(normalized_velocity))
+    return torch.where(normalized_velocity <= 0., (v_con + 1.) ** 2, fvmax - (y - v_ecc) ** 2 / y)
+
+
+def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
+    """Passive force for a fibre `normalized_stretch` optimal lengths beyond its slack length:
+    0.25 fpmax x^3 up to x = 1, then 0.25 fpmax (3 x - 2), with x = stretch / ((lmax - 1) / 2);
+    so fpmax at lmax when slack is at the optimal length (MuJoCo's case)."""
+    x = torch.relu(normalized_stretch) / (0.5 * (lmax - 1.))
+    return torch.where(x <= 1., 0.25 * fpmax * x.clamp(max=1.) ** 3, 0.25 * fpmax * (3. * x - 2.))
+
+
+def _per_muscle(value, default, n_muscles):
+    return [default] * n_muscles if value is None else value
+
+
+class RigidTendonHillMuscleThelen(Muscle):
+    """Rigid-tendon Hill muscle with Thelen (2003) curves (eq. 3, 4, 6; young-adult parameters).
+
+    Build parameters as `RigidTendonHillMuscle`: max_isometric_force F0 (N), tendon_length l_se (m),
+    optimal_muscle_length l_ce (m), normalized_slack_muscle_length s (default 1.4).
+    Fibre length l = max(L - l_se, 0), fibre velocity v = dL/dt;
+    force = (a f_L(l / l_ce) f_V(v / ((0.25 + 0.75 a) v_max)) + f_PE((l - s l_ce) / l_ce)) F0,
+    v_max = 10 l_ce / s, passive k = 5 and e0 = 0.6 (from the slack length, see
+    `thelen_passive_force`), gamma = 0.45, f_len = 1.4, Af = 0.25.
+    """
+
+    state_name = ["activation", "muscle length", "muscle velocity", "passive force",
+                  "force-length (active)", "active force (force-velocity)", "force"]
+    _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
+    _defaults = {"normalized_slack_muscle_length": 1.4}
+
+    passive_shape = 5.
+    passive_strain_at_max_force = 0.6
+    gamma = 0.45
+    max_lengthening_force = 1.4
+    af = 0.25
+
+    def __init__(self, min_activation=0.001, **kwargs):
+        super().__init__(min_activation=min_activation, **kwargs)
+
+    def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
+        slack = _per_muscle(normalized_slack_muscle_length, self._defaults["normalized_slack_muscle_length"],
+                            self.n_muscles)
+        l_ce = self._param("l0_ce", optimal_muscle_length)
+        self._param("l0_se", tendon_length)
+        self._param("l0_pe", torch.as_tensor(slack, dtype=l_ce.dtype).reshape(1, 1, -1) * l_ce)
+        self._param("vmax", 10. * l_ce)
+
+    def _muscle_state(self, activation, geometry_state):
+        a = activation
+        fibre_length = torch.relu(geometry_state[:, :1] - self.l0_se)
+        fibre_velocity = geometry_state[:, 1:2]
+        f_pe = thelen_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.passive_shape,
+                                    self.passive_strain_at_max_force)
+        f_l = thelen_active_force_length(fibre_length / self.l0_ce, self.gamma)
+        f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * self.vmax), self.max_lengthening_force,
+                                    self.af)
+        f_a = a * f_l * f_v
+        force = (f_a + f_pe) * self.max_iso_force
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
+
+
+class CompliantTendonHillMuscle(Muscle):
+    """Hill muscle with an elastic tendon: Thelen (2003) curves, Millard et al. (2013) damped
+    equilibrium model without pennation (J Biomech Eng 135:021005).
+
+    Build parameters as `RigidTendonHillMuscle`; tendon_length is the tendon slack length l_se (m).
+    The fibre length l is a state, integrated from the fibre velocity stored in the state. Given
+    the musculotendon length L: tendon strain = (L - l) / l_se - 1, tendon force f_T (eq. 5,
+    e0 = `tendon_strain_at_max_force`), and the fibre velocity is the one at which the fibre
+    carries the tendon force: f_T = a f_L f_V(v / ((0.25 + 0.75 a) v_max)) + f_PE + beta v / (...)
+    (`thelen_damped_velocity`, beta = `fibre_damping`). Force = f_T F0 (N).
+    The tendon makes the fibre ODE stiff: use a step of about 0.2 ms. At reset the fibre length
+    balances tendon and fibre forces at zero fibre velocity (bisection, one iteration per mantissa bit).
+    """
+
+    state_name = ["activation", "muscle length", "muscle velocity", "tendon strain", "passive force",
+                  "force-length (active)", "active force (force-velocity)", "force"]
+    _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
+    _defaults = {"normalized_slack_muscle_length": 1.4}
+
+    passive_shape = 5.
+    passive_strain_at_max_force = 0.6
+    gamma = 0.45
+    max_lengthening_force = 1.4
+    af = 0.25
+
+    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, **kwargs):
+        super().__init__(min_activation=min_activation, **kwargs)
+        if fibre_damping <= 0:
+            raise ValueError(f"fibre_damping must be positive (it keeps the fibre velocity finite), got {fibre_damping}")
+        self.tendon_strain_at_max_force = float(tendon_strain_at_max_force)
+        self.fibre_damping = float(fibre_damping)
+
+    _build = RigidTendonHillMuscleThelen._build
+
+    def _fibre_forces(self, activation, fibre_length, musculotendon_length):
+        tendon_strain = (musculotendon_length - fibre_length) / self.l0_se - 1.
+        f_t = thelen_tendon_force(tendon_strain, self.tendon_strain_at_max_force)
+        f_pe = thelen_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.passive_shape,
+                                    self.passive_strain_at_max_force)
+        f_l = thelen_active_force_length(fibre_length / self.l0_ce, self.gamma)
+        return tendon_strain, f_t, f_pe, f_l
+
+    def _muscle_state(self, activation, geometry_state, fibre_length=None):
+        """State rows from activation (B, 1, M), geometry and fibre length (B, 1, M; m).
+        Without a fibre length, the static equilibrium one is used."""
+        a = activation
+        musculotendon_length = geometry_state[:, :1]
+        if fibre_length is None:
+            fibre_length = self.equilibrium_fibre_length(a, musculotendon_length)
+        tendon_strain, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
+        x = thelen_damped_velocity(f_t - f_pe, a * f_l, self.fibre_damping, self.max_lengthening_force, self.af)
+        fibre_velocity = x * (0.25 + 0.75 * a) * self.vmax
+        f_a = a * f_l * thelen_force_velocity(x, self.max_lengthening_force, self.af)
+        force = f_t * self.max_iso_force
+        return torch.cat([a, fibre_length, fibre_velocity, tendon_strain, f_pe, f_l, f_a, force], dim=1)
+
+    @torch.no_grad()
+    def equilibrium_fibre_length(self, activation, musculotendon_length):
+        """Fibre length (m) at which f_T = a f_L + f_PE (zero fibre velocity), by bisection.
+
+        The bracket runs from a tendon stretched to 10 e0 to a slack tendon (where f_T = 0 is below
+        the fibre force); if the geometry admits no balance the nearest end is returned."""
+        a, length = activation.detach(), musculotendon_length.detach()
+        hi = torch.relu(length - self.l0_se) + torch.zeros_like(a)
+        lo = torch.minimum(torch.relu(length - self.l0_se * (1. + 10. * self.tendon_strain_at_max_force)), hi)
+        for _ in range(round(-math.log2(torch.finfo(hi.dtype).eps)) + 1):
+            mid = 0.5 * (lo + hi)
+            _, f_t, f_pe, f_l = self._fibre_forces(a, mid, length)
+            tendon_wins = f_t > a * f_l + f_pe  # the tendon pulls harder: the fibre must be longer
+            lo = torch.where(tendon_wins, mid, lo)
+            hi = torch.where(tendon_wins, hi, mid)
+        return 0.5 * (lo + hi)
+
+    def ode(self, action, muscle_state):
+        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s)."""
+        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), muscle_state[:, 2:3]], dim=1)
+
+    def integrate(self, dt, state_derivative, muscle_state, geometry_state):
+        """Step activation (clipped) and fibre length by dt (s); the other rows follow from them and
+        the given (pre-step) geometry."""
+        activation = self.clip_activation(muscle_state[:, :1] + dt * state_derivative[:, :1])
+        fibre_length = muscle_state[:, 1:2] + dt * state_derivative[:, 1:2]
+        return self._muscle_state(activation, geometry_state, fibre_length)
+
+    def get_save_config(self):
+        return {**super().get_save_config(), "tendon_strain_at_max_force": self.tendon_strain_at_max_force,
+                "fibre_damping": self.fibre_damping}
+
+
+class MujocoHillMuscle(Muscle):
+    """MuJoCo's muscle (MuJoCo documentation, Modeling > Muscles) on a rigid tendon.
+
+    Build parameters (per muscle): max_isometric_force F0 (N), tendon_length l_se (m),
+    optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1: MuJoCo's passive
+    curve starts at the optimal length; another value shifts it), lmin (0.5), lmax (1.6) in l_ce,
+    vmax (1.5, in l_ce per second), fvmax (1.2) and fpmax (1.3, passive force at lmax, x F0);
+    these defaults are MuJoCo's. Fibre length l = max(L - l_se, 0), velocity v = dL/dt;
+    force = (a FL(l / l_ce) FV(v / (vmax l_ce)) + passive_forces FP) F0.
+    Activation time constants default to MuJoCo's (0.01 s, 0.04 s), with the same
+    activation-dependent scaling as the other muscles.
+    """
+
+    state_name = ["activation", "muscle length", "muscle velocity", "passive force",
+                  "force-length (active)", "active force (force-velocity)", "force"]
+    _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
+    _defaults = {"normalized_slack_muscle_length": 1., "lmin": 0.5, "lmax": 1.6, "vmax": 1.5, "fvmax": 1.2,
+                 "fpmax": 1.3}
+
+    def __init__(self, min_activation=0., passive_forces=1., tau_activation=0.01, tau_deactivation=0.04,
+                 **kwargs):
+        super().__init__(min_activation=min_activation, tau_activation=tau_activation,
+                         tau_deactivation=tau_deactivation, **kwargs)
+        self.passive_forces = float(passive_forces)
+
+    def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None, lmin=None,
+               lmax=None, vmax=None, fvmax=None, fpmax=None):
+        values = {k: _per_muscle(v, self._defaults[k], self.n_muscles) for k, v in (
+            ("normalized_slack_muscle_length", normalized_slack_muscle_length), ("lmin", lmin), ("lmax", lmax),
+            ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))}
+        l_ce = self._param("l0_ce", optimal_muscle_length)
+        self._param("l0_se", tendon_length)
+        lmin, lmax = self._param("lmin", values["lmin"]), self._param("lmax", values["lmax"])
+        fvmax = self._param("fvmax", values["fvmax"])
+        self._param("fpmax", values["fpmax"])
+        if not ((lmin < 1.).all() and (lmax > 1.).all() and (fvmax > 1.).all()):
+            raise ValueError("MujocoHillMuscle needs lmin < 1 < lmax and fvmax > 1 "
+                             f"(got lmin={lmin.flatten().tolist()}, lmax={lmax.flatten().tolist()}, "
+                             f"fvmax={fvmax.flatten().tolist()})")
+        slack = torch.as_tensor(values["normalized_slack_muscle_length"], dtype=l_ce.dtype).reshape(1, 1, -1)
+        self._param("l0_pe", slack * l_ce)
+        self._param("vmax", torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1) * l_ce)
+
+    def _muscle_state(self, activation, geometry_state):
+        a = activation
+        fibre_length = torch.relu(geometry_state[:, :1] - self.l0_se)
+        fibre_velocity = geometry_state[:, 1:2]
+        f_pe = self.passive_forces * mujoco_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.lmax,
+                                                          self.fpmax)
+        f_l = mujoco_active_force_length(fibre_length / self.l0_ce, self.lmin, self.lmax)
+        f_a = a * f_l * mujoco_force_velocity(fibre_velocity / self.vmax, self.fvmax)
+        force = (f_a + f_pe) * self.max_iso_force
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
+
+    def get_save_config(self):
+        return {**super().get_save_config(), "passive_forces": self.passive_forces}
