@@ -146,9 +146,9 @@ class Effector(torch.nn.Module):
         return {"joint": self._joint, "cartesian": self._cartesian, "muscle": self._muscle_state,
                 "geometry": self._geometry, "fingertip": self._cartesian[:, :self.space_dim]}
 
-    def _set_state(self, joint, muscle_state, geometry):
+    def _set_state(self, joint, muscle_state, geometry, cartesian=None):
         self._joint, self._muscle_state, self._geometry = joint, muscle_state, geometry
-        self._cartesian = self.skeleton.joint2cartesian(joint)
+        self._cartesian = self.skeleton.joint2cartesian(joint) if cartesian is None else cartesian
 
     def reset(self, seed=None, options=None):
         """Set a new batch of states. options: batch_size (default 1); joint_state (positions, or

@@ -2,6 +2,18 @@
 import torch
 
 
+class GRUWeights(torch.nn.Module):
+    """The parameters of one GRU layer, named and laid out as `torch.nn.GRU`'s (gates r, z, n), so
+    state dicts are interchangeable; kept apart from nn.GRU so the step can be compiled."""
+
+    def __init__(self, input_dim, hidden_dim):
+        super().__init__()
+        self.weight_ih_l0 = torch.nn.Parameter(torch.empty(3 * hidden_dim, input_dim))
+        self.weight_hh_l0 = torch.nn.Parameter(torch.empty(3 * hidden_dim, hidden_dim))
+        self.bias_ih_l0 = torch.nn.Parameter(torch.zeros(3 * hidden_dim))
+        self.bias_hh_l0 = torch.nn.Parameter(torch.zeros(3 * hidden_dim))
+
+
 class PolicyGRU(torch.nn.Module):
     """One GRU layer and a sigmoid read-out: observation -> muscle excitation in (0, 1).
 
@@ -14,7 +26,7 @@ class PolicyGRU(torch.nn.Module):
         super().__init__()
         self.input_dim, self.hidden_dim, self.output_dim = int(input_dim), int(hidden_dim), int(output_dim)
         self.hidden_noise = float(hidden_noise)
-        self.gru = torch.nn.GRU(self.input_dim, self.hidden_dim, batch_first=True)
+        self.gru = GRUWeights(self.input_dim, self.hidden_dim)
         self.fc = torch.nn.Linear(self.hidden_dim, self.output_dim)
         torch.nn.init.xavier_uniform_(self.gru.weight_ih_l0)
         torch.nn.init.orthogonal_(self.gru.weight_hh_l0)
@@ -38,10 +50,16 @@ class PolicyGRU(torch.nn.Module):
         if x.shape[-1] != self.input_dim:
             raise ValueError(f"PolicyGRU expects inputs of size {self.input_dim} in the last dimension, "
                              f"got shape {tuple(x.shape)}")
-        gru = self.gru
-        h = torch.gru_cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), gru.weight_ih_l0,
-                           gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+        noise = None
         if self.hidden_noise and self.training:
-            h = h + self.hidden_noise * torch.randn_like(h)
-        u = torch.sigmoid(self.fc(h))
+            noise = self.hidden_noise * torch.randn(x.shape[0], self.hidden_dim, device=x.device, dtype=x.dtype)
+        u, h = self.cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), noise)
         return u, h.unsqueeze(0)
+
+    def cell(self, x, h, noise=None):
+        """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the new hidden state."""
+        gru = self.gru
+        h = torch.gru_cell(x, h, gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+        if noise is not None:
+            h = h + noise
+        return torch.sigmoid(self.fc(h)), h

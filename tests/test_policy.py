@@ -22,7 +22,9 @@ def test_step_equals_torch_gru_layer():
     torch.nn.init.normal_(policy.gru.bias_ih_l0)
     x, h0 = torch.randn(4, 5), torch.randn(1, 4, 7)
     _, h = policy(x, h0)
-    _, h_ref = policy.gru(x.unsqueeze(1), h0)
+    reference = torch.nn.GRU(5, 7, batch_first=True)
+    reference.load_state_dict({k.removeprefix("gru."): v for k, v in policy.state_dict().items() if k.startswith("gru.")})
+    _, h_ref = reference(x.unsqueeze(1), h0)
     torch.testing.assert_close(h, h_ref)
 
 

@@ -1,0 +1,38 @@
+# Reproduces the figures and tables of Codol et al. (eLife 2024), MotorNet.
+#
+#   snakemake --cores 2 figures/fig4.pdf                                 # one figure, paper preset
+#   snakemake --cores 2 --config preset=quick                            # everything, quick preset
+#   snakemake --cores 2 --config preset=smoke figures/smoke/fig4.pdf
+#   snakemake --profile workflow/profiles/slurm                          # on a SLURM cluster
+#   snakemake --report report.html                                       # figures with captions
+#
+# Presets live in workflow/config/: paper.yaml holds every setting, quick.yaml and smoke.yaml
+# override some. Data go to results/<preset>/, figures to figures/ (paper) or figures/<preset>/.
+# Data flow one way: rule -> workflow/scripts/*.py -> motornet + analysis -> results/ -> figures/.
+import os
+
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+PRESETS = ("paper", "quick", "smoke")
+PRESET = str(config.get("preset", "paper"))
+if PRESET not in PRESETS:
+    raise ValueError(f"unknown preset {PRESET!r}: use --config preset=" + "|".join(PRESETS))
+
+configfile: os.path.join(workflow.basedir, "workflow", "config", "paper.yaml")
+if PRESET != "paper":
+    configfile: os.path.join(workflow.basedir, "workflow", "config", f"{PRESET}.yaml")
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/biomechanics.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/schematics.smk"
+
+
+# Everything that needs no training. Figures 1, 5 and 6 join once the training rules land.
+rule all:
+    input:
+        [figure(n, ext) for n in (2, 3, 4, 7, 8) for ext in ("pdf", "png")],
+        f"{RESULTS}/tables/tables.md",
+    default_target: True

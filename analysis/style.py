@@ -1,0 +1,84 @@
+"""Shared matplotlib style for every figure of the pipeline.
+
+`use()` sets the rcParams once; `panel_label(ax, "a")` writes a bold panel letter; `save(fig, path)`
+writes the vector PDF and a 300 dpi PNG next to it. Sizes are in inches for a two-column page.
+"""
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FULL_WIDTH = 7.2     # in, a two-column page width
+HALF_WIDTH = 3.5     # in
+FONT_SIZE = 8        # pt
+DPI = 300
+
+# One colour per muscle, reused in every figure (arm26 order, then point-mass muscles).
+MUSCLE_COLOURS = {
+    "pectoralis": "#1b9e77", "deltoid": "#d95f02", "brachioradialis": "#7570b3",
+    "tricepslat": "#e7298a", "biceps": "#66a61e", "tricepslong": "#e6ab02",
+    "muscle_1": "#1b9e77", "muscle_2": "#d95f02", "muscle_3": "#7570b3", "muscle_4": "#e7298a",
+}
+# Functional names of the arm26 muscles (paper table 3, Fig. 5e abbreviations).
+MUSCLE_ROLES = {
+    "pectoralis": "shoulder flexor (SF)", "deltoid": "shoulder extensor (SE)",
+    "brachioradialis": "elbow flexor (EF)", "tricepslat": "elbow extensor (EE)",
+    "biceps": "bi-articular flexor (BF)", "tricepslong": "bi-articular extensor (BE)",
+}
+# The point-mass muscles by the corner they pull towards (anchors of ReluPointMass24).
+POINT_MASS_MUSCLES = ["upper right", "upper left", "lower right", "lower left"]
+
+DIVERGING = "RdBu_r"
+SEQUENTIAL = "viridis"
+BONE = "0.25"
+WORLD = "#2ca02c"   # world-anchored fixation points (green, as in paper Fig. 8)
+
+
+def use():
+    """Apply the shared rcParams (call before creating figures)."""
+    plt.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+        "font.size": FONT_SIZE,
+        "axes.titlesize": FONT_SIZE,
+        "axes.labelsize": FONT_SIZE,
+        "xtick.labelsize": FONT_SIZE - 1,
+        "ytick.labelsize": FONT_SIZE - 1,
+        "legend.fontsize": FONT_SIZE - 1,
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "lines.linewidth": 1.0,
+        "savefig.dpi": DPI,
+        "figure.dpi": 100,
+        "pdf.fonttype": 42,   # embed TrueType: text stays editable in the PDF
+        "ps.fonttype": 42,
+        "svg.fonttype": "none",
+        "image.cmap": SEQUENTIAL,
+    })
+
+
+def panel_label(ax, letter, x=-0.18, y=1.06):
+    """Bold lower-case panel letter at the top left of `ax` (axes coordinates)."""
+    ax.text(x, y, letter, transform=ax.transAxes, fontsize=FONT_SIZE + 3, fontweight="bold",
+            va="bottom", ha="left")
+
+
+def fig_label(fig, letter, x, y):
+    """Panel letter at figure coordinates, for panels made of several axes."""
+    fig.text(x, y, letter, fontsize=FONT_SIZE + 3, fontweight="bold", va="top", ha="left")
+
+
+def save(fig, pdf_path, png_path=None):
+    """Write `fig` as a vector PDF and a PNG (same stem unless `png_path` is given)."""
+    pdf_path = Path(pdf_path)
+    png_path = Path(png_path) if png_path is not None else pdf_path.with_suffix(".png")
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(pdf_path, bbox_inches="tight")
+    fig.savefig(png_path, bbox_inches="tight", dpi=DPI)
+    plt.close(fig)

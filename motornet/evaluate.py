@@ -1,0 +1,174 @@
+"""Test runner: roll a trained policy through a test protocol, without gradients, and save every state.
+
+    python -m motornet.evaluate RUN_DIR TEST_CONFIG.yaml OUT   ->  OUT.npz + OUT.json
+
+A test config names a task as the training config does, and how to run it:
+
+    task: {name: centre_out, n_targets: 8, radius: 0.1, go_cue_time: 0.1, curl_gain: 8.}
+    seed: 0             # the effector's generator (random trials and noise)
+    batch_size: null    # default: one trial per condition of the task
+    deterministic: true # no sensory, action or hidden noise
+
+The effector and policy are rebuilt from RUN_DIR/config.yaml and RUN_DIR/checkpoint.pt. The arrays
+(`evaluate`) are batch first; "time" axes have T + 1 entries (the state at reset, then after each step),
+"step" axes T entries (what is computed from observation t and applied during step t -> t + 1).
+"""
+import argparse
+import dataclasses
+import json
+import typing
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from .train import ConfigError, TaskConfig, _coerce, _task_section, build, check_keys, load_checkpoint, \
+    load_config, resolve_device
+
+# name: (axes, units); muscle/geometry rows are named in the metadata.
+ARRAYS = {
+    "time": ("time", "s"),
+    "joint": ("trial, time, [positions, velocities]", "rad, rad/s (arm) or m, m/s (point mass)"),
+    "cartesian": ("trial, time, [x, y, vx, vy]", "m, m/s"),
+    "fingertip": ("trial, time, [x, y]", "m"),
+    "muscle": ("trial, time, muscle state row, muscle", "see muscle_state_names"),
+    "geometry": ("trial, time, geometry row, muscle", "see geometry_names"),
+    "desired": ("trial, time, [x, y]", "m"),
+    "go_cue": ("trial, time", "1 before the network sees the go-cue, 0 after"),
+    "observation": ("trial, time, input", "see observation_layout"),
+    "action": ("trial, step, muscle", "excitation in [0, 1]"),
+    "noisy_action": ("trial, step, muscle", "excitation reaching the muscles"),
+    "hidden": ("trial, step, unit", "GRU hidden state after observation t"),
+    "endpoint_load": ("trial, step, [x, y]", "N (pulse + curl field)"),
+}
+
+
+@dataclasses.dataclass
+class TestConfig:
+    task: TaskConfig
+    seed: int = 0
+    batch_size: typing.Optional[int] = None
+    deterministic: bool = True
+
+
+def load_test_config(source):
+    """A TestConfig from a dict or a YAML path; unknown keys are errors."""
+    if not isinstance(source, dict):
+        with open(source) as f:
+            source = yaml.safe_load(f) or {}
+    fields = {f.name: f for f in dataclasses.fields(TestConfig)}
+    check_keys("the test config", source, fields)
+    if "task" not in source:
+        raise ConfigError("a test config needs a 'task' section")
+    return TestConfig(task=_task_section("task", source["task"]),
+                      **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"})
+
+
+@torch.no_grad()
+def evaluate(policy, task, batch_size=None, seed=0, deterministic=True):
+    """Roll `policy` through `task` once (reset with `seed`); returns a dict of numpy arrays (ARRAYS, plus
+    the trial schedule as trial_*). The policy's train/eval mode and the effector's generator are
+    restored afterwards."""
+    was_training = policy.training
+    generator_state = task.effector.generator.get_state()
+    policy.train(not deterministic)  # hidden noise only while training
+    try:
+        obs, info = task.reset(seed=seed, options={"batch_size": batch_size, "deterministic": deterministic})
+        h = policy.init_hidden(obs.shape[0])
+        time_series = {k: [] for k in ("joint", "cartesian", "fingertip", "muscle", "geometry", "desired", "go_cue",
+                                       "observation")}
+        step_series = {k: [] for k in ("action", "noisy_action", "hidden", "endpoint_load")}
+
+        def record(obs, info):
+            for key in ("joint", "cartesian", "fingertip", "muscle", "geometry"):
+                time_series[key].append(info["states"][key])
+            time_series["desired"].append(info["desired"])
+            time_series["go_cue"].append(info["go_cue"][:, 0])
+            time_series["observation"].append(obs)
+
+        record(obs, info)
+        for _ in range(task.n_steps):
+            action, h = policy(obs, h)
+            obs, _, _, _, info = task.step(action, deterministic=deterministic)
+            step_series["action"].append(action)
+            step_series["noisy_action"].append(info["noisy action"])
+            step_series["hidden"].append(h[0])
+            step_series["endpoint_load"].append(info["endpoint_load"])
+            record(obs, info)
+        out = {k: torch.stack(v, dim=1).cpu().numpy() for k, v in {**time_series, **step_series}.items()}
+        out["time"] = np.arange(task.n_steps + 1) * task.dt
+        out.update(task.trials.numpy())
+        return out
+    finally:
+        policy.train(was_training)
+        task.effector.generator.set_state(generator_state)
+
+
+def metadata(task, policy, results, **extra):
+    """JSON-able description of `evaluate`'s results: axes, units, names, the task's configuration."""
+    dof = task.effector.dof
+    n_in = task.observation_space.shape[0]
+    m = task.n_muscles
+    layout = {"target": [0, 2], "vision": [2, 4], "proprioception_length": [4, 4 + m],
+              "proprioception_velocity": [4 + m, 4 + 2 * m], "start": [n_in - 3, n_in - 1], "go_cue": [n_in - 1, n_in]}
+    arrays = {k: {"shape": list(v.shape), "axes": ARRAYS.get(k, ("trial", ""))[0], "units": ARRAYS.get(k, ("", ""))[1]}
+              for k, v in results.items()}
+    return {"dt": task.dt, "n_steps": task.n_steps, "batch_size": int(results["joint"].shape[0]),
+            "muscle_names": list(task.effector.muscle_name), "muscle_state_names": list(task.muscle.state_name),
+            "geometry_names": ["musculotendon length", "musculotendon velocity"] +
+                              [f"moment arm dof {i + 1}" for i in range(dof)],
+            "observation_layout": layout, "hidden_size": policy.hidden_dim, "arrays": arrays,
+            "task": task.get_save_config(), **extra}
+
+
+def save_results(out, results, meta):
+    """Write OUT.npz (the arrays) and OUT.json (the metadata); returns the two paths."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    npz, js = out.with_name(out.name + ".npz"), out.with_name(out.name + ".json")
+    np.savez_compressed(npz, **results)
+    js.write_text(json.dumps(meta, indent=1, default=str))
+    return npz, js
+
+
+def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None):
+    """(task, policy, config) from a run directory: its config.yaml, its checkpoint's weights, and the
+    run's task or `task_config` (a TaskConfig) on the run's effector."""
+    run_dir = Path(run_dir)
+    config = load_config(run_dir / "config.yaml")
+    task, policy = build(config, device, task=task_config)
+    state = load_checkpoint(checkpoint or run_dir / "checkpoint.pt", device)
+    policy.load_state_dict(state["policy"])
+    return task, policy, config
+
+
+def run_test(run_dir, test_config, out, device="auto", checkpoint=None):
+    """Evaluate a run on a test protocol (TestConfig, dict or YAML path) and save OUT.npz / OUT.json."""
+    test = test_config if isinstance(test_config, TestConfig) else load_test_config(test_config)
+    task, policy, config = load_policy(run_dir, test.task, resolve_device(device), checkpoint)
+    results = evaluate(policy, task, test.batch_size, test.seed, test.deterministic)
+    meta = metadata(task, policy, results, run_dir=str(run_dir), seed=test.seed, deterministic=test.deterministic,
+                    test_task={"name": test.task.name, **test.task.options},
+                    run_config=json.loads(json.dumps(dataclasses.asdict(config), default=str)))
+    return save_results(out, results, meta)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m motornet.evaluate",
+                                     description="Run a trained policy through a test protocol.")
+    parser.add_argument("run_dir")
+    parser.add_argument("test_config", help="YAML test protocol (see motornet/configs/test_*.yaml)")
+    parser.add_argument("out", help="output prefix: writes OUT.npz and OUT.json")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--checkpoint", default=None, help="another checkpoint than RUN_DIR/checkpoint.pt")
+    args = parser.parse_args(argv)
+    try:
+        paths = run_test(args.run_dir, args.test_config, args.out, args.device, args.checkpoint)
+    except ConfigError as error:
+        parser.exit(2, f"error: {error}\n")
+    print(f"wrote {paths[0]} and {paths[1]}")
+
+
+if __name__ == "__main__":
+    main()

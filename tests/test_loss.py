@@ -1,0 +1,65 @@
+import pytest
+import torch
+
+from motornet.loss import (LossConfig, activation_loss, eq1_loss, hidden_derivative_loss, hidden_loss, kernel_loss,
+                           position_loss)
+
+
+def test_position_loss_is_mean_l1_outside_the_target_radius():
+    position = torch.tensor([[[0., 0.], [0.02, -0.01], [0.005, 0.005], [0.01, 0.]]])  # (1, 4, 2)
+    desired = torch.zeros_like(position)
+    # steps 0 (on target) and 2 (|e| = 0.0071 < r) cost nothing; step 3 is on the radius and costs 0.01
+    expected = (0.02 + 0.01 + 0.01) / 8
+    assert position_loss(position, desired, target_radius=0.01).item() == pytest.approx(expected)
+    assert position_loss(position, desired, target_radius=0.).item() == pytest.approx((0.03 + 0.01 + 0.01) / 8)
+
+
+def test_position_loss_has_no_gradient_inside_the_radius():
+    position = torch.tensor([[[0.003, 0.004], [0.3, 0.4]]], requires_grad=True)
+    position_loss(position, torch.zeros(1, 2, 2), target_radius=0.01).backward()
+    assert (position.grad[0, 0] == 0).all()
+    torch.testing.assert_close(position.grad[0, 1], torch.full((2,), 1 / 4))
+
+
+def test_activation_loss_weights_muscles_by_their_relative_max_isometric_force():
+    activation = torch.tensor([[[0.5, 1.0], [0., 0.2]]])  # (1, 2 steps, 2 muscles)
+    force = torch.tensor([100., 300.])  # relative forces 0.5 and 1.5
+    expected = ((0.5 * 0.5) ** 2 + (1.0 * 1.5) ** 2 + 0. + (0.2 * 1.5) ** 2) / 4
+    assert activation_loss(activation, force).item() == pytest.approx(expected)
+    assert activation_loss(activation, force.reshape(1, 1, 2)).item() == pytest.approx(expected)
+
+
+def test_hidden_loss_and_its_derivative():
+    hidden = torch.tensor([[[1., -2.], [3., 0.], [3., 1.]]])  # (1, 3 steps, 2 units)
+    assert hidden_loss(hidden).item() == pytest.approx((1 + 4 + 9 + 0 + 9 + 1) / 6)
+    # differences (2, 2), (0, 1)
+    assert hidden_derivative_loss(hidden).item() == pytest.approx((4 + 4 + 0 + 1) / 4)
+
+
+def test_kernel_loss_is_the_sum_of_squares():
+    assert kernel_loss(torch.tensor([[1., -2.], [0.5, 0.]])).item() == pytest.approx(5.25)
+
+
+def test_eq1_combines_the_terms_with_their_coefficients():
+    position = torch.tensor([[[0.1, 0.], [0., 0.]]])
+    desired = torch.zeros_like(position)
+    activation = torch.tensor([[[1., 0.], [0., 0.]]])
+    force = torch.tensor([1., 1.])
+    hidden = torch.tensor([[[2.], [0.]]])
+    kernel = torch.tensor([[3.]])
+    config = LossConfig(position_weight=2., activation_weight=5., hidden_weight=0.1, hidden_derivative_weight=0.5,
+                        kernel_weight=1e-2, target_radius=0.)
+    terms = eq1_loss(config, position, desired, activation, force, hidden, kernel)
+    assert terms["position"].item() == pytest.approx(0.1 / 4)
+    assert terms["activation"].item() == pytest.approx(1 / 4)
+    assert terms["hidden"].item() == pytest.approx(2.)
+    assert terms["hidden_derivative"].item() == pytest.approx(4.)
+    assert terms["kernel"].item() == pytest.approx(9.)
+    expected = 2 * 0.025 + 5 * 0.25 + 0.1 * (2. + 0.5 * 4.) + 1e-2 * 9.
+    assert terms["loss"].item() == pytest.approx(expected)
+
+
+def test_default_coefficients_are_the_papers():
+    c = LossConfig()
+    assert (c.position_weight, c.activation_weight, c.hidden_weight, c.hidden_derivative_weight, c.kernel_weight,
+            c.target_radius) == (2., 5., 0.1, 0.05, 1e-6, 0.01)

@@ -1,0 +1,277 @@
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+import motornet.train as train_module
+from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
+from motornet.loss import position_loss
+from motornet.tasks import CentreOutReach
+from motornet.train import (ConfigError, NonFiniteLossError, build, config_to_dict, load_checkpoint, load_config,
+                            resolve_device, train)
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / "motornet" / "configs"
+
+TINY = {"seed": 7,
+        "effector": {"name": "arm26"},
+        "task": {"name": "random_reach", "max_ep_duration": 0.1, "perturbation_probability": 0.5},
+        "policy": {"hidden_size": 8, "action_noise": 0.01, "hidden_noise": 0.001},
+        "training": {"n_batches": 40, "batch_size": 4, "learning_rate": 3e-3, "log_every": 5, "checkpoint_every": 5,
+                     "device": "cpu", "threads": 1, "progress": False}}
+
+
+def tiny(**training):
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY.items()}
+    config["training"].update(training)
+    return config
+
+
+def read_log(run_dir):
+    with open(Path(run_dir) / "log.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def subprocess_env():
+    return {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+
+
+# ---- configuration --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("config, bad, suggestion", [
+    ({"training": {"n_bacthes": 10}}, "n_bacthes", "n_batches"),
+    ({"trainig": {}}, "trainig", "training"),
+    ({"loss": {"position_weigth": 1.}}, "position_weigth", "position_weight"),
+    ({"task": {"name": "centre_out", "n_target": 8}}, "n_target", "n_targets"),
+    ({"task": {"name": "posture", "catch_probability": 0.5}}, "catch_probability", None),
+    ({"task": {"name": "centre-out"}}, "centre-out", "centre_out"),
+])
+def test_config_typos_are_rejected_naming_the_key_and_the_valid_ones(config, bad, suggestion):
+    with pytest.raises(ConfigError) as error:
+        load_config(config)
+    message = str(error.value)
+    assert repr(bad) in message
+    if suggestion:
+        assert f"Did you mean {suggestion!r}" in message
+    assert "valid" in message.lower()
+
+
+def test_config_values_are_coerced_or_rejected():
+    config = load_config(yaml.safe_load("training: {learning_rate: 1e-3, n_batches: 1.0e+2}\nloss: {kernel_weight: 1e-6}"))
+    assert config.training.learning_rate == 1e-3 and config.training.n_batches == 100
+    assert config.loss.kernel_weight == 1e-6
+    with pytest.raises(ConfigError, match="training.batch_size"):
+        load_config({"training": {"batch_size": "many"}})
+
+
+def test_config_round_trips_through_yaml():
+    config = load_config(tiny())
+    assert load_config(yaml.safe_load(yaml.safe_dump(config_to_dict(config)))) == config
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_example_configs_are_valid(path):
+    if path.name.startswith("test_"):
+        load_test_config(path)
+    else:
+        config = load_config(path)
+        build(config)
+
+
+def test_cli_reports_a_typo_and_exits_with_an_error(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("training:\n  batch_sise: 4\n")
+    result = subprocess.run([sys.executable, "-m", "motornet.train", str(path), str(tmp_path / "run")], cwd=REPO,
+                            env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "'batch_sise'" in result.stderr and "'batch_size'" in result.stderr
+
+
+def test_device_auto_is_cuda_only_when_present():
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+# ---- noise ----------------------------------------------------------------------------------------
+
+def test_policy_noise_reaches_the_action_and_the_hidden_state():
+    task, policy = build(load_config(tiny()))
+    assert task.action_noise == 0.01 and policy.hidden_noise == 0.001
+    obs, _ = task.reset(options={"batch_size": 3})
+    h = policy.init_hidden(3)
+    action, h_train = policy(obs, h)
+    _, _, _, _, info = task.step(action)
+    noise = info["noisy action"] - info["action"]
+    assert 0.003 < noise.std() < 0.03
+    policy.eval()
+    _, h_a = policy(obs, h)
+    _, h_b = policy(obs, h)
+    torch.testing.assert_close(h_a, h_b, rtol=0, atol=0)
+    assert 0 < (h_train - h_a).abs().max() < 0.01
+
+
+# ---- the loop -------------------------------------------------------------------------------------
+
+def test_training_writes_config_checkpoint_and_a_log_of_every_term(tmp_path):
+    summary = train(tiny(n_batches=6, log_every=2, checkpoint_every=3), tmp_path)
+    rows = read_log(tmp_path)
+    assert [int(r["batch"]) for r in rows] == [2, 4, 6]
+    assert list(rows[0]) == ["batch", "loss", "position", "activation", "hidden", "hidden_derivative", "kernel",
+                             "grad_norm", "wall_time"]
+    assert all(np.isfinite(float(v)) for r in rows for v in r.values())
+    state = load_checkpoint(tmp_path)
+    assert state["batch"] == 6 == summary["batch"]
+    assert {"policy", "optimizer", "rng", "config"} <= set(state)
+    assert load_config(tmp_path / "config.yaml") == load_config(tiny(n_batches=6, log_every=2, checkpoint_every=3))
+    # asking for more batches continues the run
+    train(tiny(n_batches=8, log_every=2, checkpoint_every=3), tmp_path)
+    assert [int(r["batch"]) for r in read_log(tmp_path)] == [2, 4, 6, 8]
+    with pytest.raises(ConfigError, match="policy.hidden_size"):
+        train({**tiny(n_batches=10), "policy": {"hidden_size": 9}}, tmp_path)
+
+
+def test_same_seed_gives_the_same_parameters(tmp_path):
+    a = train(tiny(n_batches=3), tmp_path / "a")
+    b = train(tiny(n_batches=3), tmp_path / "b")
+    for (name, x), y in zip(load_checkpoint(tmp_path / "a")["policy"].items(),
+                            load_checkpoint(tmp_path / "b")["policy"].values()):
+        assert torch.equal(x, y), name
+    assert a["loss"] == b["loss"]
+
+
+def test_resume_after_kill_equals_the_uninterrupted_run(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(tiny()))
+    command = [sys.executable, "-m", "motornet.train", str(config)]
+    env = subprocess_env()
+    subprocess.run(command + [str(tmp_path / "whole"), "--quiet"], cwd=REPO, env=env, check=True, timeout=300)
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(command + [str(killed), "--quiet"], cwd=REPO, env=env)
+    deadline = time.time() + 120
+    while not (killed / "checkpoint.pt").exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    batch_at_kill = load_checkpoint(killed)["batch"]
+    assert 5 <= batch_at_kill < 40
+    subprocess.run(command + [str(killed), "--quiet"], cwd=REPO, env=env, check=True, timeout=300)
+
+    whole, resumed = load_checkpoint(tmp_path / "whole"), load_checkpoint(killed)
+    assert whole["batch"] == resumed["batch"] == 40
+    for name, value in whole["policy"].items():
+        assert torch.equal(value, resumed["policy"][name]), name
+    assert [r["loss"] for r in read_log(killed)] == [r["loss"] for r in read_log(tmp_path / "whole")]
+
+
+def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = train_module.eq1_loss
+
+    def poisoned(*args, **kwargs):
+        calls["n"] += 1
+        terms = real(*args, **kwargs)
+        if calls["n"] >= 5:
+            terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(train_module, "eq1_loss", poisoned)
+    with pytest.raises(NonFiniteLossError, match=r"batch 5 .*last good checkpoint \(batch 4\)"):
+        train(tiny(n_batches=20, log_every=3, checkpoint_every=2), tmp_path)
+    state = load_checkpoint(tmp_path)
+    assert state["batch"] == 4
+    assert all(torch.isfinite(v).all() for v in state["policy"].values())
+    monkeypatch.setattr(train_module, "eq1_loss", real)
+    assert train(tiny(n_batches=6, log_every=3, checkpoint_every=2), tmp_path)["batch"] == 6
+
+
+# ---- testing a trained policy ---------------------------------------------------------------------
+
+def test_test_runner_saves_every_state_with_its_metadata(tmp_path):
+    train(tiny(n_batches=2), tmp_path / "run")
+    test = {"task": {"name": "centre_out", "n_targets": 8, "max_ep_duration": 0.3, "curl_gain": 8.,
+                     "perturbation_magnitudes": [0., 3.]}, "seed": 1}
+    npz, meta_path = run_test(tmp_path / "run", test, tmp_path / "out" / "centre_out")
+    data, meta = np.load(npz), json.loads(meta_path.read_text())
+    b, t = 16, 30
+    shapes = {"joint": (b, t + 1, 4), "cartesian": (b, t + 1, 4), "muscle": (b, t + 1, 7, 6),
+              "geometry": (b, t + 1, 4, 6), "action": (b, t, 6), "hidden": (b, t, 8), "endpoint_load": (b, t, 2),
+              "desired": (b, t + 1, 2), "trial_target": (b, 2), "trial_pulse_force": (b, 2), "time": (t + 1,)}
+    for key, shape in shapes.items():
+        assert data[key].shape == shape, key
+        assert meta["arrays"][key]["shape"] == list(shape)
+    assert meta["muscle_names"][0] == "pectoralis" and meta["muscle_state_names"][0] == "activation"
+    assert meta["task"]["curl_gain"] == 8. and meta["dt"] == 0.01
+    np.testing.assert_array_equal(data["action"], data["noisy_action"])  # deterministic by default
+    again, _ = run_test(tmp_path / "run", test, tmp_path / "out" / "again")
+    np.testing.assert_array_equal(np.load(again)["joint"], data["joint"])
+    with pytest.raises(ConfigError, match="n_targets"):
+        run_test(tmp_path / "run", {"task": {"name": "centre_out", "n_target": 8}}, tmp_path / "x")
+
+
+def centre_out_score(policy, task):
+    """Mean distance (m) from the target over the last 100 ms of centre-out reaches."""
+    data = evaluate(policy, task)
+    error = np.linalg.norm(data["fingertip"][:, -10:] - data["trial_target"][:, None], axis=-1)
+    return error.mean()
+
+
+def fixed_set_position_loss(policy, task):
+    """Positional loss term on a fixed, noise-free set of 256 trials."""
+    data = evaluate(policy, task, batch_size=256, seed=1234)
+    return position_loss(torch.as_tensor(data["fingertip"][:, 1:]), torch.as_tensor(data["desired"][:, 1:]),
+                         0.01).item()
+
+
+def learning_check(tmp_path, n_batches, batch_size, duration, check_centre_out=True):
+    config = {"seed": 0, "effector": {"name": "arm26"},
+              "task": {"name": "random_reach", "max_ep_duration": duration, "go_cue_time": 0.1,
+                       "catch_probability": 0.},
+              "policy": {"hidden_size": 50},
+              "training": {"n_batches": n_batches, "batch_size": batch_size, "learning_rate": 1e-2,
+                           "log_every": 10, "checkpoint_every": n_batches, "device": "cpu", "progress": False}}
+    naive_task, naive = build(load_config(config))
+    before = fixed_set_position_loss(naive, naive_task)
+    centre_out = CentreOutReach(naive_task.effector, max_ep_duration=duration)
+    naive_score = centre_out_score(naive, centre_out)
+    train(config, tmp_path)
+    task, trained, _ = load_policy(tmp_path)
+    after = fixed_set_position_loss(trained, task)
+    trained_score = centre_out_score(trained, CentreOutReach(task.effector, max_ep_duration=duration))
+    print(f"position loss {before:.4f} -> {after:.4f}; centre-out error {naive_score:.4f} -> {trained_score:.4f} m")
+    assert after < 0.5 * before, (before, after)
+    if check_centre_out:
+        assert trained_score < 0.5 * naive_score, (naive_score, trained_score)
+
+
+def test_short_training_halves_the_position_loss_and_reaches_centre_out_targets(tmp_path):
+    learning_check(tmp_path, n_batches=150, batch_size=32, duration=0.5, check_centre_out=False)
+
+
+def test_training_on_centre_out_reaches_improves_centre_out_reaching(tmp_path):
+    config = {"seed": 0, "effector": {"name": "arm26"},
+              "task": {"name": "centre_out", "max_ep_duration": 0.4, "go_cue_time": 0.1},
+              "policy": {"hidden_size": 50},
+              "training": {"n_batches": 120, "batch_size": 16, "learning_rate": 1e-2, "log_every": 10,
+                           "checkpoint_every": 120, "device": "cpu", "progress": False}}
+    naive_task, naive = build(load_config(config))
+    naive_score = centre_out_score(naive, naive_task)
+    train(config, tmp_path)
+    task, trained, _ = load_policy(tmp_path)
+    trained_score = centre_out_score(trained, task)
+    print(f"centre-out error {naive_score:.4f} -> {trained_score:.4f} m")
+    assert trained_score < 0.7 * naive_score, (naive_score, trained_score)
+
+
+@pytest.mark.slow
+def test_300_batches_of_64_halve_the_position_loss_and_reach_centre_out_targets(tmp_path):
+    learning_check(tmp_path, n_batches=300, batch_size=64, duration=1.0)
