@@ -105,7 +105,7 @@ class Config:
 
 
 # Training settings a resumed run may change without changing its result.
-_RESUMABLE_CHANGES = ("n_batches", "log_every", "checkpoint_every", "device", "threads", "progress")
+_RESUMABLE_CHANGES = ("n_batches", "log_every", "checkpoint_every", "device", "threads", "progress", "chunk")
 
 
 def check_keys(where, given, valid):
