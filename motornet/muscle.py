@@ -18,6 +18,10 @@ def activation_derivative(excitation, activation, tau_activation, tau_deactivati
     return (excitation - activation) / tau
 
 
+def _per_muscle(value, default, n_muscles):
+    return [default] * n_muscles if value is None else value
+
+
 class Muscle(torch.nn.Module):
     """Base muscle: activation dynamics shared by every model (model-facts §2).
 
@@ -80,6 +84,18 @@ class Muscle(torch.nn.Module):
         self._param("l0_se", [0.] * self.n_muscles)
         self._param("l0_pe", ones)
         self._param("vmax", ones)
+
+    def _hill_parameters(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length):
+        """Set l0_ce, l0_se (m), passive slack length l0_pe = s l_ce (m) and v_max = 10 l_ce (m/s);
+        returns l_ce and the normalised slack lengths s as (1, 1, M) tensors. s None: the default."""
+        slack = _per_muscle(normalized_slack_muscle_length, self._defaults["normalized_slack_muscle_length"],
+                            self.n_muscles)
+        l_ce = self._param("l0_ce", optimal_muscle_length)
+        self._param("l0_se", tendon_length)
+        slack = torch.as_tensor(slack, dtype=l_ce.dtype).reshape(1, 1, -1)
+        self._param("l0_pe", slack * l_ce)
+        self._param("vmax", 10. * l_ce)
+        return l_ce, slack
 
     def clip_activation(self, a):
         return a.clamp(self.min_activation, 1.)
@@ -150,15 +166,8 @@ class RigidTendonHillMuscle(Muscle):
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
-        slack = normalized_slack_muscle_length
-        if slack is None:
-            slack = [self._defaults["normalized_slack_muscle_length"]] * self.n_muscles
-        l_ce = self._param("l0_ce", optimal_muscle_length)
-        self._param("l0_se", tendon_length)
-        slack = torch.as_tensor(slack, dtype=l_ce.dtype).reshape(1, 1, -1)
-        self._param("l0_pe", slack * l_ce)
+        _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         self._param("k_pe", 1. / (1.66 - slack) ** 2)
-        self._param("vmax", 10. * l_ce)
 
     def _muscle_state(self, activation, geometry_state):
         a = activation
@@ -301,10 +310,6 @@ def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
     return torch.where(x <= 1., 0.25 * fpmax * x.clamp(max=1.) ** 3, 0.25 * fpmax * (3. * x - 2.))
 
 
-def _per_muscle(value, default, n_muscles):
-    return [default] * n_muscles if value is None else value
-
-
 class RigidTendonHillMuscleThelen(Muscle):
     """Rigid-tendon Hill muscle with Thelen (2003) curves (eq. 3, 4, 6; young-adult parameters).
 
@@ -331,12 +336,7 @@ class RigidTendonHillMuscleThelen(Muscle):
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
-        slack = _per_muscle(normalized_slack_muscle_length, self._defaults["normalized_slack_muscle_length"],
-                            self.n_muscles)
-        l_ce = self._param("l0_ce", optimal_muscle_length)
-        self._param("l0_se", tendon_length)
-        self._param("l0_pe", torch.as_tensor(slack, dtype=l_ce.dtype).reshape(1, 1, -1) * l_ce)
-        self._param("vmax", 10. * l_ce)
+        self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
 
     def _muscle_state(self, activation, geometry_state):
         a = activation
@@ -469,10 +469,8 @@ class MujocoHillMuscle(Muscle):
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None, lmin=None,
                lmax=None, vmax=None, fvmax=None, fpmax=None):
         values = {k: _per_muscle(v, self._defaults[k], self.n_muscles) for k, v in (
-            ("normalized_slack_muscle_length", normalized_slack_muscle_length), ("lmin", lmin), ("lmax", lmax),
-            ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))}
-        l_ce = self._param("l0_ce", optimal_muscle_length)
-        self._param("l0_se", tendon_length)
+            ("lmin", lmin), ("lmax", lmax), ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))}
+        l_ce, _ = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         lmin, lmax = self._param("lmin", values["lmin"]), self._param("lmax", values["lmax"])
         fvmax = self._param("fvmax", values["fvmax"])
         self._param("fpmax", values["fpmax"])
@@ -480,8 +478,6 @@ class MujocoHillMuscle(Muscle):
             raise ValueError("MujocoHillMuscle needs lmin < 1 < lmax and fvmax > 1 "
                              f"(got lmin={lmin.flatten().tolist()}, lmax={lmax.flatten().tolist()}, "
                              f"fvmax={fvmax.flatten().tolist()})")
-        slack = torch.as_tensor(values["normalized_slack_muscle_length"], dtype=l_ce.dtype).reshape(1, 1, -1)
-        self._param("l0_pe", slack * l_ce)
         self._param("vmax", torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1) * l_ce)
 
     def _muscle_state(self, activation, geometry_state):
