@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test demo clean
+.PHONY: run test demo figures bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-run: demo
+run: demo figures
+
+figures: $(BIN)/.installed
+	$(BIN)/snakemake --cores all
 
 demo: $(BIN)/.installed
 	$(BIN)/python examples/train_demo.py --out results/demo
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench.py
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,126 @@
+"""Training and rollout speed of motornet on arm26 + GRU, side by side with a baseline.
+
+    python benchmarks/bench.py                                   # our paths only
+    python benchmarks/bench.py --reference .refvenv              # + the public toolbox, same run
+    python benchmarks/bench.py --baseline train64=0.50 fwd64=0.19 train1024=0.97
+    python benchmarks/bench.py --compile                         # + the torch.compile'd fused path
+
+Workloads (as ../shared/bench/ref_train.py, same loss: L1 fingertip-goal + 1e-4 mean u^2):
+train64 (B=64, T=100, GRU 50, 1 thread, forward + backward + Adam), fwd64 (same, no gradients),
+train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (env.step in a Python loop), `fused`
+(motornet.rollout.Rollout, eager), `compiled` (Rollout with torch.compile; its compile time is printed
+separately and excluded from the per-batch figure). Each figure is the median over --batches batches
+after --warmup batches. The last line summarises s/batch and the speed-up over the baseline.
+"""
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import motornet as mn
+from motornet.rollout import Rollout
+
+WORKLOADS = {"train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
+             "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
+             "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True)}
+REFERENCE_SCRIPT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "ref_train.py"
+
+
+def make(steps, hidden):
+    torch.manual_seed(0)
+    effector = mn.effector.RigidTendonArm26()
+    env = mn.environment.RandomTargetReach(effector, max_ep_duration=steps * effector.dt,
+                                           proprioception_delay=0.02, vision_delay=0.05)
+    policy = mn.policy.PolicyGRU(env.observation_space.shape[0], hidden, env.n_muscles)
+    return env, policy, torch.optim.Adam(policy.parameters(), lr=1e-3)
+
+
+def plain_batch(env, policy, batch_size, steps):
+    obs, info = env.reset(options={"batch_size": batch_size})
+    h = policy.init_hidden(batch_size)
+    loss = 0.
+    for _ in range(steps):
+        u, h = policy(obs, h)
+        obs, _, _, _, info = env.step(u)
+        loss = loss + (info["states"]["fingertip"] - info["goal"]).abs().sum(-1).mean() + 1e-4 * (u ** 2).mean()
+    return loss
+
+
+def fused_batch(runner, batch_size):
+    out = runner(batch_size)
+    goal = runner.env.goal[:, None]
+    return ((out["fingertip"] - goal).abs().sum(-1).mean(0).sum() + 1e-4 * (out["action"] ** 2).mean((0, 2)).sum())
+
+
+def time_path(path, workload, batches, warmup):
+    w = WORKLOADS[workload]
+    torch.set_num_threads(w["threads"])
+    env, policy, optimizer = make(w["steps"], w["hidden"])
+    runner = Rollout(env, policy, compile=(path == "compiled")) if path != "plain" else None
+
+    def one():
+        with torch.set_grad_enabled(w["grad"]):
+            loss = plain_batch(env, policy, w["batch_size"], w["steps"]) if runner is None else \
+                fused_batch(runner, w["batch_size"])
+            if w["grad"]:
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+    start = time.perf_counter()
+    for _ in range(warmup):
+        one()
+    warm = time.perf_counter() - start
+    times = []
+    for _ in range(batches):
+        t0 = time.perf_counter()
+        one()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), warm
+
+
+def reference(venv, workload, batches):
+    w = WORKLOADS[workload]
+    cmd = [str(Path(venv) / "bin" / "python"), str(REFERENCE_SCRIPT), "--batches", str(batches + 3),
+           "--batch-size", str(w["batch_size"]), "--hidden", str(w["hidden"]), "--steps", str(w["steps"]),
+           "--threads", str(w["threads"])] + ([] if w["grad"] else ["--forward-only"])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("REF"))
+    return float(line.split("sec_per_batch=")[1].split()[0])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled"])
+    parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--reference", metavar="VENV", help="venv with motornet==0.3.0 (benchmarks/reference_venv.sh)")
+    parser.add_argument("--baseline", nargs="*", default=[], metavar="WORKLOAD=SECONDS")
+    args = parser.parse_args()
+    paths = args.paths + (["compiled"] if args.compile and "compiled" not in args.paths else [])
+    baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
+    summary = []
+    for workload in args.workloads:
+        if args.reference:
+            baseline[workload] = reference(args.reference, workload, args.batches)
+            print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
+        best = None
+        for path in paths:
+            seconds, warm = time_path(path, workload, args.batches, args.warmup)
+            ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
+            print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s)"
+                  f"{ratio}", flush=True)
+            best = (path, seconds) if best is None or seconds < best[1] else best
+        ratio = f" x{baseline[workload] / best[1]:.1f}" if workload in baseline else ""
+        summary.append(f"{workload} {best[1]:.4f}s ({best[0]}){ratio}")
+    print("SUMMARY " + " | ".join(summary))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
