@@ -7,14 +7,14 @@ from motornet.rollout import Rollout
 from motornet.tasks import CentreOutReach
 
 
-def make(task):
+def make(task, duration=0.3):
     torch.manual_seed(0)
     effector = mn.effector.RigidTendonArm26()
     if task:
-        env = CentreOutReach(effector, max_ep_duration=0.3, curl_gain=8., action_noise=0.02, vision_noise=0.001,
+        env = CentreOutReach(effector, max_ep_duration=duration, curl_gain=8., action_noise=0.02, vision_noise=0.001,
                              proprioception_noise=0.001, obs_noise=0.001, perturbation_magnitudes=(4.,))
     else:
-        env = mn.environment.RandomTargetReach(effector, max_ep_duration=0.3, proprioception_delay=0.02,
+        env = mn.environment.RandomTargetReach(effector, max_ep_duration=duration, proprioception_delay=0.02,
                                                vision_delay=0.05, action_noise=0.02, action_frame_stacking=2)
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 16, env.n_muscles, hidden_noise=0.01)
     return env, policy
@@ -68,3 +68,18 @@ def test_chunk_must_be_positive():
     env, policy = make(False)
     with pytest.raises(ValueError, match="chunk"):
         Rollout(env, policy, chunk=0)
+
+
+@pytest.mark.slow
+def test_compiled_rollout_matches_plain_loop_to_float32_precision():
+    env, policy = make(True, duration=0.05)
+    torch.manual_seed(5)
+    expected, _ = plain_loop(env, policy, 8, seed=3)
+    expected_grad = torch.autograd.grad(expected["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
+    env, policy = make(True, duration=0.05)
+    torch.manual_seed(5)
+    fused = Rollout(env, policy, chunk=5, compile=True)(8, seed=3)
+    grad = torch.autograd.grad(fused["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
+    for name in expected:
+        torch.testing.assert_close(fused[name], expected[name], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
