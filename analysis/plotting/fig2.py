@@ -29,7 +29,7 @@ def plot(inputs):
     arrow(ax, (5.2, 1.35), (2.5, 1.35), text=None)
     noise(ax, 4.55, 1.35, "")
     ax.text(4.55, 1.12, "σp", ha="center", va="top", fontsize=style.FONT_SIZE - 1, color="#6a51a3")
-    delay(ax, 3.55, 1.35, f"Δp")
+    delay(ax, 3.55, 1.35, "Δp")
     ax.text(3.55, 1.0, f"proprioception\n(muscle length, velocity)\nΔp = {d['proprioception_delay_ms']:g} ms",
             ha="center", va="top", fontsize=style.FONT_SIZE - 1)
     arrow(ax, (6.45, 1.1), (6.45, 0.45), style_="-")
