@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 run: demo figures
 
 figures: $(BIN)/.installed
-	$(BIN)/snakemake --cores all
+	$(BIN)/snakemake --cores all untrained
 
 demo: $(BIN)/.installed
 	$(BIN)/python examples/train_demo.py --out results/demo

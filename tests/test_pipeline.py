@@ -1,5 +1,7 @@
-"""The Snakemake pipeline: the paper preset plans every rule, and the smoke preset really builds
-Figure 4 (and Figure 8, the tables) from nothing, in a scratch directory."""
+"""The Snakemake pipeline: the paper preset plans every rule and training run, and the smoke preset
+really builds Figure 4 (and Figures 1 and 8, the tables, with tiny trained models) from nothing, in a
+scratch directory."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip install snakemake)")
 
@@ -25,9 +28,19 @@ def snakemake(workdir, *args, timeout=300):
 def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
     out = snakemake(tmp_path, "-n", "--quiet", "rules")
     for rule in ("point_mass_moment_arms", "arm_moment_arms", "passive_drift", "figure4", "muscle_paths",
-                 "figure8", "parameter_tables", "model_description", "figure2", "figure3", "figure7"):
+                 "figure8", "parameter_tables", "model_description", "figure2", "figure3", "figure7",
+                 "train", "test_model", "fig1_metrics", "figure1"):
         assert rule in out, f"rule {rule} not planned:\n{out}"
+    # fig1 naive + adapted, fig5 x 2, fig6 8 arm26 + 8 point-mass seeds; each run on its test protocols
+    assert re.search(r"^train\s+20$", out, re.M), out
+    assert re.search(r"^test_model\s+24$", out, re.M), out
     assert not (tmp_path / "results").exists()
+
+
+def test_paper_preset_shows_the_training_budgets(tmp_path):
+    out = snakemake(tmp_path, "-n", "results/paper/runs/fig1_adapted/seed0/checkpoint.pt")
+    assert "train fig1_naive seed 0: 7680 batches x 64 episodes of 1.0 s, arm26, GRU 50" in out, out
+    assert "train fig1_adapted seed 0: 768 batches x 64 episodes of 1.0 s, arm26, GRU 50" in out, out
 
 
 def test_figure_paths_depend_on_the_preset(tmp_path):
@@ -37,10 +50,10 @@ def test_figure_paths_depend_on_the_preset(tmp_path):
     assert "results/quick/fig4/point_mass_moment_arms.npz" in quick
 
 
-def test_smoke_preset_builds_figure4_without_training(tmp_path):
+def test_smoke_preset_builds_figures_1_4_8_and_the_tables(tmp_path):
     snakemake(tmp_path, "--cores", "2", "figures/smoke/fig4.pdf", "figures/smoke/fig8.pdf",
-              "results/smoke/tables/tables.md", "--config", "preset=smoke", timeout=240)
-    for n in (4, 8):
+              "figures/smoke/fig1.pdf", "results/smoke/tables/tables.md", "--config", "preset=smoke", timeout=300)
+    for n in (1, 4, 8):
         for ext in ("pdf", "png"):
             path = tmp_path / "figures" / "smoke" / f"fig{n}.{ext}"
             assert path.stat().st_size > 10_000, path
@@ -52,6 +65,17 @@ def test_smoke_preset_builds_figure4_without_training(tmp_path):
     assert len(positions) == 2 * 4 * 2                                          # positions x muscles x dof
     for k in range(1, 6):
         assert len(pd.read_csv(results / "tables" / f"table{k}.csv")) > 0
-    for rule in ("figure4", "passive_drift_arm26", "point_mass_moment_arms"):
+    for rule in ("figure4", "passive_drift_arm26", "point_mass_moment_arms", "figure1", "fig1_metrics",
+                 "train/fig1_naive_seed0", "test/fig1_adapted_seed0_test_fig1_curl"):
         assert (results / "logs" / f"{rule}.log").exists()
         assert (results / "benchmarks" / f"{rule}.tsv").exists()
+    # Figure 1: tiny runs (2 batches, GRU 8), the adapted one started from the naive one
+    run = yaml.safe_load((results / "runs" / "fig1_adapted" / "seed0" / "config.yaml").read_text())
+    assert run["training"]["n_batches"] == 2 and run["policy"]["hidden_size"] == 8
+    assert run["training"]["init_from"] == "results/smoke/runs/fig1_naive/seed0/checkpoint.pt"
+    metrics = pd.read_csv(results / "fig1_metrics.csv", keep_default_na=False)
+    assert len(metrics) == 2 * 2 * 8                                            # stages x fields x targets
+    assert set(metrics.condition) == {f"{s} / {f} field" for s in ("naive", "adapted") for f in ("null", "curl")}
+    assert np.isfinite(metrics[["endpoint_error_m", "straightness", "max_lateral_deviation_m"]].to_numpy()).all()
+    test = np.load(results / "tests" / "fig1_naive" / "seed0" / "test_fig1_curl.npz")
+    assert test["fingertip"].shape == (8, 101, 2) and test["hidden"].shape[-1] == 8

@@ -1,0 +1,58 @@
+# Figure 1: centre-out reaching, naive and curl-field adapted, in a null and a curl field.
+# Reads only the test results (NPZ + JSON metadata) of the runs named in config["fig1"].
+
+FIG1 = config["fig1"]
+
+
+def fig1_tests():
+    """{'<stage>_<field>_<npz|json>': path} for stage naive/adapted and field null/curl."""
+    out = {}
+    for stage in ("naive", "adapted"):
+        for field, test in FIG1["tests"].items():
+            prefix = f"{RESULTS}/tests/{FIG1[stage]}/seed{FIG1['seed']}/{test}"
+            out[f"{stage}_{field}_npz"] = prefix + ".npz"
+            out[f"{stage}_{field}_json"] = prefix + ".json"
+    return out
+
+
+rule fig1_metrics:
+    """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach."""
+    input:
+        **fig1_tests(),
+    output:
+        table=f"{RESULTS}/fig1_metrics.csv",
+    params:
+        fields=list(FIG1["tests"]),
+        endpoint_error_steps=FIG1["endpoint_error_steps"],
+    log:
+        f"{LOGS}/fig1_metrics.log",
+    benchmark:
+        f"{BENCHMARKS}/fig1_metrics.tsv"
+    threads: threads_for("plot")
+    resources:
+        **resources_for("plot"),
+    script:
+        "../scripts/fig1_metrics.py"
+
+
+rule figure1:
+    """Figure 1: endpoint trajectories (b) and the rightward reach's time courses (c)."""
+    input:
+        **fig1_tests(),
+        metrics=rules.fig1_metrics.output.table,
+    output:
+        pdf=figure(1, "pdf"),
+        png=report(figure(1, "png"), caption="../report/fig1.rst", category="Figures"),
+    params:
+        figure="fig1",
+        options={"fields": list(FIG1["tests"]), "angle_deg": FIG1["time_course_angle_deg"],
+                 "time_course": list(FIG1["time_course"])},
+    log:
+        f"{LOGS}/figure1.log",
+    benchmark:
+        f"{BENCHMARKS}/figure1.tsv"
+    threads: threads_for("plot")
+    resources:
+        **resources_for("plot"),
+    script:
+        "../scripts/plot_figure.py"
