@@ -1,7 +1,32 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+def snakemake(workdir, *args, timeout=300):
+    """Run the repository's Snakefile with `workdir` as the working directory (results/, figures/)."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--directory", str(workdir), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """The whole smoke preset (`snakemake --cores 2 --config preset=smoke`) run once in a scratch
+    directory; returns that directory (results/smoke/, figures/smoke/ under it)."""
+    pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip install snakemake)")
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir, "--cores", "2", "--config", "preset=smoke", timeout=900)
+    return workdir

@@ -1,0 +1,46 @@
+"""The paper's claims as checkable statistics: one record per claim, written by each figure's metrics
+rule to results/<preset>/claims/fig<N>.json and merged into results/<preset>/claims.json.
+
+A record: {"id", "figure", "claim", "statistic", "value", "comparison", "threshold", "n", "pass"}
+with comparison one of "<", "<=", ">", ">=" (value compared to threshold) and n the sample size the
+statistic is computed over (reaches, units, networks, grid points...).
+"""
+import json
+import operator
+from pathlib import Path
+
+COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def claim(id, figure, text, statistic, value, comparison, threshold, n):
+    """One claim record; `pass` is `value <comparison> threshold`."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"comparison {comparison!r} is not one of {sorted(COMPARISONS)}")
+    value = float(value)
+    return {"id": id, "figure": int(figure), "claim": text, "statistic": statistic, "value": value,
+            "comparison": comparison, "threshold": float(threshold), "n": int(n),
+            "pass": bool(COMPARISONS[comparison](value, threshold))}
+
+
+def write(records, path):
+    """Write a list of claim records as JSON (sorted keys, one file per figure)."""
+    Path(path).write_text(json.dumps(list(records), indent=1, sort_keys=True) + "\n")
+
+
+def merge(paths):
+    """Concatenate the per-figure claim files, ordered by figure then id; ids must be unique."""
+    records = [r for p in paths for r in json.loads(Path(p).read_text())]
+    ids = [r["id"] for r in records]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"claim ids appear more than once: {duplicated}")
+    return sorted(records, key=lambda r: (r["figure"], r["id"]))
+
+
+def to_markdown(records):
+    """The README's claims table."""
+    lines = ["| Fig. | claim | statistic | value | threshold | n | holds |", "|---|---|---|---|---|---|---|"]
+    for r in records:
+        lines.append(f"| {r['figure']} | {r['claim']} | {r['statistic']} | {r['value']:.4g} | "
+                     f"{r['comparison']} {r['threshold']:.4g} | {r['n']} | {'yes' if r['pass'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
