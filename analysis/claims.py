@@ -40,7 +40,8 @@ def merge(paths):
 def to_markdown(records):
     """The README's claims table."""
     lines = ["| Fig. | claim | statistic | value | threshold | n | holds |", "|---|---|---|---|---|---|---|"]
+    cell = lambda text: text.replace("|", "\\|")
     for r in records:
-        lines.append(f"| {r['figure']} | {r['claim']} | {r['statistic']} | {r['value']:.4g} | "
+        lines.append(f"| {r['figure']} | {cell(r['claim'])} | {cell(r['statistic'])} | {r['value']:.4g} | "
                      f"{r['comparison']} {r['threshold']:.4g} | {r['n']} | {'yes' if r['pass'] else '**no**'} |")
     return "\n".join(lines) + "\n"

@@ -126,3 +126,14 @@ def arm_segments(effector, joint_position):
     elbow = np.array([sk.l1 * np.cos(q1), sk.l1 * np.sin(q1)])
     hand = elbow + sk.l2 * np.array([np.cos(q1 + q2), np.sin(q1 + q2)])
     return np.stack([np.zeros(2), elbow, hand])
+
+
+def centre_and_edge(grid):
+    """Mean of an (n, n) grid over its central third (both indices), max over its border, and the
+    number of central points: e.g. passive drift is negligible in the middle of the joint range and
+    grows toward its edges."""
+    grid = np.asarray(grid, dtype=float)
+    n0, n1 = grid.shape
+    centre = grid[n0 // 3: n0 - n0 // 3, n1 // 3: n1 - n1 // 3]
+    border = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
+    return float(centre.mean()), float(border.max()), centre.size

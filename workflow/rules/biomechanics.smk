@@ -86,6 +86,30 @@ rule figure4:
         "../scripts/plot_figure.py"
 
 
+rule fig4_claims:
+    """Figure 4's claims (moment-arm signs and symmetries, passive drift centre vs edges) as JSON."""
+    input:
+        point_mass_positions=rules.point_mass_moment_arms.output.positions,
+        arm_grid=f"{RESULTS}/fig4/{config['fig4']['arm_effector']}_moment_arms.npz",
+        drift=[f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]],
+    output:
+        claims=f"{RESULTS}/claims/fig4.json",
+    params:
+        drift_effectors=config["fig4"]["drift"]["effectors"],
+        mono_articular=config["fig4"]["mono_articular"],
+        bi_articular=config["fig4"]["bi_articular"],
+        **config["fig4"]["claims"],
+    log:
+        f"{LOGS}/fig4_claims.log",
+    benchmark:
+        f"{BENCHMARKS}/fig4_claims.tsv"
+    threads: threads_for("plot")
+    resources:
+        **resources_for("plot"),
+    script:
+        "../scripts/fig4_claims.py"
+
+
 rule muscle_paths:
     """Fig. 8: fixation points of the geometric arm26's muscles at one posture, in world coordinates."""
     output:

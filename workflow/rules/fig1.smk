@@ -16,14 +16,16 @@ def fig1_tests():
 
 
 rule fig1_metrics:
-    """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach."""
+    """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach; the claims."""
     input:
         **fig1_tests(),
     output:
         table=f"{RESULTS}/fig1_metrics.csv",
+        claims=f"{RESULTS}/claims/fig1.json",
     params:
         fields=list(FIG1["tests"]),
         endpoint_error_steps=FIG1["endpoint_error_steps"],
+        claims=FIG1["claims"],
     log:
         f"{LOGS}/fig1_metrics.log",
     benchmark:

@@ -1,0 +1,39 @@
+import json
+
+import numpy as np
+import pytest
+
+from analysis import claims, sweeps
+
+
+def test_claim_passes_by_its_comparison():
+    assert claims.claim("a", 1, "t", "s", 0.5, "<", 1.0, 3)["pass"]
+    assert not claims.claim("a", 1, "t", "s", 1.0, "<", 1.0, 3)["pass"]
+    assert claims.claim("a", 1, "t", "s", 1.0, "<=", 1.0, 3)["pass"]
+    assert not claims.claim("a", 1, "t", "s", -2.0, ">", 0.0, 3)["pass"]
+    with pytest.raises(ValueError, match="comparison"):
+        claims.claim("a", 1, "t", "s", 1.0, "==", 1.0, 3)
+
+
+def test_merge_orders_by_figure_and_rejects_duplicate_ids(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    claims.write([claims.claim("z", 6, "t", "s", 1, ">", 0, 1)], a)
+    claims.write([claims.claim("y", 1, "t", "s", 1, ">", 0, 1)], b)
+    assert [r["id"] for r in claims.merge([a, b])] == ["y", "z"]
+    with pytest.raises(ValueError, match="'z'"):
+        claims.merge([a, a])
+    table = claims.to_markdown(claims.merge([a, b]))
+    assert table.count("\n") == 4 and json.loads(a.read_text())[0]["pass"] is True
+
+
+def test_markdown_escapes_pipes_in_cells():
+    row = claims.to_markdown([claims.claim("a", 1, "|x| small", "mean |x|", 0.1, "<", 1, 2)]).splitlines()[-1]
+    assert row.count("|") - row.count("\\|") == 8
+
+
+def test_centre_and_edge_of_a_bowl():
+    q = np.linspace(-1, 1, 9)
+    bowl = q[:, None] ** 2 + q[None, :] ** 2
+    centre, edge, n = sweeps.centre_and_edge(bowl)
+    assert n == 9 and edge == pytest.approx(2.0)
+    assert centre == pytest.approx(np.mean([(x ** 2 + y ** 2) for x in q[3:6] for y in q[3:6]]))
