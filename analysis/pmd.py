@@ -45,7 +45,9 @@ def pmd_regression(activity, angles):
     regressor, so an intercept would make the design rank-deficient. Each beta
     is thus the unit's mean activity in that direction, baseline included, and
     |beta| ranks directions by the magnitude of activity; a tanh unit strongly
-    negative in some direction scores high there too.
+    negative in some direction scores high there too. This is the paper's
+    choice (4.5.4: a diagonal design matrix, "the absolute value of the
+    resulting regression coefficients"), kept as is.
 
     Normalisation per unit: (|beta| - min) / (max - min) over directions, so the
     weakest direction is 0 and the PMD (the argmax) is 1. A unit whose |beta| is
