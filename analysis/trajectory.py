@@ -50,3 +50,15 @@ def time_to_target(xy, target, radius, dt):
     """
     inside = np.linalg.norm(np.asarray(xy) - np.asarray(target)[:, None], axis=-1) <= radius
     return np.where(inside.any(axis=1), inside.argmax(axis=1) * dt, np.nan)
+
+
+def max_distance(xy, reference):
+    """Largest distance (m) of xy from a reference point (n_trials, 2) or trajectory (n_trials, T, 2).
+
+    With the unperturbed reach as reference: the perturbation-induced deviation; with the start: the
+    largest excursion of a postural trial.
+    """
+    reference = np.asarray(reference, dtype=float)
+    if reference.ndim == 2:
+        reference = reference[:, None]
+    return np.linalg.norm(np.asarray(xy, dtype=float) - reference, axis=-1).max(axis=1)

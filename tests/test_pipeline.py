@@ -16,11 +16,13 @@ def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
     out = snakemake(tmp_path, "-n", "--quiet", "rules")
     for rule in ("point_mass_moment_arms", "arm_moment_arms", "passive_drift", "figure4", "muscle_paths",
                  "figure8", "parameter_tables", "model_description", "figure2", "figure3", "figure7",
-                 "train", "test_model", "fig1_metrics", "figure1", "pmd", "fig6_metrics", "figure6"):
+                 "train", "test_model", "fig1_metrics", "figure1", "fig5_metrics", "figure5",
+                 "pmd", "fig6_metrics", "figure6"):
         assert rule in out, f"rule {rule} not planned:\n{out}"
     # fig1 naive + adapted, fig5 x 2, fig6 8 arm26 + 8 point-mass seeds; each run on its test protocols
+    # (the perturbation-trained fig5 model also on its training task: panel a)
     assert re.search(r"^train\s+20$", out, re.M), out
-    assert re.search(r"^test_model\s+24$", out, re.M), out
+    assert re.search(r"^test_model\s+25$", out, re.M), out
     assert not (tmp_path / "results").exists()
 
 

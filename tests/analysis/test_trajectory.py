@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analysis.trajectory import (endpoint_error, max_lateral_deviation, path_straightness,
+from analysis.trajectory import (endpoint_error, max_distance, max_lateral_deviation, path_straightness,
                                  return_error, time_to_target)
 
 START = np.zeros((8, 2))
@@ -69,3 +69,18 @@ def test_time_to_target_is_first_entry_into_the_radius_or_nan():
     np.testing.assert_allclose(times, 0.09)  # 1 cm left after 9 steps; 2 cm after 8
     never = time_to_target(xy[:, :5], TARGET, radius=0.01, dt=0.01)
     assert np.all(np.isnan(never))
+
+
+def test_max_distance_from_a_point_is_the_largest_excursion():
+    xy = straight_reaches()
+    np.testing.assert_allclose(max_distance(xy, START), 0.1)
+    np.testing.assert_allclose(max_distance(xy, TARGET), 0.1)
+
+
+def test_max_distance_from_a_trajectory_is_the_largest_pointwise_gap():
+    reference = straight_reaches()
+    bump = np.zeros_like(reference)
+    bump[:, 20] = [0.0, 0.03]
+    bump[:, 30] = [0.01, 0.0]
+    np.testing.assert_allclose(max_distance(reference + bump, reference), 0.03)
+    np.testing.assert_allclose(max_distance(reference, reference), 0.0)
