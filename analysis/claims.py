@@ -6,6 +6,7 @@ with comparison one of "<", "<=", ">", ">=" (value compared to threshold) and n 
 statistic is computed over (reaches, units, networks, grid points...).
 """
 import json
+import math
 import operator
 from pathlib import Path
 
@@ -13,18 +14,20 @@ COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": oper
 
 
 def claim(id, figure, text, statistic, value, comparison, threshold, n):
-    """One claim record; `pass` is `value <comparison> threshold`."""
+    """One claim record; `pass` is `value <comparison> threshold`. An undefined statistic (NaN) is
+    recorded as value None (JSON null) and does not pass."""
     if comparison not in COMPARISONS:
         raise ValueError(f"comparison {comparison!r} is not one of {sorted(COMPARISONS)}")
     value = float(value)
-    return {"id": id, "figure": int(figure), "claim": text, "statistic": statistic, "value": value,
-            "comparison": comparison, "threshold": float(threshold), "n": int(n),
-            "pass": bool(COMPARISONS[comparison](value, threshold))}
+    defined = math.isfinite(value)
+    return {"id": id, "figure": int(figure), "claim": text, "statistic": statistic,
+            "value": value if defined else None, "comparison": comparison, "threshold": float(threshold),
+            "n": int(n), "pass": defined and bool(COMPARISONS[comparison](value, threshold))}
 
 
 def write(records, path):
     """Write a list of claim records as JSON (sorted keys, one file per figure)."""
-    Path(path).write_text(json.dumps(list(records), indent=1, sort_keys=True) + "\n")
+    Path(path).write_text(json.dumps(list(records), indent=1, sort_keys=True, allow_nan=False) + "\n")
 
 
 def merge(paths):
@@ -37,11 +40,21 @@ def merge(paths):
     return sorted(records, key=lambda r: (r["figure"], r["id"]))
 
 
+def _value(r):
+    return "undefined" if r["value"] is None else format(r["value"], ".4g")
+
+
+def describe(r):
+    """One line for a log: id, value, threshold and verdict."""
+    return f"{r['id']}: {_value(r)} {r['comparison']} {r['threshold']:.4g} -> {'holds' if r['pass'] else 'fails'}"
+
+
 def to_markdown(records):
     """The README's claims table."""
     lines = ["| Fig. | claim | statistic | value | threshold | n | holds |", "|---|---|---|---|---|---|---|"]
     cell = lambda text: text.replace("|", "\\|")
     for r in records:
-        lines.append(f"| {r['figure']} | {cell(r['claim'])} | {cell(r['statistic'])} | {r['value']:.4g} | "
+        lines.append(f"| {r['figure']} | {cell(r['claim'])} | {cell(r['statistic'])} | "
+                     f"{_value(r)} | "
                      f"{r['comparison']} {r['threshold']:.4g} | {r['n']} | {'yes' if r['pass'] else '**no**'} |")
     return "\n".join(lines) + "\n"

@@ -37,3 +37,11 @@ def test_centre_and_edge_of_a_bowl():
     centre, edge, n = sweeps.centre_and_edge(bowl)
     assert n == 9 and edge == pytest.approx(2.0)
     assert centre == pytest.approx(np.mean([(x ** 2 + y ** 2) for x in q[3:6] for y in q[3:6]]))
+
+
+def test_undefined_statistic_is_null_and_fails(tmp_path):
+    record = claims.claim("a", 6, "t", "s", float("nan"), ">", 0.0, 8)
+    assert record["value"] is None and record["pass"] is False
+    claims.write([record], tmp_path / "c.json")
+    assert json.loads((tmp_path / "c.json").read_text())[0]["value"] is None
+    assert "| undefined |" in claims.to_markdown([record])

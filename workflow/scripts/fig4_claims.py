@@ -53,4 +53,4 @@ for name, path in zip(p.drift_effectors, snakemake.input.drift):
     ]
 claims.write(records, snakemake.output.claims)
 for r in records:
-    log.info("%s: %.4g %s %.4g -> %s", r["id"], r["value"], r["comparison"], r["threshold"], r["pass"])
+    log.info(claims.describe(r))

@@ -69,4 +69,5 @@ records += [
                  len(posture)),
 ]
 claims.write(records, snakemake.output.claims)
-log.info("claims: %s", [(r["id"], round(r["value"], 4), r["pass"]) for r in records])
+for r in records:
+    log.info(claims.describe(r))

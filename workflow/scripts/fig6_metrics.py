@@ -18,4 +18,4 @@ log.info("statistics:\n%s", table.to_string())
 records = pmd_claims.fig6_claims(tables["arm26"], tables["point_mass"], **snakemake.params.claims)
 claims.write(records, snakemake.output.claims)
 for r in records:
-    log.info("%s: %.4g %s %.4g -> %s", r["id"], r["value"], r["comparison"], r["threshold"], r["pass"])
+    log.info(claims.describe(r))
