@@ -29,7 +29,8 @@ def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
 def test_paper_preset_shows_the_training_budgets(tmp_path):
     out = snakemake(tmp_path, "-n", "results/paper/runs/fig1_adapted/seed0/checkpoint.pt")
     assert "train fig1_naive seed 0: 7680 batches x 64 episodes of 1.0 s, arm26, GRU 50" in out, out
-    assert "train fig1_adapted seed 0: 768 batches x 64 episodes of 1.0 s, arm26, GRU 50" in out, out
+    assert "train fig1_adapted seed 0: 768 batches x 64 episodes of 1.0 s, arm26, GRU 50, lr 0.001, compiled, " \
+           "from fig1_naive" in out, out
 
 
 def test_figure_paths_depend_on_the_preset(tmp_path):
@@ -59,7 +60,7 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
         assert (results / "benchmarks" / f"{rule}.tsv").exists()
     # Figure 1: tiny runs (2 batches, GRU 8), the adapted one started from the naive one
     run = yaml.safe_load((results / "runs" / "fig1_adapted" / "seed0" / "config.yaml").read_text())
-    assert run["training"]["n_batches"] == 2 and run["policy"]["hidden_size"] == 8
+    assert run["training"]["n_batches"] == 2 and run["policy"]["hidden_size"] == 8 and not run["training"]["compile"]
     assert run["training"]["init_from"] == "results/smoke/runs/fig1_naive/seed0/checkpoint.pt"
     metrics = pd.read_csv(results / "fig1_metrics.csv", keep_default_na=False)
     assert len(metrics) == 2 * 2 * 8                                            # stages x fields x targets
