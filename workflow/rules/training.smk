@@ -107,6 +107,7 @@ rule train:
     resources:
         mem_mb=lambda w: train_resources(w.model)["mem_mb"],
         runtime=lambda w: train_resources(w.model)["runtime"],
+        gpu=config["resources"]["train"]["gpu"],
     script:
         "../scripts/train_model.py"
 
