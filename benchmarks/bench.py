@@ -59,6 +59,9 @@ def fused_batch(runner, batch_size):
 def time_path(path, workload, batches, warmup):
     w = WORKLOADS[workload]
     torch.set_num_threads(w["threads"])
+    # Each path starts from empty compile caches, as in a training job: otherwise every earlier path's
+    # graphs stay guarded on the same code and each later call checks them all first.
+    torch._dynamo.reset()
     env, policy, optimizer = make(w["steps"], w["hidden"])
     runner = Rollout(env, policy, compile=(path == "compiled")) if path != "plain" else None
 

@@ -19,13 +19,15 @@ def test_initialisation_follows_the_paper():
 
 def test_step_equals_torch_gru_layer():
     policy = mn.policy.PolicyGRU(5, 7, 3)
-    torch.nn.init.normal_(policy.gru.bias_ih_l0)
+    for bias in (policy.gru.bias_ih_l0, policy.gru.bias_hh_l0, policy.fc.weight, policy.fc.bias):
+        torch.nn.init.normal_(bias)  # distinct input and recurrent biases: r gates only the recurrent one
     x, h0 = torch.randn(4, 5), torch.randn(1, 4, 7)
-    _, h = policy(x, h0)
+    u, h = policy(x, h0)
     reference = torch.nn.GRU(5, 7, batch_first=True)
     reference.load_state_dict({k.removeprefix("gru."): v for k, v in policy.state_dict().items() if k.startswith("gru.")})
     _, h_ref = reference(x.unsqueeze(1), h0)
     torch.testing.assert_close(h, h_ref)
+    torch.testing.assert_close(u, torch.sigmoid(h_ref[0] @ policy.fc.weight.T + policy.fc.bias))
 
 
 def test_hidden_noise_only_while_training():
