@@ -19,8 +19,8 @@ def test_initialisation_follows_the_paper():
 
 def test_step_equals_torch_gru_layer():
     policy = mn.policy.PolicyGRU(5, 7, 3)
-    for bias in (policy.gru.bias_ih_l0, policy.gru.bias_hh_l0, policy.fc.weight, policy.fc.bias):
-        torch.nn.init.normal_(bias)  # distinct input and recurrent biases: r gates only the recurrent one
+    for parameter in (policy.gru.bias_ih_l0, policy.gru.bias_hh_l0, policy.fc.weight, policy.fc.bias):
+        torch.nn.init.normal_(parameter)  # distinct input and recurrent biases: r gates only the recurrent one
     x, h0 = torch.randn(4, 5), torch.randn(1, 4, 7)
     u, h = policy(x, h0)
     reference = torch.nn.GRU(5, 7, batch_first=True)
