@@ -2,10 +2,8 @@
 import logging
 import sys
 
-import motornet as mn
-
-EFFECTORS = {"arm26": mn.effector.RigidTendonArm26, "arm26_geometric": mn.effector.Reacher,
-             "point_mass": mn.effector.ReluPointMass24}
+from analysis import claims
+from motornet.train import EFFECTORS
 
 
 def log_to(path):
@@ -23,3 +21,10 @@ def log_to(path):
 def make_effector(name):
     """A pre-built effector by the pipeline's name, in float64 (sweeps are cheap; precision is free)."""
     return EFFECTORS[name]().double()
+
+
+def write_claims(records, path, log):
+    """Write a figure's claim records (analysis.claims.write) and log one line per claim."""
+    claims.write(records, path)
+    for r in records:
+        log.info(claims.describe(r))

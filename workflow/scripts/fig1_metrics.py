@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from _common import log_to
+from _common import log_to, write_claims
 from analysis import claims, trajectory
 
 log = log_to(snakemake.log[0])
@@ -34,7 +34,7 @@ lateral = {key: g.set_index("target")["max_lateral_deviation_m"] for key, g in t
 n = len(lateral["naive", "null"])
 mirror = np.mean(np.sign(lateral["adapted", "null"]) == -np.sign(lateral["naive", "curl"]))
 abs_dev = lambda stage, field: float(np.abs(lateral[stage, field]).mean())
-claims.write([
+write_claims([
     claims.claim("fig1_null_endpoint_error", 1, "after training, null-field reaches end on the target",
                  "mean endpoint error, naive / null field (m)", mean.loc["naive / null field", "endpoint_error_m"],
                  "<", c["endpoint_error"], n),
@@ -51,4 +51,4 @@ claims.write([
     claims.claim("fig1_after_effect", 1, "after adaptation the null field shows a mirror-image after-effect",
                  "fraction of targets whose null-field deviation (adapted) opposes the naive curl-field one",
                  mirror, ">=", c["mirror_fraction"], n),
-], snakemake.output.claims)
+], snakemake.output.claims, log)

@@ -5,7 +5,7 @@ range and larger at its edges."""
 import numpy as np
 import pandas as pd
 
-from _common import log_to
+from _common import log_to, write_claims
 from analysis import claims, sweeps
 
 log = log_to(snakemake.log[0])
@@ -51,6 +51,4 @@ for name, path in zip(p.drift_effectors, snakemake.input.drift):
                      "max drift on the grid's border / mean central drift", edge / centre, ">",
                      p.edge_ratio, distance.size),
     ]
-claims.write(records, snakemake.output.claims)
-for r in records:
-    log.info(claims.describe(r))
+write_claims(records, snakemake.output.claims, log)

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from _common import log_to
+from _common import log_to, write_claims
 from analysis import claims, trajectory
 
 NETWORKS = {"trained": "perturbation-trained", "free": "perturbation-free"}
@@ -68,6 +68,4 @@ records += [
                  held["perturbation-free"].mean() / held["perturbation-trained"].mean(), ">", c["posture_ratio"],
                  len(posture)),
 ]
-claims.write(records, snakemake.output.claims)
-for r in records:
-    log.info(claims.describe(r))
+write_claims(records, snakemake.output.claims, log)

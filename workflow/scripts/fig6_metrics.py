@@ -3,8 +3,8 @@ for the arm26 and point-mass models, and the figure's claims (analysis.pmd_claim
 import numpy as np
 import pandas as pd
 
-from _common import log_to
-from analysis import claims, pmd_claims
+from _common import log_to, write_claims
+from analysis import pmd_claims
 
 log = log_to(snakemake.log[0])
 tables = {}
@@ -16,6 +16,4 @@ table = table[["effector", "network", *[c for c in table.columns if c not in ("e
 table.to_csv(snakemake.output.table, index=False, float_format="%.6g")
 log.info("statistics:\n%s", table.to_string())
 records = pmd_claims.fig6_claims(tables["arm26"], tables["point_mass"], **snakemake.params.claims)
-claims.write(records, snakemake.output.claims)
-for r in records:
-    log.info(claims.describe(r))
+write_claims(records, snakemake.output.claims, log)
