@@ -66,8 +66,9 @@ class PolynomialGeometry(torch.nn.Module):
 
     def forward(self, joint_state):
         dof = self.phi.shape[0]
-        theta = joint_state[:, :dof] - self.phi  # (B, dof)
-        length = self.a0 + theta @ self.a1 + (theta ** 2) @ self.a2  # (B, M)
-        moment_arm = self.a1 + 2. * self.a2 * theta.unsqueeze(-1)  # (B, dof, M)
+        theta = (joint_state[:, :dof] - self.phi).unsqueeze(-1)  # (B, dof, 1)
+        # Sums over dof as broadcast products, not matrix products: compiled, they fuse into one loop.
+        length = self.a0 + (theta * (self.a1 + self.a2 * theta)).sum(1)  # (B, M)
+        moment_arm = self.a1 + 2. * self.a2 * theta  # (B, dof, M)
         velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
         return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)
