@@ -135,6 +135,9 @@ class Environment(torch.nn.Module, gym.Env):
     def draw_noise(self, batch_size):
         """One step's noise samples, drawn in a fixed order (action, proprioception, vision,
         observation); None where a standard deviation is 0 or the episode is deterministic."""
+        if self._deterministic or not (self.action_noise or self.proprioception_noise or self.vision_noise
+                                       or self.obs_noise):
+            return NO_NOISE
         return StepNoise(self._noise_sample((batch_size, self.n_muscles), self.action_noise),
                          self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
                          self._noise_sample((batch_size, self.space_dim), self.vision_noise),
