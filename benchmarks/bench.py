@@ -9,8 +9,9 @@ Workloads (as ../shared/bench/ref_train.py, same loss: L1 fingertip-goal + 1e-4 
 train64 (B=64, T=100, GRU 50, 1 thread, forward + backward + Adam), fwd64 (same, no gradients),
 train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (env.step in a Python loop), `fused`
 (motornet.rollout.Rollout, eager), `compiled` (Rollout with torch.compile; its compile time is printed
-separately and excluded from the per-batch figure). Each figure is the median over --batches batches
-after --warmup batches. The last line summarises s/batch and the speed-up over the baseline.
+separately and excluded from the per-batch figure). Both Rollout paths record only what the loss uses
+(fingertip, action). Each figure is the median over --batches batches after --warmup batches. The
+last line summarises s/batch and the speed-up over the baseline.
 """
 import argparse
 import statistics
@@ -63,7 +64,8 @@ def time_path(path, workload, batches, warmup):
     # graphs stay guarded on the same code and each later call checks them all first.
     torch._dynamo.reset()
     env, policy, optimizer = make(w["steps"], w["hidden"])
-    runner = Rollout(env, policy, compile=(path == "compiled")) if path != "plain" else None
+    runner = Rollout(env, policy, compile=(path == "compiled"), record=("fingertip", "action")) \
+        if path != "plain" else None
 
     def one():
         with torch.set_grad_enabled(w["grad"]):

@@ -19,31 +19,35 @@ class Rollout:
     """Run `policy` through episodes of `env`, `chunk` steps per fused call.
 
     Calling it returns a dict of (B, T, ...) tensors of the states reached after each step:
-    fingertip (m), activation (muscle activation), hidden (GRU state) and action (excitation).
+    fingertip (m), activation (muscle activation), hidden (GRU state) and action (excitation), or of
+    those named in `record` (recording fewer saves their copies).
     Task inputs and endpoint loads come from `env.schedule()`; state-dependent force fields from
     `env.endpoint_field`. The environment is left in the episode's final state, as after `env.step`.
     """
 
-    def __init__(self, env, policy, chunk=10, compile=False):
+    def __init__(self, env, policy, chunk=10, compile=False, record=RECORDED):
         if chunk < 1:
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
-        self.env, self.policy, self.chunk = env, policy, int(chunk)
+        unknown = set(record) - set(RECORDED)
+        if isinstance(record, str) or unknown:
+            raise ValueError(f"record must be a collection of names from {RECORDED}, got {record!r}")
+        self.env, self.policy, self.chunk, self.record = env, policy, int(chunk), tuple(record)
         # cpp_wrapper launches the generated kernels from C++ rather than Python: ~40 % less per call here.
         self._run = torch.compile(self._steps, dynamic=False, options={"cpp_wrapper": True}) if compile \
             else self._steps
 
     def _steps(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise):
         """len(noise) steps from (state, obs, h); returns the new (state, obs, h) and the records."""
-        records = {name: [] for name in RECORDED}
+        records = {name: [] for name in self.record}
         for i in range(len(noise)):
             action, h = self.policy.cell(obs, h, None if hidden_noise is None else hidden_noise[i])
             load = None if endpoint_load is None else endpoint_load[:, i]
             state, obs, _, _ = self.env.transition(state, action, noise[i], goal, load, None,
                                                 [x[:, i] for x in task_inputs])
-            records["fingertip"].append(state.cartesian[:, :self.env.space_dim])
-            records["activation"].append(state.muscle[:, 0])
-            records["hidden"].append(h)
-            records["action"].append(action)
+            step = {"fingertip": state.cartesian[:, :self.env.space_dim], "activation": state.muscle[:, 0],
+                    "hidden": h, "action": action}
+            for name, values in records.items():
+                values.append(step[name])
         return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}
 
     def __call__(self, batch_size=None, seed=None, options=None):
@@ -76,4 +80,4 @@ class Rollout:
             state, obs, h, records = self._run(state, obs, h, goal, inputs, load, noise, hidden_noise)
             chunks.append(records)
         env._finish_rollout(state, n_steps)
-        return {name: torch.cat([c[name] for c in chunks], dim=1) for name in RECORDED}
+        return {name: torch.cat([c[name] for c in chunks], dim=1) for name in self.record}

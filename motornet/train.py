@@ -370,7 +370,8 @@ def train(config, run_dir, resume=True, progress=None):
         return last
 
     policy.train()
-    runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile)
+    runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile,
+                     record=("fingertip", "activation", "hidden"))  # what eq1_loss uses
     t0 = time.perf_counter()
     bad = torch.zeros((), dtype=torch.bool, device=device)
     first_bad = torch.zeros((), dtype=torch.long, device=device)

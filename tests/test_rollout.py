@@ -64,6 +64,20 @@ def test_curl_field_and_pulses_act_in_the_fused_rollout():
     assert (with_field - without).abs().max() > 1e-4
 
 
+def test_record_selects_what_is_returned_without_changing_it():
+    env, policy = make(False)
+    torch.manual_seed(5)
+    full = Rollout(env, policy, chunk=4)(8, seed=3)
+    torch.manual_seed(5)
+    some = Rollout(env, policy, chunk=4, record=("action", "fingertip"))(8, seed=3)
+    assert set(some) == {"action", "fingertip"}
+    for name in some:
+        torch.testing.assert_close(some[name], full[name], rtol=0, atol=0)
+    for bad in (("fingertips",), "fingertip"):
+        with pytest.raises(ValueError, match="record"):
+            Rollout(env, policy, record=bad)
+
+
 def test_chunk_must_be_positive():
     env, policy = make(False)
     with pytest.raises(ValueError, match="chunk"):
