@@ -87,13 +87,14 @@ def test_chunk_must_be_positive():
 @pytest.mark.slow
 def test_compiled_rollout_matches_plain_loop_to_float32_precision():
     env, policy = make(True, duration=0.05)
-    torch.manual_seed(5)
-    expected, _ = plain_loop(env, policy, 8, seed=3)
-    expected_grad = torch.autograd.grad(expected["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
-    env, policy = make(True, duration=0.05)
-    torch.manual_seed(5)
-    fused = Rollout(env, policy, chunk=5, compile=True)(8, seed=3)
-    grad = torch.autograd.grad(fused["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
-    for name in expected:
-        torch.testing.assert_close(fused[name], expected[name], rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
+    compiled = Rollout(env, policy, chunk=5, compile=True)
+    for batch_size in (8, 11):  # the second batch size recompiles with a dynamic batch dimension
+        torch.manual_seed(5)
+        expected, _ = plain_loop(env, policy, batch_size, seed=3)
+        expected_grad = torch.autograd.grad(expected["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
+        torch.manual_seed(5)
+        fused = compiled(batch_size, seed=3)
+        grad = torch.autograd.grad(fused["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
+        for name in expected:
+            torch.testing.assert_close(fused[name], expected[name], rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
