@@ -252,17 +252,13 @@ class Environment(torch.nn.Module, gym.Env):
         # Each FIFO entry is an independent noisy reading of the initial state (noise-free: all the same one).
         n_readings = max(self.proprioception_steps, self.vision_steps)
         noise = [self.draw_noise(batch_size) for _ in range(n_readings)]
-        if noise[0] is NO_NOISE:
-            proprioception, vision = self._feedback(states["muscle"], states["cartesian"], NO_NOISE)
-            proprioception = proprioception.expand(self.proprioception_steps, -1, -1).contiguous()
-            vision = vision.expand(self.vision_steps, -1, -1).contiguous()
-        else:
-            readings = [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
-            proprioception = torch.stack([r[0] for r in readings[:self.proprioception_steps]])
-            vision = torch.stack([r[1] for r in readings[:self.vision_steps]])
+        readings = [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings \
+            if noise[0] is NO_NOISE else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
         zeros = torch.zeros(batch_size, self.n_muscles, device=self.device, dtype=self.effector.dtype)
         self._state = EnvState(states["joint"], states["muscle"], states["geometry"], states["cartesian"],
-                               vision, proprioception, (zeros,) * self.action_frame_stacking)
+                               torch.stack([r[1] for r in readings[:self.vision_steps]]),
+                               torch.stack([r[0] for r in readings[:self.proprioception_steps]]),
+                               (zeros,) * self.action_frame_stacking)
         obs = self.get_obs(deterministic=self._deterministic)
         return self._output(obs), self._output(self._info(zeros, zeros))
 
