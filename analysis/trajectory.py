@@ -18,14 +18,21 @@ def return_error(xy, start, last_steps=1):
     return endpoint_error(xy, start, last_steps)
 
 
-def path_straightness(xy, start, target):
-    """Path length of xy divided by the straight start->target distance.
+def path_straightness(xy, start, target, radius=None):
+    """Path length of xy until it first comes within `radius` (m) of the target, divided by the
+    straight distance from the start to that circle, |target - start| - radius.
 
-    1 for a straight reach that ends on the target; > 1 for curved paths (it can
-    fall below 1 only if the reach stops short of the target).
+    1 for a straight reach; > 1 for a curved one. With radius None (or for a reach that never comes
+    within it) the whole path counts, so what the hand does once on the target adds to the length.
     """
-    path = np.linalg.norm(np.diff(np.asarray(xy, dtype=float), axis=1), axis=-1).sum(axis=1)
-    return path / np.linalg.norm(np.asarray(target) - np.asarray(start), axis=-1)
+    xy = np.asarray(xy, dtype=float)
+    target = np.asarray(target, dtype=float)
+    step = np.linalg.norm(np.diff(xy, axis=1), axis=-1)
+    radius = radius or 0.
+    inside = (np.linalg.norm(xy - target[:, None], axis=-1) <= radius) & (radius > 0)
+    arrival = np.where(inside.any(axis=1), inside.argmax(axis=1), xy.shape[1] - 1)
+    path = np.where(np.arange(step.shape[1]) < arrival[:, None], step, 0.).sum(axis=1)
+    return path / (np.linalg.norm(target - np.asarray(start), axis=-1) - radius)
 
 
 def max_lateral_deviation(xy, start, target):

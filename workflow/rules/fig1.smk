@@ -25,6 +25,7 @@ rule fig1_metrics:
     params:
         fields=list(FIG1["tests"]),
         endpoint_error_steps=FIG1["endpoint_error_steps"],
+        target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],   # r of eq. 1 (m)
         claims=FIG1["claims"],
     log:
         f"{LOGS}/fig1_metrics.log",

@@ -1,4 +1,5 @@
-"""Figure 1 metrics per reach: endpoint error, path straightness and signed max lateral deviation."""
+"""Figure 1 metrics per reach: endpoint error, path straightness (to the target circle, and over the
+whole trial) and signed max lateral deviation."""
 import numpy as np
 import pandas as pd
 
@@ -14,17 +15,20 @@ for stage in ("naive", "adapted"):
         go = int(d["trial_go_step"].min())          # the same fixed go-cue in every test reach
         moving = xy[:, go:]
         error = trajectory.endpoint_error(xy, target, snakemake.params.endpoint_error_steps)
-        straight = trajectory.path_straightness(moving, start, target)
+        straight = trajectory.path_straightness(moving, start, target, snakemake.params.target_radius)
+        whole = trajectory.path_straightness(moving, start, target)
         lateral = trajectory.max_lateral_deviation(moving, start, target)
         for k in range(len(xy)):
             rows.append({"stage": stage, "field": field, "condition": f"{stage} / {field} field",
                          "target": int(d["trial_condition"][k]),
                          "angle_deg": round(float(np.degrees(d["trial_angle"][k])) % 360, 6),
                          "endpoint_error_m": error[k], "straightness": straight[k],
+                         "trial_path_ratio": whole[k],
                          "max_lateral_deviation_m": lateral[k]})
 table = pd.DataFrame(rows)
 table.to_csv(snakemake.output.table, index=False, float_format="%.6g")
-summary = table.groupby("condition", sort=False)[["endpoint_error_m", "straightness", "max_lateral_deviation_m"]]
+summary = table.groupby("condition", sort=False)[["endpoint_error_m", "straightness", "trial_path_ratio",
+                                                  "max_lateral_deviation_m"]]
 log.info("mean per condition:\n%s", summary.mean().to_string())
 
 # Claims (paper 2.1): straight, accurate null-field reaches after training; deviation in the curl field;
@@ -39,7 +43,7 @@ write_claims([
                  "mean endpoint error, naive / null field (m)", mean.loc["naive / null field", "endpoint_error_m"],
                  "<", c["endpoint_error"], n),
     claims.claim("fig1_null_straightness", 1, "after training, null-field reaches are straight",
-                 "mean |path length / start-target distance - 1|, naive / null field",
+                 "mean |path length to the target circle (radius r) / its straight distance - 1|, naive / null field",
                  np.abs(table.query("condition == 'naive / null field'").straightness - 1).mean(), "<",
                  c["straightness"], n),
     claims.claim("fig1_curl_deviation", 1, "in the curl field the naive network's reaches deviate",
