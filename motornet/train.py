@@ -79,13 +79,10 @@ class TrainingConfig:
     """Adam with gradient-norm clipping (`grad_clip_norm`, None: no clipping). `device`: auto (CUDA when
     present), cpu, cuda, cuda:1...; `threads`: torch CPU threads (None: torch's default);
     `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run; `compile`: run
-    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches).
-    `final_learning_rate`: None keeps `learning_rate` throughout (the paper); a value decays it
-    geometrically, batch by batch, to reach this one at batch `n_batches` (short budgets)."""
+    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches)."""
     n_batches: int = 7680
     batch_size: int = 64
     learning_rate: float = 1e-3
-    final_learning_rate: typing.Optional[float] = None
     grad_clip_norm: typing.Optional[float] = 1.
     log_every: int = 10
     checkpoint_every: int = 100
@@ -188,17 +185,12 @@ def load_config(source, overrides=()):
         else:
             source.setdefault(section, {})[name] = yaml.safe_load(value)
     check_keys("the config", source, [f.name for f in dataclasses.fields(Config)])
-    config = Config(seed=_coerce("seed", source.get("seed", 0), int),
+    return Config(seed=_coerce("seed", source.get("seed", 0), int),
                   effector=_section(EffectorConfig, "effector", source.get("effector")),
                   task=_task_section("task", source.get("task")),
                   policy=_section(PolicyConfig, "policy", source.get("policy")),
                   loss=_section(LossConfig, "loss", source.get("loss")),
                   training=_section(TrainingConfig, "training", source.get("training")))
-    final = config.training.final_learning_rate
-    if final is not None and not final > 0:
-        raise ConfigError(f"training.final_learning_rate must be > 0 (got {final}); None keeps the learning "
-                          f"rate constant")
-    return config
 
 
 def config_to_dict(config):
@@ -242,15 +234,6 @@ def build(config, device="cpu", task=None):
     policy = PolicyGRU(env.observation_space.shape[0], config.policy.hidden_size, effector.n_muscles,
                        device=device, hidden_noise=config.policy.hidden_noise)
     return env, policy
-
-
-def learning_rate(training, batch):
-    """The learning rate of batch `batch` (1-based): constant, or the geometric decay from
-    `learning_rate` (batch 1) to `final_learning_rate` (batch `n_batches`)."""
-    if training.final_learning_rate is None or training.n_batches < 2:
-        return training.learning_rate
-    progress = min(max(batch - 1, 0) / (training.n_batches - 1), 1.)
-    return training.learning_rate * (training.final_learning_rate / training.learning_rate) ** progress
 
 
 def train_step(runner, optimizer, config):
@@ -333,10 +316,8 @@ def _start_log(path, keep_until=None):
 
 def _config_differences(old, new):
     old, new = dict(old), dict(new)
-    # a decaying learning rate is scheduled over n_batches, so then n_batches changes the result
-    keep = {"n_batches"} if old["training"].get("final_learning_rate") is not None else set()
-    old["training"] = {k: v for k, v in old["training"].items() if k not in _RESUMABLE_CHANGES or k in keep}
-    new["training"] = {k: v for k, v in new["training"].items() if k not in _RESUMABLE_CHANGES or k in keep}
+    old["training"] = {k: v for k, v in old["training"].items() if k not in _RESUMABLE_CHANGES}
+    new["training"] = {k: v for k, v in new["training"].items() if k not in _RESUMABLE_CHANGES}
     diffs = []
     for section in sorted(set(old) | set(new)):
         a, b = old.get(section), new.get(section)
@@ -401,8 +382,6 @@ def train(config, run_dir, resume=True, progress=None):
     with open(log_path, "a", newline="") as log_file:
         log = csv.writer(log_file)
         for batch in bar:
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(tc, batch)
             terms = train_step(runner, optimizer, config)
             finite = torch.isfinite(terms["loss"]) & torch.isfinite(terms["grad_norm"])
             first_bad = torch.where(finite | bad, first_bad, torch.full_like(first_bad, batch))

@@ -16,8 +16,8 @@ import motornet.train as train_module
 from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
-from motornet.train import (ConfigError, NonFiniteLossError, build, config_to_dict, learning_rate, load_checkpoint,
-                            load_config, resolve_device, train)
+from motornet.train import (ConfigError, NonFiniteLossError, build, config_to_dict, load_checkpoint, load_config,
+                            resolve_device, train)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "motornet" / "configs"
@@ -171,22 +171,6 @@ def test_resume_after_kill_equals_the_uninterrupted_run(tmp_path):
     for name, value in whole["policy"].items():
         assert torch.equal(value, resumed["policy"][name]), name
     assert [r["loss"] for r in read_log(killed)] == [r["loss"] for r in read_log(tmp_path / "whole")]
-
-
-def test_learning_rate_decays_geometrically_to_its_final_value(tmp_path):
-    constant = load_config(tiny(n_batches=5)).training
-    assert [learning_rate(constant, b) for b in range(1, 6)] == [3e-3] * 5
-    decaying = load_config(tiny(n_batches=5, final_learning_rate=3e-5)).training
-    rates = np.array([learning_rate(decaying, b) for b in range(1, 6)])
-    np.testing.assert_allclose(rates[[0, 2, 4]], [3e-3, 3e-4, 3e-5], rtol=1e-12)   # 3e-4: the geometric mean
-    np.testing.assert_allclose(rates[1:] / rates[:-1], 10 ** -0.5, rtol=1e-12)
-    train(tiny(n_batches=5, final_learning_rate=3e-5), tmp_path)
-    assert load_checkpoint(tmp_path)["optimizer"]["param_groups"][0]["lr"] == pytest.approx(3e-5, rel=1e-12)
-    # the schedule spans n_batches, so a longer run is another run
-    with pytest.raises(ConfigError, match="n_batches"):
-        train(tiny(n_batches=8, final_learning_rate=3e-5), tmp_path)
-    with pytest.raises(ConfigError, match="final_learning_rate must be > 0"):
-        load_config(tiny(final_learning_rate=0))
 
 
 def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):

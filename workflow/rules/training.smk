@@ -59,7 +59,6 @@ def budget(model):
     t = c["training"]
     return (f"{t['n_batches']} batches x {t['batch_size']} episodes of {c['task'].get('max_ep_duration', 1.0)} s, "
             f"{c['effector']['name']}, GRU {c['policy']['hidden_size']}, lr {t.get('learning_rate', 1e-3)}"
-            + (f" -> {t['final_learning_rate']}" if t.get("final_learning_rate") else "")
             + (", compiled" if t.get("compile") else "")
             + (f", from {MODELS[model]['init_from']}" if MODELS[model].get("init_from") else ""))
 
