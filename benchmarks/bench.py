@@ -12,7 +12,7 @@ train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (env.step in a Pyth
 separately and excluded from the per-batch figure). Both Rollout paths record only what the loss uses
 (fingertip, action). Each figure is the median over --batches batches after --warmup batches. With
 --repeats R the reference and our paths alternate R times. The last line summarises s/batch and the
-speed-up over the baseline (medians over the repeats: the fastest path's time, the per-repeat ratio).
+speed-up over the baseline (medians over the repeats: the fastest path's time, its per-repeat ratio).
 """
 import argparse
 import statistics
@@ -115,27 +115,25 @@ def main():
     baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
     summary = []
     for workload in args.workloads:
-        ratios, bests = [], []
+        times, references = {path: [] for path in paths}, []
         for repeat in range(args.repeats):
             # The reference and our paths alternate, so that slow and quiet periods of a shared machine
             # fall on both sides; the summary takes the median over the repeats.
             if args.reference:
-                baseline[workload] = reference(args.reference, workload, args.batches)
+                references.append(reference(args.reference, workload, args.batches))
+                baseline[workload] = references[-1]
                 print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
-            best = None
             for path in paths:
                 seconds, warm = time_path(path, workload, args.batches, args.warmup)
+                times[path].append(seconds)
                 ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
                 print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s)"
                       f"{ratio}", flush=True)
-                best = (path, seconds) if best is None or seconds < best[1] else best
-            bests.append(best)
-            if workload in baseline:
-                ratios.append(baseline[workload] / best[1])
-        path = statistics.mode(p for p, _ in bests)
-        seconds = statistics.median(t for p, t in bests if p == path)
-        ratio = f" x{statistics.median(ratios):.1f}" if ratios else ""
-        summary.append(f"{workload} {seconds:.4f}s ({path}){ratio}")
+        best = min(paths, key=lambda path: statistics.median(times[path]))
+        seconds = statistics.median(times[best])
+        ratio = statistics.median(r / t for r, t in zip(references, times[best])) if references else \
+            baseline[workload] / seconds if workload in baseline else None
+        summary.append(f"{workload} {seconds:.4f}s ({best})" + (f" x{ratio:.1f}" if ratio else ""))
     print("SUMMARY " + " | ".join(summary))
 
 
