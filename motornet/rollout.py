@@ -12,6 +12,8 @@ of each chunk length pays the compilation once (tens of seconds on a CPU).
 """
 import torch
 
+from .effector import COMPILE_OPTIONS
+
 RECORDED = ("fingertip", "activation", "hidden", "action")
 
 
@@ -32,10 +34,9 @@ class Rollout:
         if isinstance(record, str) or unknown:
             raise ValueError(f"record must be a collection of names from {RECORDED}, got {record!r}")
         self.env, self.policy, self.chunk, self.record = env, policy, int(chunk), tuple(record)
-        # cpp_wrapper launches the generated kernels from C++ rather than Python: ~40 % less per call here.
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
-        self._run = torch.compile(self._steps, options={"cpp_wrapper": True}) if compile \
+        self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS)) if compile \
             else self._steps
         if compile:
             env.effector.compile_reset()
