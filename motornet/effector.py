@@ -308,8 +308,13 @@ class Effector(torch.nn.Module):
 ARM26_SKELETON = dict(m1=1.82, m2=1.43, l1g=0.135, l2g=0.165, i1=0.051, i2=0.057, l1=0.309, l2=0.333,
                       pos_lower_bound=(0., 0.), pos_upper_bound=(math.radians(135.), math.radians(155.)))
 
-# name: (fixation bodies, points, max_isometric_force N, tendon_length m, optimal_muscle_length m,
-#        normalised slack length of the geometric model). Paper tables 3-4, model-facts §3-4.
+# name: (fixation bodies, points (m), max_isometric_force F_max (N), tendon_length l_se (m),
+#        optimal_muscle_length l_ce (m), normalised slack length s of the geometric model).
+# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; model-facts §3).
+# Paths and s: the paper's table 5 is missing from our copy of the text. They are the six arm26 muscles'
+# rows of the public toolbox tutorial's ten-muscle arm ("arm210", built there with the Thelen muscle;
+# model-facts §4.4), placed on the arm26 skeleton. `Reacher` uses them; `RigidTendonArm26` takes s from
+# its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
 ARM26_MUSCLES = {
     "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838., 0.039, 0.134, 1.48),
     "deltoid": ((0, 0, 1), ((0.14, 0.), (0.05, 0.), (0.153, 0.)), 1207., 0.066, 0.140, 1.52),
@@ -328,16 +333,43 @@ ARM26_POLYNOMIAL = dict(
 )
 
 
+def per_muscle_kwargs(muscle_kwargs, names):
+    """{muscle name: {parameter: value}} from `muscle_kwargs` whose values are scalars (every muscle)
+    or sequences of one value per muscle, in the order of `names`."""
+    out = {name: {} for name in names}
+    for key, value in (muscle_kwargs or {}).items():
+        values = np.asarray(value, dtype=float)
+        if values.ndim == 0:
+            values = np.full(len(names), float(values))
+        if values.shape != (len(names),):
+            raise ValueError(f"muscle_kwargs[{key!r}] must be a scalar or one value per muscle "
+                             f"({len(names)}: {', '.join(names)}), got {value!r}")
+        for name, v in zip(names, values.tolist()):
+            out[name][key] = v
+    return out
+
+
 def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs):
+    """The six arm26 muscles, with the table parameters the effector's muscle model takes (a ReLU
+    muscle takes only F_max) and `muscle_kwargs` (scalar or per muscle) on top."""
+    takes = set(effector.muscle.to_build_dict) | set(effector.muscle.to_build_dict_default)
+    extra = per_muscle_kwargs(muscle_kwargs, list(ARM26_MUSCLES))
     for name, (body, points, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items():
+        table = {"max_isometric_force": f_max, "tendon_length": l_se, "optimal_muscle_length": l_ce}
+        if slack_from_paths:
+            table["normalized_slack_muscle_length"] = slack
+        params = {k: v for k, v in table.items() if k in takes}
         effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name,
-                            max_isometric_force=f_max, tendon_length=l_se, optimal_muscle_length=l_ce,
-                            normalized_slack_muscle_length=slack if slack_from_paths else 1.4,
-                            **muscle_kwargs)
+                            **{**params, **extra[name]})
 
 
 class RigidTendonArm26(Effector):
-    """Two-joint arm with six rigid-tendon Hill muscles and the moment-arm polynomial (paper 4.1.1)."""
+    """Two-joint arm with six muscles and the moment-arm polynomial (paper 4.1.1).
+
+    `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
+    toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
+    `muscle_kwargs`: extra build parameters, each a scalar or one value per muscle.
+    """
 
     def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
@@ -362,7 +394,8 @@ class CompliantTendonArm26(Effector):
 
 
 class Reacher(Effector):
-    """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e)."""
+    """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e), with the
+    paths' slack lengths (see ARM26_MUSCLES); `muscle` and `muscle_kwargs` as `RigidTendonArm26`."""
 
     def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
@@ -381,9 +414,11 @@ class FreePointMass24(Effector):
                  muscle_kwargs=None, **kwargs):
         skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        for i, anchor in enumerate(POINT_MASS_ANCHORS):
-            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(anchor, (0., 0.)), name=f"muscle_{i + 1}",
-                            max_isometric_force=max_isometric_force, **(muscle_kwargs or {}))
+        names = [f"muscle_{i + 1}" for i in range(len(POINT_MASS_ANCHORS))]
+        extra = per_muscle_kwargs(muscle_kwargs, names)
+        for name, anchor in zip(names, POINT_MASS_ANCHORS):
+            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(anchor, (0., 0.)), name=name,
+                            **{"max_isometric_force": max_isometric_force, **extra[name]})
 
 
 class ReluPointMass24(FreePointMass24):

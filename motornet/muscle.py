@@ -204,8 +204,8 @@ def thelen_passive_force(strain, shape=5., strain_at_max_force=0.6):
     """Passive fibre force (x F0), Thelen (2003) eq. 3: (exp(k strain / e0) - 1) / (exp(k) - 1).
 
     `strain` = (fibre length - passive slack length) / optimal length; zero force below slack.
-    Thelen measures strain from the optimal length (slack = 1 l_ce); we measure it from the
-    slack length, so F0 is reached at slack + e0 (2.0 l_ce for the default slack of 1.4).
+    Thelen measures strain from the optimal length (slack = 1 l_ce, our default); another slack length
+    shifts the curve, so F0 is reached at slack + e0 (1.6 l_ce for the default slack of 1.0).
     """
     return torch.expm1(shape * torch.relu(strain) / strain_at_max_force) / math.expm1(shape)
 
@@ -311,20 +311,22 @@ def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
 
 
 class RigidTendonHillMuscleThelen(Muscle):
-    """Rigid-tendon Hill muscle with Thelen (2003) curves (eq. 3, 4, 6; young-adult parameters).
+    """Rigid-tendon Hill muscle with Thelen (2003) curves (eq. 1-7, young-adult parameters): the
+    muscle of the paper's arm26 networks (4.1.1).
 
     Build parameters as `RigidTendonHillMuscle`: max_isometric_force F0 (N), tendon_length l_se (m),
-    optimal_muscle_length l_ce (m), normalized_slack_muscle_length s (default 1.4).
-    Fibre length l = max(L - l_se, 0), fibre velocity v = dL/dt;
+    optimal_muscle_length l_ce (m), normalized_slack_muscle_length s (default 1.0: Thelen's passive
+    force starts at the optimal fibre length).
+    Fibre length l = max(L - l_se, 0), fibre velocity v = dL/dt (m/s);
     force = (a f_L(l / l_ce) f_V(v / ((0.25 + 0.75 a) v_max)) + f_PE((l - s l_ce) / l_ce)) F0,
-    v_max = 10 l_ce / s, passive k = 5 and e0 = 0.6 (from the slack length, see
+    v_max = 10 l_ce (m/s), passive k = 5 and e0 = 0.6 (from the slack length, see
     `thelen_passive_force`), gamma = 0.45, f_len = 1.4, Af = 0.25.
     """
 
     state_name = ["activation", "muscle length", "muscle velocity", "passive force",
                   "force-length (active)", "active force (force-velocity)", "force"]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
-    _defaults = {"normalized_slack_muscle_length": 1.4}
+    _defaults = {"normalized_slack_muscle_length": 1.0}
 
     passive_shape = 5.
     passive_strain_at_max_force = 0.6
@@ -493,3 +495,8 @@ class MujocoHillMuscle(Muscle):
 
     def get_save_config(self):
         return {**super().get_save_config(), "passive_forces": self.passive_forces}
+
+
+# Config names of the muscle models (motornet.train's `effector.muscle`).
+MUSCLES = {"thelen": RigidTendonHillMuscleThelen, "kistemaker": RigidTendonHillMuscle,
+           "compliant": CompliantTendonHillMuscle, "mujoco": MujocoHillMuscle, "relu": ReluMuscle}

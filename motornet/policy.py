@@ -19,7 +19,9 @@ class PolicyGRU(torch.nn.Module):
 
     Input kernel Glorot-uniform, recurrent kernel orthogonal, GRU biases 0; read-out weights
     N(0, 0.003^2) and bias -5, so that the naive network's excitation is about 0.007.
-    `hidden_noise` (standard deviation) is added to the hidden state at every step while training.
+    `hidden_noise` sigma_h (standard deviation) is added, while training, to the hidden state the GRU
+    cell receives at every step (as in the original toolbox), so the read-out sees its effect through
+    the cell, not the noise itself.
     """
 
     def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0.):
@@ -57,7 +59,8 @@ class PolicyGRU(torch.nn.Module):
         return u, h.unsqueeze(0)
 
     def cell(self, x, h, noise=None):
-        """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the new hidden state.
+        """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the hidden state
+        `h` before the cell uses it.
 
         The GRU equations of `torch.nn.GRU`, written as bias-free matrix products with the biases added
         in the gate arithmetic: compiled, each step is then 2 products and fused element-wise loops,
@@ -65,13 +68,13 @@ class PolicyGRU(torch.nn.Module):
         the same function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh.
         """
         gru, n = self.gru, self.hidden_dim
+        if noise is not None:
+            h = h + noise
         gi, gh = torch.mm(x, gru.weight_ih_l0.t()), torch.mm(h, gru.weight_hh_l0.t())
         b_ih, b_hh = gru.bias_ih_l0, gru.bias_hh_l0
         r = torch.sigmoid(gi[:, :n] + gh[:, :n] + (b_ih[:n] + b_hh[:n]))
         z = torch.sigmoid(gi[:, n:2 * n] + gh[:, n:2 * n] + (b_ih[n:2 * n] + b_hh[n:2 * n]))
         candidate = 2. * torch.sigmoid(2. * (gi[:, 2 * n:] + b_ih[2 * n:] + r * (gh[:, 2 * n:] + b_hh[2 * n:]))) - 1.
         h = candidate + z * (h - candidate)
-        if noise is not None:
-            h = h + noise
         # The read-out (a few outputs) as a broadcast product and sum, which fuses with the sigmoid.
         return torch.sigmoid((h.unsqueeze(1) * self.fc.weight).sum(-1) + self.fc.bias), h

@@ -17,14 +17,15 @@ Observation vector (the policy's input), in order:
 | target | reach target (m); shown from the start of the trial | 2 |
 | vision | fingertip (m), delayed by `vision_delay` | 2 |
 | proprioception | fibre length / l_ce, fibre velocity / v_max, delayed by `proprioception_delay` | 2 * n_muscles |
-| start | start position of the fingertip (m) | 2 |
+| start | start position of the fingertip (m), 0 once the network sees the go-cue (`hide_start_at_go`) | 2 |
 | go_cue | 1 before the go-cue, 0 after, delayed by `vision_delay` exactly as vision is | 1 |
 
 Timing conventions: state n is the state at time n * dt (n = 0 at reset); a go-cue at `go_step` makes
 x*_n the target for n >= go_step at once, while the network's go-cue input switches to 0 at the same
 observation index as vision would first show state `go_step`, i.e. observation go_step + k - 1 for a
-FIFO of k = vision_delay / dt entries (environment.py). Catch trials have no go-cue (the input stays at
-1 and x* stays at the start). A curl field adds F = b [[0, -1], [1, 0]] v (N; b in N s/m, v the endpoint
+FIFO of k = vision_delay / dt entries (environment.py); the start input turns to 0 at that same
+observation, as the original toolbox generates its inputs (`hide_start_at_go=False` keeps it shown).
+Catch trials have no go-cue (the go-cue input stays at 1, the start stays shown and x* stays at the start). A curl field adds F = b [[0, -1], [1, 0]] v (N; b in N s/m, v the endpoint
 velocity at the start of the step) to the endpoint load; b > 0 turns forces counter-clockwise from v.
 """
 import dataclasses
@@ -82,7 +83,8 @@ class ReachTask(Environment):
     Subclasses implement `_draw_trials(batch_size, start)`. Arguments: `max_ep_duration` (s);
     `go_cue_time` (s, fixed) or, when None, a go-cue step drawn uniformly from `go_cue_range` (s, default
     the whole episode); `catch_probability`; `curl_gain` b (N s/m); delays (s) default to the paper's
-    20 ms (proprioception) and 50 ms (vision). Other arguments reach `Environment`.
+    20 ms (proprioception) and 50 ms (vision); `hide_start_at_go`: the start input turns to 0 with the
+    go-cue input (the original toolbox's inputs; False keeps it shown). Other arguments reach `Environment`.
     """
 
     default_batch_size = 1
@@ -91,7 +93,7 @@ class ReachTask(Environment):
     def __init__(self, effector, max_ep_duration=1., go_cue_time=None, go_cue_range=None, catch_probability=0.5,
                  curl_gain=0., proprioception_delay=PAPER_PROPRIOCEPTION_DELAY, vision_delay=PAPER_VISION_DELAY,
                  proprioception_noise=0., vision_noise=0., obs_noise=0., action_noise=0., q_init=None,
-                 name=None, differentiable=True):
+                 hide_start_at_go=True, name=None, differentiable=True):
         super().__init__(effector, q_init=q_init, name=name or type(self).__name__, differentiable=differentiable,
                          max_ep_duration=max_ep_duration, action_noise=action_noise, obs_noise=obs_noise,
                          proprioception_delay=proprioception_delay, vision_delay=vision_delay,
@@ -105,6 +107,7 @@ class ReachTask(Environment):
             raise ValueError(f"catch_probability must be in [0, 1], got {catch_probability}")
         self.catch_probability = float(catch_probability)
         self.curl_gain = float(curl_gain)
+        self.hide_start_at_go = bool(hide_start_at_go)
         self.go_cue_time = None if go_cue_time is None else float(go_cue_time)
         lo, hi = (0., self.max_ep_duration) if go_cue_range is None else map(float, go_cue_range)
         self.go_cue_range = (lo, hi)
@@ -155,7 +158,9 @@ class ReachTask(Environment):
 
     def schedule(self):
         """Task inputs (start (B, T+1, 2), go-cue (B, T+1, 1)) and the pulse of every step (B, T, 2; N)."""
-        return [self.trials.start[:, None].expand_as(self._desired), self._go_cue], self._pulse
+        start = self.trials.start[:, None]
+        start = start * self._go_cue if self.hide_start_at_go else start.expand_as(self._desired)
+        return [start, self._go_cue], self._pulse
 
     def endpoint_field(self, cartesian):
         """The curl field acting on the endpoint velocity (N), None without one."""
@@ -199,7 +204,8 @@ class ReachTask(Environment):
     def get_save_config(self):
         return {**super().get_save_config(), "task": type(self).__name__, "n_steps": self.n_steps,
                 "go_cue_time": self.go_cue_time, "go_cue_range": list(self.go_cue_range),
-                "catch_probability": self.catch_probability, "curl_gain": self.curl_gain}
+                "catch_probability": self.catch_probability, "curl_gain": self.curl_gain,
+                "hide_start_at_go": self.hide_start_at_go}
 
     def _trials(self, start, target, go, catch, onset=None, steps=None, force=None, condition=None, angle=None,
                 magnitude=None):

@@ -30,6 +30,7 @@ import yaml
 
 from .effector import ReluPointMass24, Reacher, RigidTendonArm26
 from .loss import TERMS, LossConfig, eq1_loss
+from .muscle import MUSCLES
 from .policy import PolicyGRU
 from .rollout import Rollout
 from .tasks import TASKS, make_task, task_parameters
@@ -50,8 +51,12 @@ class NonFiniteLossError(FloatingPointError):
 
 @dataclasses.dataclass
 class EffectorConfig:
-    """`name`: arm26 (RigidTendonArm26), arm26_geometric (Reacher) or point_mass (ReluPointMass24)."""
+    """`name`: arm26 (RigidTendonArm26), arm26_geometric (Reacher) or point_mass (ReluPointMass24);
+    `muscle`: a key of motornet.muscle.MUSCLES (arm26 only; None: the effector's default muscle);
+    `muscle_kwargs`: extra muscle build parameters, each a scalar or one value per muscle."""
     name: str = "arm26"
+    muscle: typing.Optional[str] = None
+    muscle_kwargs: dict = dataclasses.field(default_factory=dict)
     timestep: float = 0.01
     integration_method: str = "euler"
     n_ministeps: int = 1
@@ -78,7 +83,9 @@ class PolicyConfig:
 class TrainingConfig:
     """Adam with gradient-norm clipping (`grad_clip_norm`, None: no clipping). `device`: auto (CUDA when
     present), cpu, cuda, cuda:1...; `threads`: torch CPU threads (None: torch's default);
-    `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run; `compile`: run
+    `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run, with its Adam state
+    (moments, step count) when `init_optimizer` (the paper's "resumed" adaptation, 4.2; the learning rate is
+    this config's); `compile`: run
     `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches)."""
     n_batches: int = 7680
     batch_size: int = 64
@@ -91,6 +98,7 @@ class TrainingConfig:
     compile: bool = False
     chunk: int = 10
     init_from: typing.Optional[str] = None
+    init_optimizer: bool = True
     progress: bool = True
 
 
@@ -217,10 +225,24 @@ def resolve_device(name="auto"):
 
 
 def make_effector(config):
+    """The effector an EffectorConfig describes."""
     if config.name not in EFFECTORS:
         raise ConfigError(f"unknown effector {config.name!r}; valid: {sorted(EFFECTORS)}")
-    return EFFECTORS[config.name](timestep=config.timestep, integration_method=config.integration_method,
-                                  n_ministeps=config.n_ministeps)
+    kwargs = dict(timestep=config.timestep, integration_method=config.integration_method,
+                  n_ministeps=config.n_ministeps)
+    if config.muscle is not None:
+        if config.name == "point_mass":
+            raise ConfigError(f"effector.muscle: point_mass has ReLU muscles only; remove "
+                              f"muscle: {config.muscle!r} or use an arm26 effector")
+        if config.muscle not in MUSCLES:
+            close = difflib.get_close_matches(config.muscle, list(MUSCLES), n=1)
+            raise ConfigError(f"unknown effector.muscle {config.muscle!r}." + (f" Did you mean {close[0]!r}?"
+                              if close else "") + f" Valid: {', '.join(MUSCLES)}")
+        kwargs["muscle"] = MUSCLES[config.muscle]()
+    try:
+        return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"effector.muscle_kwargs: {error}") from None
 
 
 def build(config, device="cpu", task=None):
@@ -242,7 +264,7 @@ def train_step(runner, optimizer, config):
     policy, task = runner.policy, runner.env
     episode = runner(config.training.batch_size)
     terms = eq1_loss(config.loss, episode["fingertip"], task.desired_trajectory[:, 1:], episode["activation"],
-                     task.muscle.max_iso_force, episode["hidden"], policy.gru.weight_ih_l0)
+                     task.muscle.max_iso_force, episode["hidden"], policy.gru.weight_ih_l0, task.dt)
     optimizer.zero_grad(set_to_none=True)
     terms["loss"].backward()
     clip = config.training.grad_clip_norm
@@ -362,7 +384,12 @@ def train(config, run_dir, resume=True, progress=None):
         _start_log(log_path, keep_until=start)
     else:
         if tc.init_from:
-            policy.load_state_dict(load_checkpoint(tc.init_from, device)["policy"])
+            parent = load_checkpoint(tc.init_from, device)
+            policy.load_state_dict(parent["policy"])
+            if tc.init_optimizer:
+                optimizer.load_state_dict(parent["optimizer"])
+                for group in optimizer.param_groups:
+                    group["lr"] = tc.learning_rate
         _write_config(run_dir / "config.yaml", config)
         _start_log(log_path)
     last = {"batch": start, "checkpoint": str(checkpoint_path), "log": str(log_path)}

@@ -29,11 +29,26 @@ def test_activation_loss_weights_muscles_by_their_relative_max_isometric_force()
     assert activation_loss(activation, force.reshape(1, 1, 2)).item() == pytest.approx(expected)
 
 
-def test_hidden_loss_and_its_derivative():
+def test_hidden_loss_and_its_time_derivative_per_second():
     hidden = torch.tensor([[[1., -2.], [3., 0.], [3., 1.]]])  # (1, 3 steps, 2 units)
     assert hidden_loss(hidden).item() == pytest.approx((1 + 4 + 9 + 0 + 9 + 1) / 6)
-    # differences (2, 2), (0, 1)
-    assert hidden_derivative_loss(hidden).item() == pytest.approx((4 + 4 + 0 + 1) / 4)
+    # differences (2, 2), (0, 1) over dt = 0.01 s: derivatives (200, 200), (0, 100) per second
+    assert hidden_derivative_loss(hidden, 0.01).item() == pytest.approx((4e4 + 4e4 + 0 + 1e4) / 4)
+    assert hidden_derivative_loss(hidden, 1.).item() == pytest.approx((4 + 4 + 0 + 1) / 4)
+
+
+def test_eq1_hidden_derivative_is_per_second_unless_per_step_is_asked():
+    """The paper's dh/dt (4.1.4): with dt = 0.01 s the term is 10^4 times the squared per-step difference."""
+    position = torch.zeros(1, 2, 2)
+    activation = torch.zeros(1, 2, 1)
+    hidden = torch.tensor([[[0.], [0.3]]])
+    args = (position, position, activation, torch.ones(1), hidden, torch.zeros(1, 1), 0.01)
+    per_second = eq1_loss(LossConfig(), *args)["hidden_derivative"].item()
+    per_step = eq1_loss(LossConfig(hidden_derivative_unit="per_step"), *args)["hidden_derivative"].item()
+    assert per_second == pytest.approx(900.)
+    assert per_step == pytest.approx(0.09)
+    with pytest.raises(ValueError, match="per_second"):
+        LossConfig(hidden_derivative_unit="per_minute")
 
 
 def test_kernel_loss_is_the_sum_of_squares():
@@ -49,7 +64,7 @@ def test_eq1_combines_the_terms_with_their_coefficients():
     kernel = torch.tensor([[3.]])
     config = LossConfig(position_weight=2., activation_weight=5., hidden_weight=0.1, hidden_derivative_weight=0.5,
                         kernel_weight=1e-2, target_radius=0.)
-    terms = eq1_loss(config, position, desired, activation, force, hidden, kernel)
+    terms = eq1_loss(config, position, desired, activation, force, hidden, kernel, 1.)
     assert terms["position"].item() == pytest.approx(0.1 / 4)
     assert terms["activation"].item() == pytest.approx(1 / 4)
     assert terms["hidden"].item() == pytest.approx(2.)

@@ -37,3 +37,15 @@ def test_hidden_noise_only_while_training():
     torch.testing.assert_close(policy(x, h0)[1], policy(x, h0)[1])
     policy.train()
     assert not torch.allclose(policy(x, h0)[1], policy(x, h0)[1])
+
+
+def test_hidden_noise_enters_the_state_the_gru_cell_receives():
+    """sigma_h perturbs the cell's input state (the original toolbox's placement): the new state and the
+    read-out equal a noise-free step from h + noise, not a noise-free step with noise added after."""
+    policy = mn.policy.PolicyGRU(5, 7, 3)
+    x, h, noise = torch.randn(4, 5), torch.randn(4, 7), 0.5 * torch.randn(4, 7)
+    u, h_new = policy.cell(x, h, noise)
+    u_ref, h_ref = policy.cell(x, h + noise)
+    torch.testing.assert_close(h_new, h_ref)
+    torch.testing.assert_close(u, u_ref)
+    assert not torch.allclose(h_new, policy.cell(x, h)[1] + noise)

@@ -50,6 +50,26 @@ def test_go_cue_input_is_delayed_exactly_as_vision(arm):
     torch.testing.assert_close(vision[:, go + k - 2], fingertip[:, go - 1])
 
 
+def test_start_input_turns_to_zero_with_the_go_cue_input_and_the_target_stays_shown(arm):
+    """Inputs as the original toolbox generates them (paper-protocols, corrected 4.1.4)."""
+    task = CentreOutReach(arm, go_cue_time=0.1, max_ep_duration=0.3, vision_delay=0.05)
+    go, k = 10, 5
+    obs, _ = run(task)
+    start = obs[:, :, -3:-1]
+    torch.testing.assert_close(start[:, :go + k - 1], task.trials.start[:, None].expand(-1, go + k - 1, -1))
+    assert (start[:, go + k - 1:] == 0).all()
+    torch.testing.assert_close(obs[:, :, :2], task.trials.target[:, None].expand(-1, obs.shape[1], -1))
+    shown = CentreOutReach(arm, go_cue_time=0.1, max_ep_duration=0.3, hide_start_at_go=False)
+    obs, _ = run(shown)
+    torch.testing.assert_close(obs[:, :, -3:-1], shown.trials.start[:, None].expand(-1, obs.shape[1], -1))
+
+
+def test_catch_trials_keep_the_start_input(arm):
+    task = RandomReach(arm, max_ep_duration=0.3, catch_probability=1.)
+    obs, _ = run(task, batch_size=4)
+    torch.testing.assert_close(obs[:, :, -3:-1], task.trials.start[:, None].expand(-1, obs.shape[1], -1))
+
+
 def test_desired_position_switches_to_target_at_the_go_cue_without_delay(arm):
     task = CentreOutReach(arm, go_cue_time=0.1, max_ep_duration=0.3)
     _, infos = run(task)

@@ -254,3 +254,16 @@ def learning_check(tmp_path, n_batches, batch_size, duration):
 
 def test_300_batches_of_64_halve_the_position_loss_and_reach_centre_out_targets(tmp_path):
     learning_check(tmp_path, n_batches=300, batch_size=64, duration=1.0)
+
+
+@pytest.mark.parametrize("init_optimizer, expected_step", [(True, 5 + 2), (False, 2)])
+def test_init_from_carries_the_adam_state_with_the_weights(tmp_path, init_optimizer, expected_step):
+    """Figure 1's adaptation resumes the optimiser (paper 4.2): Adam's moments and step count continue from
+    the parent run, at the child's own learning rate."""
+    train(tiny(n_batches=5), tmp_path / "parent")
+    child = tiny(n_batches=2, learning_rate=1e-4, init_optimizer=init_optimizer,
+                 init_from=str(tmp_path / "parent" / "checkpoint.pt"))
+    train(child, tmp_path / "child")
+    state = load_checkpoint(tmp_path / "child" / "checkpoint.pt")["optimizer"]
+    assert {int(s["step"]) for s in state["state"].values()} == {expected_step}
+    assert state["param_groups"][0]["lr"] == 1e-4
