@@ -33,6 +33,7 @@ include: "workflow/rules/fig1.smk"
 include: "workflow/rules/fig5.smk"
 include: "workflow/rules/fig6.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/ablation.smk"
 
 
 # Every figure and table (default target; the paper preset trains for days: see workflow/config/paper.yaml).
@@ -49,6 +50,7 @@ rule all:
         f"{RESULTS}/claims.json",
         test_outputs(),
         f"{RESULTS}/tables/tables.md",
+        f"{RESULTS}/fig4/moment_arm_comparison.csv",
     default_target: True
 
 
@@ -57,3 +59,4 @@ rule untrained:
     input:
         [figure(n, ext) for n in (2, 3, 4, 7, 8) for ext in ("pdf", "png")],
         f"{RESULTS}/tables/tables.md",
+        f"{RESULTS}/fig4/moment_arm_comparison.csv",

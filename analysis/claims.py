@@ -3,11 +3,14 @@ rule to results/<preset>/claims/fig<N>.json and merged into results/<preset>/cla
 
 A record: {"id", "figure", "claim", "statistic", "value", "comparison", "threshold", "n", "pass"}
 with comparison one of "<", "<=", ">", ">=" (value compared to threshold) and n the sample size the
-statistic is computed over (reaches, units, networks, grid points...).
+statistic is computed over (reaches, units, networks, grid points...). A statistic computed per network
+and averaged over networks (`across_seeds`) also has "seeds", "per_seed" (the value of each network) and
+"spread" (their sample standard deviation; null for one network), and n counts one network's sample.
 """
 import json
 import math
 import operator
+import statistics
 from pathlib import Path
 
 COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -23,6 +26,19 @@ def claim(id, figure, text, statistic, value, comparison, threshold, n):
     return {"id": id, "figure": int(figure), "claim": text, "statistic": statistic,
             "value": value if defined else None, "comparison": comparison, "threshold": float(threshold),
             "n": int(n), "pass": defined and bool(COMPARISONS[comparison](value, threshold))}
+
+
+def across_seeds(id, figure, text, statistic, values, comparison, threshold, n):
+    """A claim on the mean over networks of a per-network statistic; `values` maps seed -> value.
+    The verdict is the mean's; the spread over networks is recorded beside it."""
+    seeds = list(values)
+    per_seed = [float(values[s]) for s in seeds]
+    record = claim(id, figure, text, f"{statistic}; mean over {len(seeds)} networks", math.fsum(per_seed) / len(seeds),
+                   comparison, threshold, n)
+    spread = statistics.stdev(per_seed) if len(per_seed) > 1 else None
+    finite = lambda v: v if v is not None and math.isfinite(v) else None
+    return {**record, "seeds": [int(s) for s in seeds], "per_seed": [finite(v) for v in per_seed],
+            "spread": finite(spread)}
 
 
 def write(records, path):
@@ -41,7 +57,11 @@ def merge(paths):
 
 
 def _value(r):
-    return "undefined" if r["value"] is None else format(r["value"], ".4g")
+    if r["value"] is None:
+        return "undefined"
+    if r.get("spread") is not None:
+        return f"{r['value']:.4g} ± {r['spread']:.2g} (sd, {len(r['seeds'])} nets)"
+    return format(r["value"], ".4g")
 
 
 def describe(r):

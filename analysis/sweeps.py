@@ -137,3 +137,26 @@ def centre_and_edge(grid):
     centre = grid[n0 // 3: n0 - n0 // 3, n1 // 3: n1 - n1 // 3]
     border = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
     return float(centre.mean()), float(border.max()), centre.size
+
+
+def compare_moment_arms(reference, other, dof_names=("shoulder", "elbow")):
+    """Per muscle and dof, two moment-arm maps of one grid (`moment_arm_map` outputs, e.g. the polynomial
+    arm26 and the geometric one): each one's min, max and mean (m/rad), the fraction of grid points where
+    their signs agree (|r| < 1e-6 m counts as zero, which agrees with zero only) and the ratio of mean |r|
+    (other / reference; NaN where the reference is zero everywhere)."""
+    import pandas as pd
+    names = list(reference["muscle_name"])
+    if list(other["muscle_name"]) != names or reference["moment_arm"].shape != other["moment_arm"].shape:
+        raise ValueError("the two moment-arm maps must have the same grid and muscles")
+    sign = lambda r: np.where(np.abs(r) < 1e-6, 0., np.sign(r))
+    rows = []
+    for m, name in enumerate(names):
+        for d, dof in enumerate(dof_names):
+            a, b = reference["moment_arm"][:, :, d, m], other["moment_arm"][:, :, d, m]
+            scale = np.abs(a).mean()
+            rows.append({"muscle": name, "dof": dof,
+                         "reference_min": a.min(), "reference_max": a.max(), "reference_mean": a.mean(),
+                         "other_min": b.min(), "other_max": b.max(), "other_mean": b.mean(),
+                         "sign_agreement": float((sign(a) == sign(b)).mean()),
+                         "mean_abs_ratio": np.abs(b).mean() / scale if scale > 1e-6 else np.nan})
+    return pd.DataFrame(rows)

@@ -86,8 +86,9 @@ def _muscle_parameter(muscle, name):
 
 
 def table3_muscles(effector=None):
-    """Table 3: per-muscle parameters of RigidTendonArm26, read from its muscle object."""
-    effector = effector or mn.effector.RigidTendonArm26()
+    """Table 3: per-muscle parameters of the paper's arm26 (RigidTendonArm26 with the Thelen muscle, 4.1.1),
+    read from its muscle object."""
+    effector = effector or mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscleThelen())
     m = effector.muscle
     l_ce = _muscle_parameter(m, "l0_ce")
     df = pd.DataFrame({
@@ -125,7 +126,7 @@ BODY_NAMES = {0: "world", 1: "upper arm", 2: "forearm"}
 def table5_paths(effector=None):
     """Table 5: fixation points of the geometric arm26 (Reacher): body and coordinates in its frame
     (world: x, y; bone: distance along the bone from its proximal joint, orthogonal offset; m)."""
-    effector = effector or mn.effector.Reacher()
+    effector = effector or mn.effector.Reacher(muscle=mn.muscle.RigidTendonHillMuscleThelen())
     m = effector.muscle
     slack = np.array(_muscle_parameter(m, "l0_pe")) / np.array(_muscle_parameter(m, "l0_ce"))
     rows = []

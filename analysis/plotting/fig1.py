@@ -134,9 +134,11 @@ def _panel_c(axes, d, meta, k):
     return mesh
 
 
-def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "null")):
+def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "null"), seed=0):
+    """Figure 1 of the network trained with `seed` (its test results are `inputs`)."""
     runs = {(stage, field): _load(inputs, stage, field) for stage in STAGES for field in fields}
     metrics = pd.read_csv(inputs["metrics"], keep_default_na=False)   # the field "null" is not NaN
+    metrics = metrics[metrics.seed == seed]
 
     fig = plt.figure(figsize=(style.FULL_WIDTH, 8.4), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.25, 1.0])

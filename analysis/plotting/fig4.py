@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 from analysis import style
 
 POSITION_COLOURS = ["#d62728", "0.1"]   # centre red, lower black (as in the paper)
-DRIFT_TITLES = {"arm26": "arm26, moment-arm polynomial", "arm26_geometric": "arm26, geometric paths"}
+DRIFT_TITLES = {"arm26": "supplement: arm26, moment-arm polynomial",
+                "arm26_geometric": "arm26, geometric paths (paper, 4.3)"}
 
 
 def _panel_a(ax, positions, anchors):
@@ -134,7 +135,7 @@ def _arm_outline(path):
     return pd.read_csv(path)[["x_m", "y_m"]].to_numpy()
 
 
-def plot(inputs, drift_effectors=("arm26", "arm26_geometric"), mono_articular="tricepslat",
+def plot(inputs, drift_effectors=("arm26_geometric", "arm26"), mono_articular="tricepslat",
          bi_articular="biceps", duration_ms=200, drift_arrow_scale=2., outline_deg=(45, 90)):
     table = pd.read_csv(inputs["point_mass_positions"])
     pm = dict(np.load(inputs["point_mass_grid"]))

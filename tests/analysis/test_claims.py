@@ -45,3 +45,15 @@ def test_undefined_statistic_is_null_and_fails(tmp_path):
     claims.write([record], tmp_path / "c.json")
     assert json.loads((tmp_path / "c.json").read_text())[0]["value"] is None
     assert "| undefined |" in claims.to_markdown([record])
+
+
+def test_claim_across_seeds_judges_the_mean_and_records_the_spread(tmp_path):
+    record = claims.across_seeds("a", 1, "t", "s", {0: 0.8, 1: 1.4, 2: 0.5}, "<", 1.0, 8)
+    assert record["value"] == pytest.approx(0.9) and record["pass"]          # one network above, the mean below
+    assert record["seeds"] == [0, 1, 2] and record["per_seed"] == [0.8, 1.4, 0.5]
+    assert record["spread"] == pytest.approx(np.std([0.8, 1.4, 0.5], ddof=1))
+    assert "mean over 3 networks" in record["statistic"]
+    claims.write([record], tmp_path / "c.json")                               # strict JSON
+    assert "± 0.46 (sd, 3 nets)" in claims.to_markdown([record])
+    single = claims.across_seeds("b", 1, "t", "s", {4: 2.0}, ">", 1.0, 8)
+    assert single["spread"] is None and single["seeds"] == [4]

@@ -134,3 +134,29 @@ def test_muscle_paths_start_at_world_anchors_and_follow_the_bones():
                 along = (tip - origin) / np.linalg.norm(tip - origin)
                 normal = np.array([-along[1], along[0]])
                 np.testing.assert_allclose(point, origin + u * along + w * normal, atol=1e-12)
+
+
+def test_moment_arm_comparison_counts_sign_agreement_and_size_ratio():
+    grid = np.zeros((2, 2, 2, 1))
+    reference = {"muscle_name": np.array(["m"]), "moment_arm": grid.copy()}
+    reference["moment_arm"][..., 0, 0] = [[-0.02, -0.02], [-0.02, -0.02]]
+    other = {"muscle_name": np.array(["m"]), "moment_arm": grid.copy()}
+    other["moment_arm"][..., 0, 0] = [[-0.04, -0.04], [-0.04, 0.04]]           # one point of four flips sign
+    table = sweeps.compare_moment_arms(reference, other).set_index("dof")
+    assert table.loc["shoulder", "sign_agreement"] == 0.75
+    assert table.loc["shoulder", "mean_abs_ratio"] == pytest.approx(2.0)
+    assert table.loc["elbow", "sign_agreement"] == 1.0 and np.isnan(table.loc["elbow", "mean_abs_ratio"])
+
+
+def test_geometric_and_polynomial_arm26_moment_arms_agree_in_sign_and_rough_size():
+    """The path coordinates (model-facts 4.4) against Kistemaker's polynomial: each muscle acts the same way
+    at each joint over >= 90 % of the joint range (paths without wrapping lose their moment arm near
+    shoulder 0 deg) and within a factor of 3 on average; where the polynomial has no moment arm, neither
+    has the path."""
+    poly = sweeps.moment_arm_map(mn.effector.RigidTendonArm26().double(), 21)
+    geom = sweeps.moment_arm_map(mn.effector.Reacher().double(), 21)
+    table = sweeps.compare_moment_arms(poly, geom)
+    acting = table.reference_mean.abs() > 1e-6
+    assert (table[acting].sign_agreement >= 0.9).all(), table
+    assert table[acting].mean_abs_ratio.between(1 / 3, 3).all(), table
+    assert (table[~acting][["other_min", "other_max"]].abs() < 1e-9).all().all(), table

@@ -20,11 +20,12 @@ rule point_mass_moment_arms:
 
 
 rule arm_moment_arms:
-    """Fig. 4d-e: moment arms of the geometric arm26 (Reacher) over its joint range."""
+    """Fig. 4d-e: moment arms of an arm26 (the geometric Reacher for the figure) over its joint range."""
     output:
         grid=f"{RESULTS}/fig4/{{effector}}_moment_arms.npz",
     params:
         effector=lambda wildcards: wildcards.effector,
+        muscle=config["fig4"]["muscle"],
         grid=config["fig4"]["joint_grid"],
     log:
         f"{LOGS}/{{effector}}_moment_arms.log",
@@ -37,12 +38,31 @@ rule arm_moment_arms:
         "../scripts/sweep_arm26.py"
 
 
+rule moment_arm_comparison:
+    """The geometric arm26's moment arms against the polynomial's (sign and size) over the joint range."""
+    input:
+        polynomial=f"{RESULTS}/fig4/arm26_moment_arms.npz",
+        geometric=f"{RESULTS}/fig4/arm26_geometric_moment_arms.npz",
+    output:
+        table=f"{RESULTS}/fig4/moment_arm_comparison.csv",
+    log:
+        f"{LOGS}/moment_arm_comparison.log",
+    benchmark:
+        f"{BENCHMARKS}/moment_arm_comparison.tsv"
+    threads: threads_for("plot")
+    resources:
+        **resources_for("plot"),
+    script:
+        "../scripts/moment_arm_comparison.py"
+
+
 rule passive_drift:
     """Fig. 4f: endpoint drift under zero excitation from a grid of starting postures."""
     output:
         grid=f"{RESULTS}/fig4/passive_drift_{{effector}}.npz",
         table=f"{RESULTS}/fig4/passive_drift_{{effector}}.csv",
     params:
+        muscle=config["fig4"]["muscle"],
         grid=config["fig4"]["drift"]["grid"],
         duration=config["fig4"]["drift"]["duration"],
     log:
@@ -91,11 +111,11 @@ rule fig4_claims:
     input:
         point_mass_positions=rules.point_mass_moment_arms.output.positions,
         arm_grid=f"{RESULTS}/fig4/{config['fig4']['arm_effector']}_moment_arms.npz",
-        drift=[f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]],
+        drift=[f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["claim_effectors"]],
     output:
         claims=f"{RESULTS}/claims/fig4.json",
     params:
-        drift_effectors=config["fig4"]["drift"]["effectors"],
+        drift_effectors=config["fig4"]["drift"]["claim_effectors"],
         mono_articular=config["fig4"]["mono_articular"],
         bi_articular=config["fig4"]["bi_articular"],
         **config["fig4"]["claims"],
@@ -116,6 +136,7 @@ rule muscle_paths:
         paths=f"{RESULTS}/fig8/muscle_paths.csv",
         skeleton=f"{RESULTS}/fig8/skeleton.csv",
     params:
+        muscle=config["fig4"]["muscle"],
         joint_deg=config["fig8"]["joint_deg"],
     log:
         f"{LOGS}/muscle_paths.log",

@@ -4,25 +4,30 @@
 FIG1 = config["fig1"]
 
 
-def fig1_tests():
-    """{'<stage>_<field>_<npz|json>': path} for stage naive/adapted and field null/curl."""
+def fig1_tests(seeds=None, ext=("npz", "json")):
+    """{'<stage>_<field>_<ext>[_seed<k>]': path} for stage naive/adapted and field null/curl; without
+    `seeds`, the first of FIG1['seeds'] (the network drawn) and no seed suffix."""
     out = {}
-    for stage in ("naive", "adapted"):
-        for field, test in FIG1["tests"].items():
-            prefix = f"{RESULTS}/tests/{FIG1[stage]}/seed{FIG1['seed']}/{test}"
-            out[f"{stage}_{field}_npz"] = prefix + ".npz"
-            out[f"{stage}_{field}_json"] = prefix + ".json"
+    for seed in seeds or FIG1["seeds"][:1]:
+        suffix = f"_seed{seed}" if seeds else ""
+        for stage in ("naive", "adapted"):
+            for field, test in FIG1["tests"].items():
+                prefix = f"{RESULTS}/tests/{FIG1[stage]}/seed{seed}/{test}"
+                for e in ext:
+                    out[f"{stage}_{field}_{e}{suffix}"] = f"{prefix}.{e}"
     return out
 
 
 rule fig1_metrics:
-    """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach; the claims."""
+    """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach of every
+    seed; the claims as means over the seeds."""
     input:
-        **fig1_tests(),
+        **fig1_tests(FIG1["seeds"], ext=("npz",)),
     output:
         table=f"{RESULTS}/fig1_metrics.csv",
         claims=f"{RESULTS}/claims/fig1.json",
     params:
+        seeds=FIG1["seeds"],
         fields=list(FIG1["tests"]),
         endpoint_error_steps=FIG1["endpoint_error_steps"],
         target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],   # r of eq. 1 (m)
@@ -48,7 +53,7 @@ rule figure1:
         png=report(figure(1, "png"), caption="../report/fig1.rst", category="Figures"),
     params:
         figure="fig1",
-        options={"fields": list(FIG1["tests"]), "angle_deg": FIG1["time_course_angle_deg"],
+        options={"fields": list(FIG1["tests"]), "angle_deg": FIG1["time_course_angle_deg"], "seed": FIG1["seeds"][0],
                  "time_course": list(FIG1["time_course"])},
     log:
         f"{LOGS}/figure1.log",

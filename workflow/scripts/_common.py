@@ -3,6 +3,7 @@ import logging
 import sys
 
 from analysis import claims
+from motornet.muscle import MUSCLES
 from motornet.train import EFFECTORS
 
 
@@ -18,9 +19,10 @@ def log_to(path):
     return log
 
 
-def make_effector(name):
-    """A pre-built effector by the pipeline's name, in float64 (sweeps are cheap; precision is free)."""
-    return EFFECTORS[name]().double()
+def make_effector(name, muscle=None):
+    """A pre-built effector by the pipeline's name, with a muscle model by its config name (None: the
+    effector's default), in float64 (sweeps are cheap; precision is free)."""
+    return EFFECTORS[name](**({} if muscle is None else {"muscle": MUSCLES[muscle]()})).double()
 
 
 def write_claims(records, path, log):

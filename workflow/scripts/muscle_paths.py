@@ -7,7 +7,7 @@ from analysis import sweeps
 from analysis.tables import BODY_NAMES
 
 log = log_to(snakemake.log[0])
-effector = make_effector("arm26_geometric")
+effector = make_effector("arm26_geometric", snakemake.params.muscle)
 posture = np.radians(snakemake.params.joint_deg)
 paths = sweeps.muscle_paths(effector, posture)
 cfg = effector.get_muscle_cfg()

@@ -6,7 +6,7 @@ from _common import log_to, make_effector
 from analysis import sweeps
 
 log = log_to(snakemake.log[0])
-effector = make_effector(snakemake.wildcards.effector)
+effector = make_effector(snakemake.wildcards.effector, snakemake.params.muscle)
 drift = sweeps.passive_drift(effector, n=snakemake.params.grid, duration=snakemake.params.duration)
 np.savez(snakemake.output.grid, **drift)
 g0, g1 = np.meshgrid(drift["q0"], drift["q1"], indexing="ij")

@@ -5,7 +5,7 @@ from _common import log_to, make_effector
 from analysis import sweeps
 
 log = log_to(snakemake.log[0])
-effector = make_effector(snakemake.params.effector)
+effector = make_effector(snakemake.params.effector, snakemake.params.muscle)
 sweep = sweeps.moment_arm_map(effector, snakemake.params.grid)
 np.savez(snakemake.output.grid, shoulder=sweep["q0"], elbow=sweep["q1"], length=sweep["length"],
          moment_arm=sweep["moment_arm"], muscle_name=sweep["muscle_name"],
