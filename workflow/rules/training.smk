@@ -9,7 +9,7 @@ import math
 
 import yaml
 
-MODELS = config["models"]
+MODELS = {**config["models"], **ablation_models(config.get("ablation"), config["models"])}
 
 
 def run_dir(model, seed):
@@ -72,8 +72,8 @@ def train_resources(model):
 
 
 def test_outputs(models=None):
-    """Every test NPZ of the given models (default: all): tests/<model>/seed<k>/<test>.npz."""
-    return [f"{RESULTS}/tests/{m}/seed{s}/{t}.npz" for m in (models or MODELS)
+    """Every test NPZ of the given models (default: the paper's, not the ablation's): tests/<model>/seed<k>/<test>.npz."""
+    return [f"{RESULTS}/tests/{m}/seed{s}/{t}.npz" for m in (models or config["models"])
             for s in MODELS[m]["seeds"] for t in MODELS[m].get("tests", [])]
 
 
