@@ -28,11 +28,10 @@ def plot(inputs, factors=("muscle", "hidden_derivative"), modes_deg=(135, 320)):
         b.plot(i + jitter, 100 * cell.endpoint_error_m, "o", color="0.45", ms=3.5)
         b.errorbar(i + 0.25, 100 * row.endpoint_error_m_mean, yerr=100 * np.nan_to_num(row.endpoint_error_m_spread),
                    fmt="s", color="k", ms=4, capsize=2)
-    for expected in modes_deg:
-        axis = expected % 180
-        a.axhline(axis, color="tab:red", lw=0.8, ls="--")
-        a.text(len(summary) - 0.5, axis, f"paper: {expected:g} deg mode", color="tab:red", ha="right", va="bottom",
-               fontsize=style.FONT_SIZE - 2)
+    axes = sorted(m % 180 for m in modes_deg)     # the paper's two modes as axes (deg in [0, 180))
+    a.axhspan(axes[0] - 0.5, axes[-1] + 0.5, color="tab:red", alpha=0.25, lw=0)
+    a.text(len(summary) - 0.5, axes[-1] + 2, "paper's modes (" + ", ".join(f"{m:g}" for m in modes_deg)
+           + " deg) as an axis", color="tab:red", ha="right", va="bottom", fontsize=style.FONT_SIZE - 2)
     a.set_ylim(0, 180)
     a.set_ylabel("PMD axis (deg, axial)")
     b.set_ylabel("reach endpoint error (cm)")
