@@ -16,8 +16,8 @@ import motornet.train as train_module
 from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
-from motornet.train import (ConfigError, NonFiniteLossError, build, config_to_dict, load_checkpoint, load_config,
-                            resolve_device, train)
+from motornet.train import (CheckpointError, ConfigError, NonFiniteLossError, RunLockedError, RunMismatchError, build,
+                            config_to_dict, load_checkpoint, load_config, resolve_device, train)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "motornet" / "configs"
@@ -134,7 +134,7 @@ def test_training_writes_config_checkpoint_and_a_log_of_every_term(tmp_path):
     # asking for more batches continues the run
     train(tiny(n_batches=8, log_every=2, checkpoint_every=3), tmp_path)
     assert [int(r["batch"]) for r in read_log(tmp_path)] == [2, 4, 6, 8]
-    with pytest.raises(ConfigError, match="policy.hidden_size"):
+    with pytest.raises(RunMismatchError, match="policy.hidden_size"):
         train({**tiny(n_batches=10), "policy": {"hidden_size": 9}}, tmp_path)
 
 
