@@ -54,7 +54,11 @@ class TestConfig:
 def load_test_config(source):
     """A TestConfig from a dict or a YAML path; unknown keys are errors."""
     if not isinstance(source, dict):
-        source = read_yaml(source, "test config")
+        try:
+            return load_test_config(read_yaml(source, "test config"))
+        except ConfigError as error:
+            message = str(error)
+            raise ConfigError(message if str(source) in message else f"{source}: {message}") from None
     fields = {f.name: f for f in dataclasses.fields(TestConfig)}
     check_keys("the test config", source, fields)
     if "task" not in source:

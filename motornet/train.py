@@ -225,7 +225,11 @@ def load_config(source, overrides=()):
     if isinstance(source, Config):
         source = config_to_dict(source)
     elif not isinstance(source, dict):
-        source = read_yaml(source)
+        try:
+            return load_config(read_yaml(source), overrides)
+        except ConfigError as error:
+            message = str(error)
+            raise ConfigError(message if str(source) in message else f"{source}: {message}") from None
     source = {k: dict(v) if isinstance(v, dict) else v for k, v in source.items()}
     for item in overrides:
         key, sep, value = item.partition("=")
@@ -563,20 +567,20 @@ def train(config, run_dir, resume=True, progress=None):
     Raises NonFiniteLossError (keeping the last good checkpoint) if the loss or gradient stops being finite.
     Returns a summary dict: batch, checkpoint, log, and the last logged values."""
     config = load_config(config)
+    device = resolve_device(config.training.device)
+    if config.training.threads:
+        torch.set_num_threads(config.training.threads)
+    task, policy = build(config, device)  # the last config check: nothing is written before it passes
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
-        return _train_locked(config, run_dir, resume, progress)
+        return _train_locked(config, run_dir, resume, progress, device, task, policy)
 
 
-def _train_locked(config, run_dir, resume, progress):
+def _train_locked(config, run_dir, resume, progress, device, task, policy):
     from tqdm import tqdm
 
     tc = config.training
-    device = resolve_device(tc.device)
-    if tc.threads:
-        torch.set_num_threads(tc.threads)
-    task, policy = build(config, device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
     checkpoint_path, log_path = run_dir / "checkpoint.pt", run_dir / "log.csv"
 
