@@ -63,8 +63,11 @@ def load_test_config(source):
     check_keys("the test config", source, fields)
     if "task" not in source:
         raise ConfigError("a test config needs a 'task' section")
-    return TestConfig(task=_task_section("task", source["task"]),
+    test = TestConfig(task=_task_section("task", source["task"]),
                       **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"})
+    if test.batch_size is not None and test.batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")
+    return test
 
 
 @torch.no_grad()

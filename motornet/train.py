@@ -294,6 +294,13 @@ def _check_values(config):
     for key, value in config.task.options.items():
         if not all(math.isfinite(v) for v in _numbers(value)):
             raise ConfigError(f"task.{key} must hold finite numbers, got {value!r}")
+    task = {**task_parameters(config.task.name), **config.task.options}
+    for key in ("n_targets", "n_directions"):
+        if key in task and not (isinstance(task[key], int) and task[key] >= 1):
+            raise ConfigError(f"task.{key} must be an integer of at least 1, got {task[key]!r}")
+    if task.get("go_cue_time") is not None and task["go_cue_time"] >= task["max_ep_duration"]:
+        raise ConfigError(f"task.go_cue_time must be shorter than task.max_ep_duration ({task['max_ep_duration']} s), "
+                          f"got {task['go_cue_time']}: the go-cue would never come")
 
 
 def _numbers(value):
@@ -498,10 +505,6 @@ def load_checkpoint(path, device="cpu"):
     return _parse_checkpoint(data, path, device)
 
 
-def file_sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def check_identity(state, config, path):
     """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
     identity (config_hash), naming the settings that differ."""
@@ -516,8 +519,11 @@ def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="c
     """Start a run from another run's checkpoint (file or run directory): its policy weights and, with
     `with_optimizer`, Adam's moments and step count (paper 4.2: the optimiser's state carries over); the
     param-group settings (learning rate, betas...) stay `optimizer`'s. Returns the sha256 of its bytes."""
-    data, path = _read_checkpoint(path)
-    state = _parse_checkpoint(data, path, device)
+    try:
+        data, path = _read_checkpoint(path)
+        state = _parse_checkpoint(data, path, device)
+    except CheckpointError as error:
+        raise CheckpointError(f"training.init_from: {error}") from None
     try:
         policy.load_state_dict(state["policy"])
     except RuntimeError as error:
@@ -572,6 +578,8 @@ def train(config, run_dir, resume=True, progress=None):
         torch.set_num_threads(config.training.threads)
     task, policy = build(config, device)  # the last config check: nothing is written before it passes
     run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
         return _train_locked(config, run_dir, resume, progress, device, task, policy)
@@ -584,20 +592,20 @@ def _train_locked(config, run_dir, resume, progress, device, task, policy):
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
     checkpoint_path, log_path = run_dir / "checkpoint.pt", run_dir / "log.csv"
 
+    parent_sha256 = None
+    if tc.init_from:  # a resume overwrites these weights; loading them first checks the parent before any deletion
+        parent_sha256 = init_from_checkpoint(tc.init_from, policy, optimizer, tc.init_optimizer, device)
     if not resume:  # before anything new is written: the old run's weights must not outlive its config
         checkpoint_path.unlink(missing_ok=True)
         log_path.unlink(missing_ok=True)
-    start, wall_offset, parent_sha256 = 0, 0., None
+    start, wall_offset = 0, 0.
     state = load_checkpoint(checkpoint_path, device) if checkpoint_path.exists() else None
     if state is None:
-        if tc.init_from:
-            parent_sha256 = init_from_checkpoint(tc.init_from, policy, optimizer, tc.init_optimizer, device)
         _write_config(run_dir / "config.yaml", config)
         _start_log(log_path)
     else:
         check_identity(state, config, checkpoint_path)
         if tc.init_from:
-            parent_sha256 = file_sha256(_read_checkpoint(tc.init_from)[1])
             if state.get("parent_sha256") != parent_sha256:
                 raise RunMismatchError(f"{checkpoint_path} started from another version of training.init_from "
                                        f"{tc.init_from} (its contents changed since); start again (--fresh, "
