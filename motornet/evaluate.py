@@ -9,7 +9,8 @@ A test config names a task as the training config does, and how to run it:
     batch_size: null    # default: one trial per condition of the task
     deterministic: true # no sensory, action or hidden noise
 
-The effector and policy are rebuilt from RUN_DIR/config.yaml and RUN_DIR/checkpoint.pt. The arrays
+The effector and policy are rebuilt from RUN_DIR/config.yaml and RUN_DIR/checkpoint.pt, which must
+come from the same run (the checkpoint records its settings' hash; RunMismatchError otherwise). The arrays
 (`evaluate`) are batch first; "time" axes have T + 1 entries (the state at reset, then after each step),
 "step" axes T entries (what is computed from observation t and applied during step t -> t + 1).
 """
