@@ -7,9 +7,12 @@
 #   snakemake --report report.html                                       # figures with captions
 #
 # Presets live in workflow/config/: paper.yaml holds every setting, quick.yaml and smoke.yaml
-# override some. Data go to results/<preset>/, figures to figures/ (paper) or figures/<preset>/.
+# override some; nested overrides go in a file given with --configfile. The config is checked against
+# workflow/schemas/config.schema.yaml (workflow/rules/common.smk) before any job runs.
+# Data go to results/<preset>/, figures to figures/ (paper) or figures/<preset>/.
 # Data flow one way: rule -> workflow/scripts/*.py -> motornet + analysis -> results/ -> figures/.
 import os
+import sys
 
 from snakemake.utils import min_version
 
@@ -18,7 +21,7 @@ min_version("8.0")
 PRESETS = ("paper", "quick", "smoke")
 PRESET = str(config.get("preset", "paper"))
 if PRESET not in PRESETS:
-    raise ValueError(f"unknown preset {PRESET!r}: use --config preset=" + "|".join(PRESETS))
+    sys.exit(f"error: unknown preset {PRESET!r}: use --config preset=" + "|".join(PRESETS))
 
 configfile: os.path.join(workflow.basedir, "workflow", "config", "paper.yaml")
 if PRESET != "paper":

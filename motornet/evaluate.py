@@ -9,7 +9,8 @@ A test config names a task as the training config does, and how to run it:
     batch_size: null    # default: one trial per condition of the task
     deterministic: true # no sensory, action or hidden noise
 
-The effector and policy are rebuilt from RUN_DIR/config.yaml and RUN_DIR/checkpoint.pt. The arrays
+The effector and policy are rebuilt from RUN_DIR/config.yaml and RUN_DIR/checkpoint.pt, which must
+come from the same run (the checkpoint records its settings' hash; RunMismatchError otherwise). The arrays
 (`evaluate`) are batch first; "time" axes have T + 1 entries (the state at reset, then after each step),
 "step" axes T entries (what is computed from observation t and applied during step t -> t + 1).
 """
@@ -21,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
-from .train import ConfigError, TaskConfig, _coerce, _task_section, build, check_keys, load_checkpoint, \
-    load_config, resolve_device
+from .train import ConfigError, RunError, TaskConfig, _coerce, _task_section, build, check_identity, check_keys, \
+    load_checkpoint, load_config, read_yaml, resolve_device
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
 ARRAYS = {
@@ -55,14 +55,20 @@ class TestConfig:
 def load_test_config(source):
     """A TestConfig from a dict or a YAML path; unknown keys are errors."""
     if not isinstance(source, dict):
-        with open(source) as f:
-            source = yaml.safe_load(f) or {}
+        try:
+            return load_test_config(read_yaml(source, "test config"))
+        except ConfigError as error:
+            message = str(error)
+            raise ConfigError(message if str(source) in message else f"{source}: {message}") from None
     fields = {f.name: f for f in dataclasses.fields(TestConfig)}
     check_keys("the test config", source, fields)
     if "task" not in source:
         raise ConfigError("a test config needs a 'task' section")
-    return TestConfig(task=_task_section("task", source["task"]),
+    test = TestConfig(task=_task_section("task", source["task"]),
                       **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"})
+    if test.batch_size is not None and test.batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")
+    return test
 
 
 @torch.no_grad()
@@ -134,11 +140,16 @@ def save_results(out, results, meta):
 
 def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None):
     """(task, policy, config) from a run directory: its config.yaml, its checkpoint's weights, and the
-    run's task or `task_config` (a TaskConfig) on the run's effector."""
+    run's task or `task_config` (a TaskConfig) on the run's effector. RunMismatchError if the checkpoint
+    was written with other settings than config.yaml's; CheckpointError if there is none."""
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ConfigError(f"run directory {run_dir} does not exist")
     config = load_config(run_dir / "config.yaml")
+    path = checkpoint or run_dir / "checkpoint.pt"
+    state = load_checkpoint(path, device)
+    check_identity(state, config, path)
     task, policy = build(config, device, task=task_config)
-    state = load_checkpoint(checkpoint or run_dir / "checkpoint.pt", device)
     policy.load_state_dict(state["policy"])
     return task, policy, config
 
@@ -165,7 +176,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         paths = run_test(args.run_dir, args.test_config, args.out, args.device, args.checkpoint)
-    except ConfigError as error:
+    except (ConfigError, RunError) as error:
         parser.exit(2, f"error: {error}\n")
     print(f"wrote {paths[0]} and {paths[1]}")
 

@@ -8,23 +8,34 @@ A config has six sections (see motornet/configs/*.yaml): `seed`, `effector`, `ta
 | file | content |
 |---|---|
 | run_dir/config.yaml | the full configuration, defaults filled in |
-| run_dir/checkpoint.pt | policy, optimiser, RNG states, batch index; replaced atomically every `checkpoint_every` batches |
+| run_dir/checkpoint.pt | policy, optimiser, RNG states, batch index, the sha256 of the settings that shape the result and of the `init_from` checkpoint's bytes; replaced atomically every `checkpoint_every` batches |
 | run_dir/log.csv | every `log_every` batches: batch, loss, each unweighted loss term, gradient norm, wall time (s) |
+| run_dir/train.lock (+ .holder) | held while a process trains here (filelock; the OS frees it if the process dies) |
 
 and resumes from the checkpoint when one exists: the random streams are restored too, so on the same
 device and thread count a run killed and resumed ends with the same parameters as an uninterrupted one.
+A run directory holds one run: resuming refuses a checkpoint written with other settings or from
+another parent checkpoint (RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint
+before it writes anything, and a second process training into the same directory gets RunLockedError.
 """
 import argparse
+import contextlib
 import csv
 import dataclasses
 import difflib
+import hashlib
+import io
+import json
 import math
 import os
+import socket
 import sys
+import tempfile
 import time
 import typing
 from pathlib import Path
 
+import filelock
 import torch
 import yaml
 
@@ -40,11 +51,28 @@ LOG_COLUMNS = ("batch", "loss") + TERMS + ("grad_norm", "wall_time")
 
 
 class ConfigError(ValueError):
-    """A configuration with an unknown key or a value of the wrong type."""
+    """A configuration with an unknown key, a value of the wrong type or out of range, or a missing or
+    unreadable config file."""
 
 
 class NonFiniteLossError(FloatingPointError):
     """The loss or the gradient became NaN or infinite; the last good checkpoint is kept."""
+
+
+class RunError(RuntimeError):
+    """A run directory's files forbid what was asked (subclasses say why)."""
+
+
+class RunLockedError(RunError):
+    """Another process is training into the run directory."""
+
+
+class CheckpointError(RunError):
+    """A checkpoint is missing or cannot be read (e.g. truncated)."""
+
+
+class RunMismatchError(RunError):
+    """A checkpoint was written with other settings, or started from another parent checkpoint."""
 
 
 # ---- configuration --------------------------------------------------------------------------------
@@ -143,7 +171,7 @@ def _coerce(where, value, kind):
             return value
         if kind is dict and isinstance(value, dict):
             return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     raise ConfigError(f"{where} must be {'None or ' if optional else ''}{getattr(kind, '__name__', kind)}, "
                       f"got {value!r}")
@@ -177,28 +205,122 @@ def _task_section(where, values):
     return TaskConfig(name=name, options=options)
 
 
+def read_yaml(path, what="config"):
+    """The mapping in a YAML file; ConfigError naming the file for a missing file, bad YAML or a non-mapping."""
+    try:
+        with open(path) as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what} file {path} is a directory; give the YAML file") from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ConfigError(f"{what} file {path} is not valid YAML{line}: {getattr(error, 'problem', error)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} file {path} must hold a mapping of sections, got a {type(data).__name__}")
+    return data
+
+
 def load_config(source, overrides=()):
-    """A Config from a Config, a dict or a YAML path; `overrides` are 'section.key=value' strings."""
+    """A Config from a Config, a dict or a YAML path; `overrides` are 'section.key=value' strings.
+    Every value is checked (type and range) here, before any work starts."""
     if isinstance(source, Config):
         source = config_to_dict(source)
     elif not isinstance(source, dict):
-        with open(source) as f:
-            source = yaml.safe_load(f) or {}
+        try:
+            return load_config(read_yaml(source), overrides)
+        except ConfigError as error:
+            message = str(error)
+            raise ConfigError(message if str(source) in message else f"{source}: {message}") from None
     source = {k: dict(v) if isinstance(v, dict) else v for k, v in source.items()}
     for item in overrides:
-        key, _, value = item.partition("=")
+        key, sep, value = item.partition("=")
         section, _, name = key.partition(".")
+        if not sep or not section:
+            raise ConfigError(f"override {item!r} must read SECTION.KEY=VALUE, e.g. training.n_batches=10")
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"override {item!r}: the value is not valid YAML; quote it") from None
         if not name:
-            source[section] = yaml.safe_load(value)
+            source[section] = value
         else:
-            source.setdefault(section, {})[name] = yaml.safe_load(value)
+            if not isinstance(source.get(section) or {}, dict):
+                raise ConfigError(f"override {item!r}: {section!r} is not a section")
+            source[section] = {**(source.get(section) or {}), name: value}
     check_keys("the config", source, [f.name for f in dataclasses.fields(Config)])
-    return Config(seed=_coerce("seed", source.get("seed", 0), int),
-                  effector=_section(EffectorConfig, "effector", source.get("effector")),
-                  task=_task_section("task", source.get("task")),
-                  policy=_section(PolicyConfig, "policy", source.get("policy")),
-                  loss=_section(LossConfig, "loss", source.get("loss")),
-                  training=_section(TrainingConfig, "training", source.get("training")))
+    for key, value in source.items():
+        if key != "seed" and value is not None and not isinstance(value, dict):
+            raise ConfigError(f"config section {key!r} must be a mapping of keys, got {value!r}")
+    config = Config(seed=_coerce("seed", source.get("seed", 0), int),
+                    effector=_section(EffectorConfig, "effector", source.get("effector")),
+                    task=_task_section("task", source.get("task")),
+                    policy=_section(PolicyConfig, "policy", source.get("policy")),
+                    loss=_section(LossConfig, "loss", source.get("loss")),
+                    training=_section(TrainingConfig, "training", source.get("training")))
+    _check_values(config)
+    return config
+
+
+# Settings that must be >= 1 (counts) or > 0 (sizes); every other number must be finite and >= 0.
+_AT_LEAST_ONE = ("effector.n_ministeps", "policy.hidden_size", "training.n_batches", "training.batch_size",
+                 "training.log_every", "training.checkpoint_every", "training.threads", "training.chunk")
+_POSITIVE = ("effector.timestep", "training.learning_rate", "training.grad_clip_norm")
+
+
+def _check_values(config):
+    """ConfigError for a number no run can use, naming the key, the value and the allowed range."""
+    for section in ("effector", "policy", "loss", "training"):
+        for key, value in dataclasses.asdict(getattr(config, section)).items():
+            name = f"{section}.{key}"
+            if value is None or isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
+                continue
+            if name in _AT_LEAST_ONE and value < 1:
+                raise ConfigError(f"{name} must be at least 1, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
+            if name in _POSITIVE and value <= 0:
+                raise ConfigError(f"{name} must be greater than 0, got {value!r}")
+            if value < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {value!r}")
+    if config.effector.name not in EFFECTORS:
+        close = difflib.get_close_matches(config.effector.name, list(EFFECTORS), n=1)
+        raise ConfigError(f"effector.name {config.effector.name!r} is not an effector; valid: {', '.join(EFFECTORS)}."
+                          + (f" Did you mean {close[0]!r}?" if close else ""))
+    if config.training.device != "auto":
+        try:
+            torch.device(config.training.device)
+        except RuntimeError:
+            raise ConfigError(f"training.device must be auto, cpu, cuda or cuda:N, got {config.training.device!r}") \
+                from None
+    for key, value in config.task.options.items():
+        if not all(math.isfinite(v) for v in _numbers(value)):
+            raise ConfigError(f"task.{key} must hold finite numbers, got {value!r}")
+    task = {**task_parameters(config.task.name), **config.task.options}
+    for key in ("n_targets", "n_directions"):
+        if key in task and not (isinstance(task[key], int) and task[key] >= 1):
+            raise ConfigError(f"task.{key} must be an integer of at least 1, got {task[key]!r}")
+    if task.get("go_cue_time") is not None and task["go_cue_time"] >= task["max_ep_duration"]:
+        raise ConfigError(f"task.go_cue_time must be shorter than task.max_ep_duration ({task['max_ep_duration']} s), "
+                          f"got {task['go_cue_time']}: the go-cue would never come")
+
+
+def _numbers(value):
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in _numbers(v)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def check_config(source):
+    """load_config, then build the effector, task and policy on the CPU, so that a value only they can
+    judge (e.g. a delay that is not a multiple of the timestep) fails before any work. Returns the Config."""
+    config = load_config(source)
+    build(config)
+    return config
 
 
 def config_to_dict(config):
@@ -219,9 +341,16 @@ def _plain(value):
 # ---- building -------------------------------------------------------------------------------------
 
 def resolve_device(name="auto"):
+    """torch.device for a config's device name (auto: CUDA when present); ConfigError for CUDA without one."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} asked for, but torch sees no CUDA device; use auto or cpu")
+    return device
 
 
 def make_effector(config):
@@ -241,8 +370,8 @@ def make_effector(config):
         kwargs["muscle"] = MUSCLES[config.muscle]()
     try:
         return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"effector.muscle_kwargs: {error}") from None
+    except (TypeError, ValueError) as error:  # the effector's and muscles' own checks
+        raise ConfigError(f"effector: {error}") from None
 
 
 def build(config, device="cpu", task=None):
@@ -251,7 +380,10 @@ def build(config, device="cpu", task=None):
     task_config = config.task if task is None else task
     effector = make_effector(config.effector).to(device)
     effector.seed(config.seed)
-    env = make_task(task_config.name, effector, action_noise=config.policy.action_noise, **task_config.options)
+    try:
+        env = make_task(task_config.name, effector, action_noise=config.policy.action_noise, **task_config.options)
+    except ValueError as error:  # the task's own range checks
+        raise ConfigError(f"task {task_config.name}: {error}") from None
     torch.manual_seed(config.seed)
     policy = PolicyGRU(env.observation_space.shape[0], config.policy.hidden_size, effector.n_muscles,
                        device=device, hidden_noise=config.policy.hidden_noise)
@@ -276,13 +408,18 @@ def train_step(runner, optimizer, config):
 # ---- checkpoints and logs -------------------------------------------------------------------------
 
 def _atomic_write(path, write):
+    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     try:
         fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -291,6 +428,29 @@ def _atomic_write(path, write):
             os.close(fd)
     except OSError:
         pass
+
+
+@contextlib.contextmanager
+def run_lock(run_dir):
+    """Hold run_dir/train.lock while training: a second writer gets RunLockedError naming the holder
+    (recorded in train.lock.holder). The OS releases the lock if the holder dies, even by kill -9."""
+    run_dir = Path(run_dir)
+    lock, holder = filelock.FileLock(run_dir / "train.lock"), run_dir / "train.lock.holder"
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        try:
+            who = holder.read_text().strip()
+        except OSError:
+            who = "another process"
+        raise RunLockedError(f"{run_dir} is being trained by {who or 'another process'}; wait for it to end, "
+                             f"or train into another run directory") from None
+    try:
+        holder.write_text(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()
 
 
 def rng_state(task):
@@ -307,17 +467,89 @@ def set_rng_state(task, state):
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time):
-    state = {"format": 1, "batch": batch, "policy": policy.state_dict(), "optimizer": optimizer.state_dict(),
-             "rng": rng_state(task), "config": config_to_dict(config), "wall_time": wall_time}
+def _identity(config_dict):
+    """The settings that shape a run's result: the config less the training keys a resume may change."""
+    return {**config_dict, "training": {k: v for k, v in config_dict["training"].items()
+                                        if k not in _RESUMABLE_CHANGES}}
+
+
+def config_hash(config):
+    """sha256 (hex) of a Config's or config dict's identity (`_identity`)."""
+    config = config_to_dict(config) if isinstance(config, Config) else config
+    return hashlib.sha256(json.dumps(_identity(config), sort_keys=True).encode()).hexdigest()
+
+
+def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, parent_sha256=None):
+    """Checkpoint `path` with its identity: `config_sha256` (config_hash) and `parent_sha256`, the sha256
+    of the init_from checkpoint's bytes (None without one)."""
+    state = {"format": 2, "batch": batch, "policy": policy.state_dict(), "optimizer": optimizer.state_dict(),
+             "rng": rng_state(task), "config": config_to_dict(config), "config_sha256": config_hash(config),
+             "parent_sha256": parent_sha256, "wall_time": wall_time}
     _atomic_write(path, lambda f: torch.save(state, f))
 
 
-def load_checkpoint(path, device="cpu"):
+def _checkpoint_path(path):
     path = Path(path)
-    if path.is_dir():
-        path = path / "checkpoint.pt"
-    return torch.load(path, map_location=device, weights_only=False)
+    return path / "checkpoint.pt" if path.is_dir() else path
+
+
+def _read_checkpoint(path):
+    """(bytes, path) of a checkpoint file or run directory; CheckpointError when there is none."""
+    path = _checkpoint_path(path)
+    try:
+        return path.read_bytes(), path
+    except FileNotFoundError:
+        hint = ("the run has not written its first checkpoint yet (or was started afresh and stopped before it)"
+                if (path.parent / "config.yaml").exists() else "train a run there first")
+        raise CheckpointError(f"no checkpoint at {path}: {hint}") from None
+
+
+def _parse_checkpoint(data, path, device):
+    try:
+        state = torch.load(io.BytesIO(data), map_location=device, weights_only=False)
+    except Exception as error:  # torch raises several types for a damaged file
+        raise CheckpointError(f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
+                              f"it is truncated or damaged: delete it and train again (--fresh)") from None
+    if not isinstance(state, dict) or not {"batch", "policy", "optimizer", "config"} <= set(state):
+        raise CheckpointError(f"{path} is not a motornet.train checkpoint; delete it and train again (--fresh)")
+    return state
+
+
+def load_checkpoint(path, device="cpu"):
+    """The state dict of a checkpoint file or run directory (run_dir/checkpoint.pt); CheckpointError for a
+    missing or unreadable one."""
+    data, path = _read_checkpoint(path)
+    return _parse_checkpoint(data, path, device)
+
+
+def check_identity(state, config, path):
+    """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
+    identity (config_hash), naming the settings that differ."""
+    recorded = state.get("config_sha256") or config_hash(state["config"])  # format 1 recorded no hash
+    if recorded != config_hash(config):
+        diffs = _config_differences(state["config"], config_to_dict(config))
+        raise RunMismatchError(f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
+                               f"; start again (--fresh, resume=False) or use another run directory")
+
+
+def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="cpu"):
+    """Start a run from another run's checkpoint (file or run directory): its policy weights and, with
+    `with_optimizer`, Adam's moments and step count (paper 4.2: the optimiser's state carries over); the
+    param-group settings (learning rate, betas...) stay `optimizer`'s. Returns the sha256 of its bytes."""
+    try:
+        data, path = _read_checkpoint(path)
+        state = _parse_checkpoint(data, path, device)
+    except CheckpointError as error:
+        raise CheckpointError(f"training.init_from: {error}") from None
+    try:
+        policy.load_state_dict(state["policy"])
+    except RuntimeError as error:
+        raise ConfigError(f"training.init_from {path} holds a policy of another shape ({str(error).splitlines()[-1].strip()}); "
+                          f"the effector and policy.hidden_size must match its run") from None
+    if with_optimizer:
+        optimizer.load_state_dict({"state": state["optimizer"]["state"],
+                                   "param_groups": optimizer.state_dict()["param_groups"]})
+    return hashlib.sha256(data).hexdigest()
 
 
 def _start_log(path, keep_until=None):
@@ -337,9 +569,7 @@ def _start_log(path, keep_until=None):
 
 
 def _config_differences(old, new):
-    old, new = dict(old), dict(new)
-    old["training"] = {k: v for k, v in old["training"].items() if k not in _RESUMABLE_CHANGES}
-    new["training"] = {k: v for k, v in new["training"].items() if k not in _RESUMABLE_CHANGES}
+    old, new = _identity(old), _identity(new)
     diffs = []
     for section in sorted(set(old) | set(new)):
         a, b = old.get(section), new.get(section)
@@ -354,47 +584,58 @@ def _config_differences(old, new):
 
 def train(config, run_dir, resume=True, progress=None):
     """Train a policy as `config` says (a Config, dict or YAML path), writing run_dir/{config.yaml,
-    checkpoint.pt, log.csv}. Resumes from run_dir/checkpoint.pt when it exists and `resume` is True.
+    checkpoint.pt, log.csv} while holding run_dir/train.lock (RunLockedError if another process does).
+    `resume`: continue from run_dir/checkpoint.pt when it exists, raising RunMismatchError if it was
+    written with other settings or from another init_from checkpoint; False: delete it and start again.
     Raises NonFiniteLossError (keeping the last good checkpoint) if the loss or gradient stops being finite.
     Returns a summary dict: batch, checkpoint, log, and the last logged values."""
+    config = load_config(config)
+    device = resolve_device(config.training.device)
+    if config.training.threads:
+        torch.set_num_threads(config.training.threads)
+    task, policy = build(config, device)  # the last config check: nothing is written before it passes
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir):
+        return _train_locked(config, run_dir, resume, progress, device, task, policy)
+
+
+def _train_locked(config, run_dir, resume, progress, device, task, policy):
     from tqdm import tqdm
 
-    config = load_config(config)
     tc = config.training
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if tc.threads:
-        torch.set_num_threads(tc.threads)
-    device = resolve_device(tc.device)
-    task, policy = build(config, device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
     checkpoint_path, log_path = run_dir / "checkpoint.pt", run_dir / "log.csv"
 
+    parent_sha256 = None
+    if tc.init_from:  # a resume overwrites these weights; loading them first checks the parent before any deletion
+        parent_sha256 = init_from_checkpoint(tc.init_from, policy, optimizer, tc.init_optimizer, device)
+    if not resume:  # before anything new is written: the old run's weights must not outlive its config
+        checkpoint_path.unlink(missing_ok=True)
+        log_path.unlink(missing_ok=True)
     start, wall_offset = 0, 0.
-    if resume and checkpoint_path.exists():
-        state = load_checkpoint(checkpoint_path, device)
-        diffs = _config_differences(state["config"], config_to_dict(config))
-        if diffs:
-            raise ConfigError(f"{checkpoint_path} was written with another configuration ({'; '.join(diffs)}); "
-                              f"use another run directory, or resume=False to start again")
+    state = load_checkpoint(checkpoint_path, device) if checkpoint_path.exists() else None
+    if state is None:
+        _write_config(run_dir / "config.yaml", config)
+        _start_log(log_path)
+    else:
+        check_identity(state, config, checkpoint_path)
+        if tc.init_from:
+            if state.get("parent_sha256") != parent_sha256:
+                raise RunMismatchError(f"{checkpoint_path} started from another version of training.init_from "
+                                       f"{tc.init_from} (its contents changed since); start again (--fresh, "
+                                       f"resume=False)")
+        start, wall_offset = int(state["batch"]), float(state["wall_time"])
+        if start >= tc.n_batches:
+            return {"batch": start, "checkpoint": str(checkpoint_path), "log": str(log_path)}
         policy.load_state_dict(state["policy"])
         optimizer.load_state_dict(state["optimizer"])
         set_rng_state(task, state["rng"])
-        start, wall_offset = int(state["batch"]), float(state["wall_time"])
+        _write_config(run_dir / "config.yaml", config)  # the same identity; n_batches etc. may have changed
         _start_log(log_path, keep_until=start)
-    else:
-        if tc.init_from:
-            parent = load_checkpoint(tc.init_from, device)
-            policy.load_state_dict(parent["policy"])
-            if tc.init_optimizer:
-                optimizer.load_state_dict(parent["optimizer"])
-                for group in optimizer.param_groups:
-                    group["lr"] = tc.learning_rate
-        _write_config(run_dir / "config.yaml", config)
-        _start_log(log_path)
     last = {"batch": start, "checkpoint": str(checkpoint_path), "log": str(log_path)}
-    if start >= tc.n_batches:
-        return last
 
     policy.train()
     runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile,
@@ -402,7 +643,7 @@ def train(config, run_dir, resume=True, progress=None):
     t0 = time.perf_counter()
     bad = torch.zeros((), dtype=torch.bool, device=device)
     first_bad = torch.zeros((), dtype=torch.long, device=device)
-    last_good = start if checkpoint_path.exists() else None
+    last_good = start if state is not None else None
     show = tc.progress if progress is None else progress
     bar = tqdm(range(start + 1, tc.n_batches + 1), initial=start, total=tc.n_batches, disable=not show,
                desc=run_dir.name, file=sys.stderr, dynamic_ncols=True)
@@ -430,7 +671,7 @@ def train(config, run_dir, resume=True, progress=None):
                                          f"of {run_dir}; {kept}. Lower training.learning_rate or "
                                          f"training.grad_clip_norm, or check the task")
             if checkpoint_now:
-                save_checkpoint(checkpoint_path, batch, policy, optimizer, task, config, wall)
+                save_checkpoint(checkpoint_path, batch, policy, optimizer, task, config, wall, parent_sha256)
                 last_good = batch
             last = {"batch": batch, "checkpoint": str(checkpoint_path), "log": str(log_path), **values,
                     "wall_time": wall}
@@ -447,7 +688,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m motornet.train", description="Train a policy from a YAML config.")
     parser.add_argument("config", help="YAML config (see motornet/configs/)")
     parser.add_argument("run_dir", help="directory for config.yaml, checkpoint.pt and log.csv")
-    parser.add_argument("--fresh", action="store_true", help="start again even if a checkpoint exists")
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete RUN_DIR's checkpoint and log and start again")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a config value (repeatable), e.g. --set training.n_batches=10")
@@ -455,7 +697,7 @@ def main(argv=None):
     try:
         config = load_config(args.config, args.set)
         summary = train(config, args.run_dir, resume=not args.fresh, progress=False if args.quiet else None)
-    except (ConfigError, NonFiniteLossError) as error:
+    except (ConfigError, RunError, NonFiniteLossError) as error:
         parser.exit(2, f"error: {error}\n")
     print(f"trained to batch {summary['batch']}: {summary['checkpoint']}")
 

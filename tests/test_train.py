@@ -1,6 +1,7 @@
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,11 +14,12 @@ import torch
 import yaml
 
 import motornet.train as train_module
+from motornet import evaluate as evaluate_module
 from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
-from motornet.train import (ConfigError, NonFiniteLossError, build, config_to_dict, load_checkpoint, load_config,
-                            resolve_device, train)
+from motornet.train import (CheckpointError, ConfigError, NonFiniteLossError, RunLockedError, RunMismatchError, build,
+                            config_to_dict, load_checkpoint, load_config, resolve_device, train)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "motornet" / "configs"
@@ -134,7 +136,7 @@ def test_training_writes_config_checkpoint_and_a_log_of_every_term(tmp_path):
     # asking for more batches continues the run
     train(tiny(n_batches=8, log_every=2, checkpoint_every=3), tmp_path)
     assert [int(r["batch"]) for r in read_log(tmp_path)] == [2, 4, 6, 8]
-    with pytest.raises(ConfigError, match="policy.hidden_size"):
+    with pytest.raises(RunMismatchError, match="policy.hidden_size"):
         train({**tiny(n_batches=10), "policy": {"hidden_size": 9}}, tmp_path)
 
 
@@ -192,6 +194,174 @@ def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatc
     assert all(torch.isfinite(v).all() for v in state["policy"].values())
     monkeypatch.setattr(train_module, "eq1_loss", real)
     assert train(tiny(n_batches=6, log_every=3, checkpoint_every=2), tmp_path)["batch"] == 6
+
+
+# ---- bad settings fail before any work ------------------------------------------------------------
+
+@pytest.mark.parametrize("section, values, named", [
+    ("training", {"batch_size": 0}, "training.batch_size must be at least 1, got 0"),
+    ("policy", {"hidden_size": 0}, "policy.hidden_size must be at least 1, got 0"),
+    ("training", {"n_batches": 0}, "training.n_batches must be at least 1, got 0"),
+    ("training", {"n_batches": -5}, "training.n_batches must be at least 1, got -5"),
+    ("training", {"log_every": 0}, "training.log_every must be at least 1"),
+    ("training", {"learning_rate": 0.}, "training.learning_rate must be greater than 0, got 0.0"),
+    ("training", {"learning_rate": float("inf")}, "training.learning_rate must be a finite number, got inf"),
+    ("training", {"grad_clip_norm": -1.}, "training.grad_clip_norm must be greater than 0"),
+    ("training", {"device": "gpu"}, "training.device must be auto, cpu, cuda or cuda:N, got 'gpu'"),
+    ("policy", {"action_noise": float("nan")}, "policy.action_noise must be a finite number, got nan"),
+    ("policy", {"hidden_noise": -0.1}, "policy.hidden_noise must be 0 or more, got -0.1"),
+    ("loss", {"position_weight": -2.}, "loss.position_weight must be 0 or more"),
+    ("effector", {"timestep": 0.}, "effector.timestep must be greater than 0"),
+    ("effector", {"name": "arm62"}, "effector.name 'arm62' is not an effector"),
+    ("task", {"name": "centre_out", "start_joint": [float("nan"), 1.5]}, "task.start_joint must hold finite numbers"),
+    ("task", {"name": "random_reach", "proprioception_noise": float("nan")}, "task.proprioception_noise must hold finite"),
+    ("task", {"name": "random_reach", "catch_probability": 2.}, "catch_probability must be in [0, 1], got 2.0"),
+    ("task", {"name": "random_reach", "vision_delay": 0.055}, "vision_delay"),
+])
+def test_values_no_run_can_use_are_rejected_before_training_naming_the_value(tmp_path, section, values, named):
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        train({**tiny(), section: values}, tmp_path)
+    assert not any(tmp_path.iterdir()), "nothing may be written for a bad config"
+
+
+@pytest.mark.parametrize("text, expected, expected_as_test_config", [
+    (None, "does not exist", "does not exist"),
+    ("training: {n_batches: 2\n", "is not valid YAML at line", "is not valid YAML at line"),
+    ("- 1\n- 2\n", "must hold a mapping", "must hold a mapping"),
+    ("training: 5\n", "config section 'training' must be a mapping", "unknown key 'training' in the test config"),
+])
+def test_cli_reports_a_missing_or_malformed_config_in_one_line(tmp_path, capsys, text, expected,
+                                                               expected_as_test_config):
+    path = tmp_path / "config.yaml"
+    if text is not None:
+        path.write_text(text)
+    for main, message in ((lambda: train_module.main([str(path), str(tmp_path / "run")]), expected),
+                          (lambda: evaluate_module.main([str(tmp_path), str(path), str(tmp_path / "out")]),
+                           expected_as_test_config)):
+        with pytest.raises(SystemExit) as exit:
+            main()
+        err = capsys.readouterr().err
+        assert exit.value.code == 2 and err.count("\n") == 1 and message in err and str(path) in err, err
+
+
+def test_cli_rejects_an_override_without_a_value_in_one_line(tmp_path, capsys):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny()))
+    with pytest.raises(SystemExit):
+        train_module.main([str(path), str(tmp_path / "run"), "--set", "training.n_batches"])
+    assert "must read SECTION.KEY=VALUE" in capsys.readouterr().err
+
+
+# ---- a run directory holds one run ----------------------------------------------------------------
+
+class Killed(BaseException):
+    """Stands for kill -9: the run stops mid-batch and none of its own code runs after."""
+
+
+def test_fresh_start_killed_before_its_first_checkpoint_leaves_no_old_weights(tmp_path, monkeypatch):
+    train(tiny(n_batches=10), tmp_path)
+    geometric = {**tiny(n_batches=10), "effector": {"name": "arm26_geometric"}}
+
+    def killed(*args, **kwargs):
+        raise Killed
+    monkeypatch.setattr(train_module, "train_step", killed)
+    with pytest.raises(Killed):
+        train(geometric, tmp_path, resume=False)
+    monkeypatch.undo()
+    assert load_config(tmp_path / "config.yaml").effector.name == "arm26_geometric"
+    with pytest.raises(CheckpointError, match="no checkpoint at .*first checkpoint"):
+        load_policy(tmp_path)          # not the old arm26 weights on the geometric arm
+    train(geometric, tmp_path)       # a resume finds nothing to resume: the new run from batch 0
+    assert [int(r["batch"]) for r in read_log(tmp_path)] == [5, 10]
+    assert load_checkpoint(tmp_path)["config"]["effector"]["name"] == "arm26_geometric"
+
+
+def test_nan_in_a_fresh_start_does_not_claim_the_old_checkpoint(tmp_path, monkeypatch):
+    train(tiny(n_batches=4), tmp_path)
+    real = train_module.eq1_loss
+
+    def poisoned(*args, **kwargs):
+        terms = real(*args, **kwargs)
+        terms["loss"] = terms["loss"] * float("nan")
+        return terms
+    monkeypatch.setattr(train_module, "eq1_loss", poisoned)
+    with pytest.raises(NonFiniteLossError, match="no checkpoint had been written yet"):
+        train(tiny(n_batches=4, learning_rate=1e-2), tmp_path, resume=False)
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_evaluate_refuses_a_checkpoint_written_with_another_config(tmp_path, capsys):
+    train(tiny(n_batches=2), tmp_path)
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    config["effector"]["name"] = "arm26_geometric"
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(RunMismatchError, match="effector.name: 'arm26' -> 'arm26_geometric'"):
+        load_policy(tmp_path)
+    with pytest.raises(SystemExit):
+        evaluate_module.main([str(tmp_path), str(CONFIGS / "test_fig1_null.yaml"), str(tmp_path / "out")])
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_resume_refuses_a_run_whose_parent_checkpoint_changed(tmp_path):
+    parent = tmp_path / "parent"
+    train(tiny(n_batches=2), parent)
+    train(tiny(n_batches=2, init_from=str(parent / "checkpoint.pt")), tmp_path / "child")
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)   # the parent is retrained
+    with pytest.raises(RunMismatchError, match="another version of training.init_from"):
+        train(tiny(n_batches=4, init_from=str(parent / "checkpoint.pt")), tmp_path / "child")
+    assert load_checkpoint(tmp_path / "child")["batch"] == 2
+
+
+def test_a_second_writer_is_refused_and_the_directory_keeps_one_run(tmp_path, monkeypatch):
+    refused = []
+    real = train_module.train_step
+
+    def step_and_intrude(*args, **kwargs):
+        if not refused:  # once, while the first run holds the directory
+            refused.append(None)
+            try:
+                train({**tiny(n_batches=2), "seed": 8}, tmp_path)
+            except RunLockedError as error:
+                refused[0] = str(error)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(train_module, "train_step", step_and_intrude)
+    train(tiny(n_batches=4), tmp_path)
+    assert refused[0] and f"pid {os.getpid()}" in refused[0], refused
+    assert load_checkpoint(tmp_path)["config"]["seed"] == load_config(tmp_path / "config.yaml").seed == 7
+    assert [int(r["batch"]) for r in read_log(tmp_path)] == [4]
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_truncated_checkpoint_is_reported_with_its_path_and_the_fix(tmp_path, capsys):
+    train(tiny(n_batches=2), tmp_path / "run")
+    path = tmp_path / "run" / "checkpoint.pt"
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match=re.escape(str(path)) + ".*truncated or damaged.*--fresh"):
+        train(tiny(n_batches=4), tmp_path / "run")
+    with pytest.raises(CheckpointError, match="truncated"):
+        load_policy(tmp_path / "run")
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(tiny(n_batches=4)))
+    with pytest.raises(SystemExit):
+        train_module.main([str(config), str(tmp_path / "run"), "--quiet"])
+    assert capsys.readouterr().err.count("\n") == 1
+    train_module.main([str(config), str(tmp_path / "run"), "--quiet", "--fresh"])
+    assert load_checkpoint(tmp_path / "run")["batch"] == 4
+
+
+def test_init_from_carries_the_parents_adam_state_with_this_configs_learning_rate(tmp_path):
+    parent = tmp_path / "parent"
+    train(tiny(n_batches=3), parent)
+    before = load_checkpoint(parent)["optimizer"]["state"]
+    train(tiny(n_batches=1, learning_rate=1e-4, init_from=str(parent)), tmp_path / "carried")
+    carried = load_checkpoint(tmp_path / "carried")["optimizer"]
+    assert carried["param_groups"][0]["lr"] == 1e-4
+    assert all(int(v["step"]) == 4 for v in carried["state"].values())   # 3 parent batches + 1
+    beta2 = carried["param_groups"][0]["betas"][1]
+    for k, v in carried["state"].items():  # second moments decay from the parent's, they do not start at 0
+        assert (v["exp_avg_sq"] >= beta2 * before[k]["exp_avg_sq"] * (1 - 1e-6)).all()
+    train(tiny(n_batches=1, init_from=str(parent), init_optimizer=False), tmp_path / "weights_only")
+    assert all(int(v["step"]) == 1 for v in load_checkpoint(tmp_path / "weights_only")["optimizer"]["state"].values())
 
 
 # ---- testing a trained policy ---------------------------------------------------------------------

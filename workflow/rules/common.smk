@@ -1,5 +1,77 @@
-# Paths and helpers shared by every rule file.
+# Paths and helpers shared by every rule file; the config's check, before any job runs.
+import difflib
 import itertools
+import sys
+
+import jsonschema
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# The config's schema (types, defaults, the valid keys of every section): add a new key there.
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+
+
+def config_error(message):
+    """Stop before any job with one line: a config mistake is not a bug, so no traceback."""
+    sys.exit(f"error: {message}")
+
+
+def _schema_at(schema, root):
+    while "$ref" in schema:  # local references only: "#/$defs/<name>"
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _parsed(text):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def typed_config(value, schema, root, where="the config"):
+    """`value` with --config strings ("5", "1e-3", "null") parsed as YAML where the schema wants another type
+    (everywhere in a free-form section such as a model's `training`); an unknown key is an error naming it."""
+    schema = _schema_at(schema, root)
+    free_form = "properties" not in schema and "additionalProperties" not in schema
+    if isinstance(value, dict):
+        properties, extra = schema.get("properties", {}), schema.get("additionalProperties", True)
+        for key in list(value):
+            if key not in properties and extra is False:
+                close = difflib.get_close_matches(str(key), list(properties), n=1)
+                config_error(f"unknown key {key!r} in {where}." + (f" Did you mean {close[0]!r}?" if close else "")
+                             + f" Valid keys: {', '.join(properties)}")
+            sub = properties.get(key, extra if isinstance(extra, dict) else {})
+            value[key] = typed_config(value[key], sub, root, f"{where}.{key}" if where != "the config" else key)
+        return value
+    if isinstance(value, list):
+        items = schema.get("prefixItems", [])
+        return [typed_config(v, items[i] if i < len(items) else schema.get("items", {}), root, f"{where}[{i}]")
+                for i, v in enumerate(value)]
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else types
+    if isinstance(value, str) and (free_form and not types or types and "string" not in types):
+        return _parsed(value)
+    return value
+
+
+def check_config():
+    """Validate `config` against SCHEMA (snakemake.utils.validate, which also fills the defaults), after
+    typing --config strings; one line naming the key and the problem if it fails."""
+    with open(SCHEMA) as f:
+        schema = yaml.safe_load(f)
+    typed_config(config, schema, schema)
+    try:
+        validate(config, SCHEMA)
+    except WorkflowError:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(config))
+        where = ".".join(map(str, error.absolute_path)) or "the config"
+        config_error(f"config {where}: {error.message}")
+
+
+check_config()
+
 RESULTS = f"results/{PRESET}"
 FIGURES = "figures" if PRESET == "paper" else f"figures/{PRESET}"
 LOGS = f"{RESULTS}/logs"
@@ -37,6 +109,8 @@ def ablation_models(ablation, models):
     overrides merged in (one level deep), trained on the ablation's seeds."""
     if not ablation:
         return {}
+    if ablation["model"] not in models:
+        config_error(f"ablation.model: {ablation['model']!r} is not a model; valid: {', '.join(models)}")
     base = models[ablation["model"]]
     out = {}
     for cell, levels in ablation_cells(ablation).items():

@@ -4,10 +4,10 @@
 # motornet.train works in a staging directory, runs/<model>/seed<k>/training/, which Snakemake never
 # deletes: a job killed or timed out (SLURM runtime) resumes from its last checkpoint when rerun, and a
 # raised n_batches continues an existing run. Only a finished run is copied up to runs/<model>/seed<k>/.
-import copy
 import math
 
-import yaml
+from motornet.evaluate import load_test_config
+from motornet.train import ConfigError, check_config, read_yaml
 
 MODELS = {**config["models"], **ablation_models(config.get("ablation"), config["models"])}
 
@@ -17,8 +17,10 @@ def run_dir(model, seed):
 
 
 def _base(model):
-    with open(os.path.join(workflow.basedir, MODELS[model]["base"])) as f:
-        return yaml.safe_load(f) or {}
+    try:
+        return read_yaml(os.path.join(workflow.basedir, MODELS[model]["base"]))
+    except ConfigError as error:
+        config_error(f"models.{model}.base: {error}")
 
 
 def run_config(model, seed):
@@ -75,6 +77,30 @@ def test_outputs(models=None):
     """Every test NPZ of the given models (default: the paper's, not the ablation's): tests/<model>/seed<k>/<test>.npz."""
     return [f"{RESULTS}/tests/{m}/seed{s}/{t}.npz" for m in (models or config["models"])
             for s in MODELS[m]["seeds"] for t in MODELS[m].get("tests", [])]
+
+
+def check_models():
+    """Every model's references (base config, init_from, test protocols; the figures' models) and its
+    resolved training config (motornet.train.check_config), before any job: a dry run catches them."""
+    for model, spec in MODELS.items():
+        if spec.get("init_from") and spec["init_from"] not in MODELS:
+            config_error(f"models.{model}.init_from: {spec['init_from']!r} is not a model; valid: {', '.join(MODELS)}")
+        try:
+            for test in spec.get("tests", []):
+                load_test_config(os.path.join(workflow.basedir, "motornet", "configs", f"{test}.yaml"))
+            check_config(run_config(model, spec["seeds"][0]))
+        except ConfigError as error:
+            config_error(f"models.{model}: {error}")
+    named = {"fig1.naive": config["fig1"]["naive"], "fig1.adapted": config["fig1"]["adapted"],
+             "fig5.free": config["fig5"]["free"],
+             "fig5.trained": config["fig5"]["trained"],
+             **{f"fig6.models.{k}": v for k, v in config["fig6"]["models"].items()}}
+    for key, model in named.items():
+        if model not in MODELS:
+            config_error(f"{key}: {model!r} is not a model; valid: {', '.join(MODELS)}")
+
+
+check_models()
 
 
 wildcard_constraints:
