@@ -1,20 +1,6 @@
 # Figure 1: centre-out reaching, naive and curl-field adapted, in a null and a curl field.
 # Reads only the test results (NPZ + JSON metadata) of the runs named in config["fig1"].
 
-FIG1 = config["fig1"]
-
-
-def fig1_tests():
-    """{'<stage>_<field>_<npz|json>': path} for stage naive/adapted and field null/curl."""
-    out = {}
-    for stage in ("naive", "adapted"):
-        for field, test in FIG1["tests"].items():
-            prefix = f"{RESULTS}/tests/{FIG1[stage]}/seed{FIG1['seed']}/{test}"
-            out[f"{stage}_{field}_npz"] = prefix + ".npz"
-            out[f"{stage}_{field}_json"] = prefix + ".json"
-    return out
-
-
 rule fig1_metrics:
     """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach; the claims."""
     input:

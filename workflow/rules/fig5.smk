@@ -1,21 +1,6 @@
 # Figure 5: out-of-distribution perturbations, perturbation-trained vs perturbation-free networks.
 # Reads only the test results (NPZ + JSON metadata) and training logs of the runs named in config["fig5"].
 
-FIG5 = config["fig5"]
-FIG5_NETWORKS = ("trained", "free")
-
-
-def fig5_tests():
-    """{'<network>_<test>_<npz|json>': path} for network trained/free and test centre_out/posture."""
-    out = {}
-    for network in FIG5_NETWORKS:
-        for test, protocol in FIG5["tests"].items():
-            prefix = f"{RESULTS}/tests/{FIG5[network]}/seed{FIG5['seed']}/{protocol}"
-            out[f"{network}_{test}_npz"] = prefix + ".npz"
-            out[f"{network}_{test}_json"] = prefix + ".json"
-    return out
-
-
 rule fig5_metrics:
     """Final error and max perturbation-induced deviation of every Figure 5 test reach and hold; the claims."""
     input:

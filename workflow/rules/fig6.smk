@@ -2,16 +2,6 @@
 # Reads the test results of every seed of config["fig6"]["models"] (arm26 and point mass, test_fig6),
 # the arm drawn for Figure 8 and the point-mass anchors of Figure 4 (panel a's schematics).
 
-FIG6 = config["fig6"]
-
-
-def fig6_test(model, ext="npz", seed=None):
-    """tests/<model>/seed<k>/test_fig6.<ext> of one seed, or of every seed of the model."""
-    seeds = MODELS[model]["seeds"] if seed is None else [seed]
-    paths = [f"{RESULTS}/tests/{model}/seed{s}/test_fig6.{ext}" for s in seeds]
-    return paths if seed is None else paths[0]
-
-
 rule pmd:
     """PMD regression (paper 4.5.4) of every network of one Figure 6 model: CSV per unit, betas as NPZ."""
     input:

@@ -4,77 +4,7 @@
 # motornet.train works in a staging directory, runs/<model>/seed<k>/training/, which Snakemake never
 # deletes: a job killed or timed out (SLURM runtime) resumes from its last checkpoint when rerun, and a
 # raised n_batches continues an existing run. Only a finished run is copied up to runs/<model>/seed<k>/.
-import copy
-import math
-
-import yaml
-
-MODELS = config["models"]
-
-
-def run_dir(model, seed):
-    return f"{RESULTS}/runs/{model}/seed{seed}"
-
-
-def _base(model):
-    with open(os.path.join(workflow.basedir, MODELS[model]["base"])) as f:
-        return yaml.safe_load(f) or {}
-
-
-def run_config(model, seed):
-    """The motornet.train config of one run: the model's base config, the preset's section overrides,
-    seed = base seed + k (so seed 0 keeps the base config's seed), init_from the parent run's checkpoint."""
-    spec, config_ = MODELS[model], _base(model)
-    for section in ("effector", "task", "policy", "loss", "training"):
-        override = dict(spec.get(section) or {})
-        if section == "task" and override.get("name", config_["task"].get("name")) != config_["task"].get("name"):
-            config_["task"] = override      # another task: the base's options may not apply
-        else:
-            config_[section] = {**(config_.get(section) or {}), **override}
-    config_["seed"] = int(config_.get("seed", 0)) + int(seed)
-    config_["training"]["init_from"] = init_checkpoint(model, seed)
-    config_["training"]["progress"] = False
-    return config_
-
-
-def init_checkpoint(model, seed):
-    """The checkpoint that starts this run: the same seed of `init_from`'s model (else its first seed)."""
-    parent = MODELS[model].get("init_from")
-    if not parent:
-        return None
-    seeds = [int(s) for s in MODELS[parent]["seeds"]]
-    return f"{run_dir(parent, seed if int(seed) in seeds else seeds[0])}/checkpoint.pt"
-
-
-def train_steps(model):
-    """Simulated trial-steps of one run (n_batches x batch_size x steps per episode), for the resources."""
-    c = run_config(model, 0)
-    steps = c["task"].get("max_ep_duration", 1.0) / c["effector"].get("timestep", 0.01)
-    return c["training"]["n_batches"] * c["training"]["batch_size"] * steps
-
-
-def budget(model):
-    """One line for the job's message: the training budget and the policy's size."""
-    c = run_config(model, 0)
-    t = c["training"]
-    return (f"{t['n_batches']} batches x {t['batch_size']} episodes of {c['task'].get('max_ep_duration', 1.0)} s, "
-            f"{c['effector']['name']}, GRU {c['policy']['hidden_size']}, lr {t.get('learning_rate', 1e-3)}"
-            + (", compiled" if t.get("compile") else "")
-            + (f", from {MODELS[model]['init_from']}" if MODELS[model].get("init_from") else ""))
-
-
-def train_resources(model):
-    r = config["resources"]["train"]
-    c = run_config(model, 0)
-    steps = c["task"].get("max_ep_duration", 1.0) / c["effector"].get("timestep", 0.01)
-    return {"mem_mb": int(r["mem_mb"] + r["mem_mb_per_trial_step"] * c["training"]["batch_size"] * steps),
-            "runtime": int(max(r["runtime"], math.ceil(r["runtime_per_million_steps"] * train_steps(model) / 1e6)))}
-
-
-def test_outputs(models=None):
-    """Every test NPZ of the given models (default: all): tests/<model>/seed<k>/<test>.npz."""
-    return [f"{RESULTS}/tests/{m}/seed{s}/{t}.npz" for m in (models or MODELS)
-            for s in MODELS[m]["seeds"] for t in MODELS[m].get("tests", [])]
+# run_config, train_resources and the other helpers are in common.smk.
 
 
 wildcard_constraints:
