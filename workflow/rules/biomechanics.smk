@@ -1,5 +1,11 @@
 # Figure 4 (moment arms, passive drift) and Figure 8 (muscle paths): simulator sweeps, no training.
 
+
+# The effectors config["fig4"] sweeps (point_mass has its own rule).
+wildcard_constraints:
+    effector="|".join(sorted({config["fig4"]["arm_effector"], *config["fig4"]["drift"]["effectors"]})),
+
+
 rule point_mass_moment_arms:
     """Fig. 4a-c: ReluPointMass24 moment arms at two positions and over the workspace square."""
     output:
