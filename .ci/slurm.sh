@@ -40,6 +40,13 @@ chmod 755 "$WORK"    # munged and the jobs must reach their files in it
 PIDS=()
 stop_daemons() {
     local status=$?
+    # Jobs outlive a killed snakemake (their slurmstepd is not ours): cancel them first.
+    if squeue -h -t PENDING,RUNNING -o %i 2>/dev/null | xargs -r scancel 2>/dev/null; then
+        for _ in $(seq 20); do
+            [ -z "$(squeue -h -t PENDING,RUNNING,COMPLETING -o %i 2>/dev/null)" ] && break
+            sleep 0.5
+        done
+    fi
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     if [ "$status" != 0 ]; then
