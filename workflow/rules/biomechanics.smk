@@ -21,6 +21,8 @@ rule point_mass_moment_arms:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/sweep_point_mass.py"
 
@@ -39,6 +41,8 @@ rule arm_moment_arms:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/sweep_arm26.py"
 
@@ -58,6 +62,8 @@ rule passive_drift:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/passive_drift.py"
 
@@ -88,6 +94,8 @@ rule figure4:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -112,6 +120,8 @@ rule fig4_claims:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig4_claims.py"
 
@@ -130,6 +140,8 @@ rule muscle_paths:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/muscle_paths.py"
 
@@ -152,5 +164,7 @@ rule figure8:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

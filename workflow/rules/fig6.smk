@@ -19,6 +19,8 @@ rule pmd:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig6_pmd.py"
 
@@ -39,6 +41,8 @@ rule fig6_metrics:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig6_metrics.py"
 
@@ -67,5 +71,7 @@ rule figure6:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

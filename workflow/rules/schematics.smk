@@ -15,6 +15,8 @@ rule model_description:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/describe_model.py"
 
@@ -36,6 +38,8 @@ rule figure2:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -57,6 +61,8 @@ rule figure3:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -78,5 +84,7 @@ rule figure7:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

@@ -12,5 +12,7 @@ rule parameter_tables:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/parameter_tables.py"

@@ -38,6 +38,8 @@ rule train:
         mem_mb=lambda w: train_resources(w.model)["mem_mb"],
         runtime=lambda w: train_resources(w.model)["runtime"],
         gpu=config["resources"]["train"]["gpu"],
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/train_model.py"
 
@@ -58,6 +60,8 @@ rule test_model:
     threads: threads_for("test")
     resources:
         **resources_for("test"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/test_model.py"
 
