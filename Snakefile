@@ -20,9 +20,11 @@ PRESET = str(config.get("preset", "paper"))
 if PRESET not in PRESETS:
     raise ValueError(f"unknown preset {PRESET!r}: use --config preset=" + "|".join(PRESETS))
 
+
 # paper.yaml, then the preset's own file over it (for the paper preset, paper.yaml again: a no-op).
 configfile: os.path.join(workflow.basedir, "workflow", "config", "paper.yaml")
 configfile: os.path.join(workflow.basedir, "workflow", "config", f"{PRESET}.yaml")
+
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/biomechanics.smk"

@@ -71,22 +71,24 @@ rule passive_drift:
 rule figure4:
     """Figure 4: biomechanical properties of the point mass and the arm26."""
     input:
+        **{f"drift_{name}": f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]},
         point_mass_positions=rules.point_mass_moment_arms.output.positions,
         point_mass_grid=rules.point_mass_moment_arms.output.grid,
         arm_grid=f"{RESULTS}/fig4/{config['fig4']['arm_effector']}_moment_arms.npz",
-        skeleton=f"{RESULTS}/fig8/skeleton.csv",   # the arm drawn for reference in panel f
-        **{f"drift_{name}": f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]},
+        skeleton=f"{RESULTS}/fig8/skeleton.csv",  # the arm drawn for reference in panel f
     output:
         pdf=figure(4, "pdf"),
         png=report(figure(4, "png"), caption="../report/fig4.rst", category="Figures"),
     params:
         figure="fig4",
-        options={"drift_effectors": config["fig4"]["drift"]["effectors"],
-                 "mono_articular": config["fig4"]["mono_articular"],
-                 "bi_articular": config["fig4"]["bi_articular"],
-                 "duration_ms": 1000 * config["fig4"]["drift"]["duration"],
-                 "drift_arrow_scale": config["fig4"]["drift"]["arrow_scale"],
-                 "outline_deg": config["fig8"]["joint_deg"]},
+        options={
+            "drift_effectors": config["fig4"]["drift"]["effectors"],
+            "mono_articular": config["fig4"]["mono_articular"],
+            "bi_articular": config["fig4"]["bi_articular"],
+            "duration_ms": 1000 * config["fig4"]["drift"]["duration"],
+            "drift_arrow_scale": config["fig4"]["drift"]["arrow_scale"],
+            "outline_deg": config["fig8"]["joint_deg"],
+        },
     log:
         f"{LOGS}/figure4.log",
     benchmark:
@@ -109,10 +111,10 @@ rule fig4_claims:
     output:
         claims=f"{RESULTS}/claims/fig4.json",
     params:
+        **config["fig4"]["claims"],
         drift_effectors=config["fig4"]["drift"]["effectors"],
         mono_articular=config["fig4"]["mono_articular"],
         bi_articular=config["fig4"]["bi_articular"],
-        **config["fig4"]["claims"],
     log:
         f"{LOGS}/fig4_claims.log",
     benchmark:

@@ -45,7 +45,7 @@ def run_config(model, seed):
     for section in ("effector", "task", "policy", "loss", "training"):
         override = dict(spec.get(section) or {})
         if section == "task" and override.get("name", config_["task"].get("name")) != config_["task"].get("name"):
-            config_["task"] = override      # another task: the base's options may not apply
+            config_["task"] = override  # another task: the base's options may not apply
         else:
             config_[section] = {**(config_.get(section) or {}), **override}
     config_["seed"] = int(config_.get("seed", 0)) + int(seed)
@@ -74,24 +74,32 @@ def budget(model):
     """One line for the job's message: the training budget and the policy's size."""
     c = run_config(model, 0)
     t = c["training"]
-    return (f"{t['n_batches']} batches x {t['batch_size']} episodes of {c['task'].get('max_ep_duration', 1.0)} s, "
-            f"{c['effector']['name']}, GRU {c['policy']['hidden_size']}, lr {t.get('learning_rate', 1e-3)}"
-            + (", compiled" if t.get("compile") else "")
-            + (f", from {MODELS[model]['init_from']}" if MODELS[model].get("init_from") else ""))
+    return (
+        f"{t['n_batches']} batches x {t['batch_size']} episodes of {c['task'].get('max_ep_duration', 1.0)} s, "
+        f"{c['effector']['name']}, GRU {c['policy']['hidden_size']}, lr {t.get('learning_rate', 1e-3)}"
+        + (", compiled" if t.get("compile") else "")
+        + (f", from {MODELS[model]['init_from']}" if MODELS[model].get("init_from") else "")
+    )
 
 
 def train_resources(model):
     r = config["resources"]["train"]
     c = run_config(model, 0)
     steps = c["task"].get("max_ep_duration", 1.0) / c["effector"].get("timestep", 0.01)
-    return {"mem_mb": int(r["mem_mb"] + r["mem_mb_per_trial_step"] * c["training"]["batch_size"] * steps),
-            "runtime": int(max(r["runtime"], math.ceil(r["runtime_per_million_steps"] * train_steps(model) / 1e6)))}
+    return {
+        "mem_mb": int(r["mem_mb"] + r["mem_mb_per_trial_step"] * c["training"]["batch_size"] * steps),
+        "runtime": int(max(r["runtime"], math.ceil(r["runtime_per_million_steps"] * train_steps(model) / 1e6))),
+    }
 
 
 def test_outputs(models=None):
     """Every test NPZ of the given models (default: all): tests/<model>/seed<k>/<test>.npz."""
-    return [f"{RESULTS}/tests/{m}/seed{s}/{t}.npz" for m in (models or MODELS)
-            for s in MODELS[m]["seeds"] for t in MODELS[m].get("tests", [])]
+    return [
+        f"{RESULTS}/tests/{m}/seed{s}/{t}.npz"
+        for m in (models or MODELS)
+        for s in MODELS[m]["seeds"]
+        for t in MODELS[m].get("tests", [])
+    ]
 
 
 # ---- Figure 1 (fig1.smk) ----

@@ -1,6 +1,7 @@
 # Figure 1: centre-out reaching, naive and curl-field adapted, in a null and a curl field.
 # Reads only the test results (NPZ + JSON metadata) of the runs named in config["fig1"].
 
+
 rule fig1_metrics:
     """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach; the claims."""
     input:
@@ -11,7 +12,7 @@ rule fig1_metrics:
     params:
         fields=list(FIG1["tests"]),
         endpoint_error_steps=FIG1["endpoint_error_steps"],
-        target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],   # r of eq. 1 (m)
+        target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],  # r of eq. 1 (m)
         claims=FIG1["claims"],
     log:
         f"{LOGS}/fig1_metrics.log",
@@ -36,8 +37,11 @@ rule figure1:
         png=report(figure(1, "png"), caption="../report/fig1.rst", category="Figures"),
     params:
         figure="fig1",
-        options={"fields": list(FIG1["tests"]), "angle_deg": FIG1["time_course_angle_deg"],
-                 "time_course": list(FIG1["time_course"])},
+        options={
+            "fields": list(FIG1["tests"]),
+            "angle_deg": FIG1["time_course_angle_deg"],
+            "time_course": list(FIG1["time_course"]),
+        },
     log:
         f"{LOGS}/figure1.log",
     benchmark:

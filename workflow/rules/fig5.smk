@@ -1,6 +1,7 @@
 # Figure 5: out-of-distribution perturbations, perturbation-trained vs perturbation-free networks.
 # Reads only the test results (NPZ + JSON metadata) and training logs of the runs named in config["fig5"].
 
+
 rule fig5_metrics:
     """Final error and max perturbation-induced deviation of every Figure 5 test reach and hold; the claims."""
     input:
@@ -39,8 +40,11 @@ rule figure5:
         png=report(figure(5, "png"), caption="../report/fig5.rst", category="Figures"),
     params:
         figure="fig5",
-        options={"highlight_above": FIG5["highlight_above"], "angle_deg": FIG5["muscle_reach_angle_deg"],
-                 "perturbation": FIG5["muscle_perturbation"]},
+        options={
+            "highlight_above": FIG5["highlight_above"],
+            "angle_deg": FIG5["muscle_reach_angle_deg"],
+            "perturbation": FIG5["muscle_perturbation"],
+        },
     log:
         f"{LOGS}/figure5.log",
     benchmark:

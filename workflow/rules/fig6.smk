@@ -2,6 +2,7 @@
 # Reads the test results of every seed of config["fig6"]["models"] (arm26 and point mass, test_fig6),
 # the arm drawn for Figure 8 and the point-mass anchors of Figure 4 (panel a's schematics).
 
+
 rule pmd:
     """PMD regression (paper 4.5.4) of every network of one Figure 6 model: CSV per unit, betas as NPZ."""
     input:
@@ -50,8 +51,11 @@ rule fig6_metrics:
 rule figure6:
     """Figure 6: schematics, trajectories, PMD histograms, muscle activations, sorted betas, hidden activity."""
     input:
-        **{f"{effector}_{ext}": fig6_test(model, ext, FIG6["sample_seed"])
-           for effector, model in FIG6["models"].items() for ext in ("npz", "json")},
+        **{
+            f"{effector}_{ext}": fig6_test(model, ext, FIG6["sample_seed"])
+            for effector, model in FIG6["models"].items()
+            for ext in ("npz", "json")
+        },
         **{f"{effector}_pmd": f"{RESULTS}/fig6/pmd_{model}.npz" for effector, model in FIG6["models"].items()},
         metrics=rules.fig6_metrics.output.table,
         skeleton=f"{RESULTS}/fig8/skeleton.csv",
@@ -62,8 +66,11 @@ rule figure6:
         png=report(figure(6, "png"), caption="../report/fig6.rst", category="Figures"),
     params:
         figure="fig6",
-        options={"sample_seed": FIG6["sample_seed"], "activation_window_s": FIG6["activation_window"],
-                 "n_units": FIG6["sample_units"]},
+        options={
+            "sample_seed": FIG6["sample_seed"],
+            "activation_window_s": FIG6["activation_window"],
+            "n_units": FIG6["sample_units"],
+        },
     log:
         f"{LOGS}/figure6.log",
     benchmark:

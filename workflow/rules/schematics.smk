@@ -1,5 +1,6 @@
 # Figures 2, 3 and 7: the paper's conceptual diagrams, labelled from the code's own classes and settings.
 
+
 rule model_description:
     """Class names, delays, sizes and noise sources of an instantiated model (for figures 2 and 3)."""
     output:
