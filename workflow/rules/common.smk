@@ -70,18 +70,6 @@ def train_steps(model):
     return c["training"]["n_batches"] * c["training"]["batch_size"] * steps
 
 
-def budget(model):
-    """One line for the job's message: the training budget and the policy's size."""
-    c = run_config(model, 0)
-    t = c["training"]
-    return (
-        f"{t['n_batches']} batches x {t['batch_size']} episodes of {c['task'].get('max_ep_duration', 1.0)} s, "
-        f"{c['effector']['name']}, GRU {c['policy']['hidden_size']}, lr {t.get('learning_rate', 1e-3)}"
-        + (", compiled" if t.get("compile") else "")
-        + (f", from {MODELS[model]['init_from']}" if MODELS[model].get("init_from") else "")
-    )
-
-
 def train_resources(model):
     r = config["resources"]["train"]
     c = run_config(model, 0)

@@ -13,11 +13,14 @@ wildcard_constraints:
     test=r"test_\w+",
 
 
+# The message reads the budget from params.config rather than from a param of its own: params are
+# provenance, and rewording such a text would retrain every model.
 rule train:
     """Train one model and seed with motornet.train (budgets in params.config.training)."""
     message:
-        "train {wildcards.model} seed {wildcards.seed}: {params.budget}; {threads} threads, "
-        "{resources.runtime} min, {resources.mem_mb} MB"
+        "train {wildcards.model} seed {wildcards.seed}: {params.config[training][n_batches]} batches x "
+        "{params.config[training][batch_size]} episodes, {params.config[effector][name]}, "
+        "GRU {params.config[policy][hidden_size]}; {threads} threads, {resources.runtime} min, {resources.mem_mb} MB"
     input:
         base=lambda w: os.path.join(workflow.basedir, MODELS[w.model]["base"]),
         init=lambda w: [init_checkpoint(w.model, w.seed)] if MODELS[w.model].get("init_from") else [],
@@ -28,7 +31,6 @@ rule train:
     params:
         config=lambda w: run_config(w.model, w.seed),
         staging=lambda w: f"{run_dir(w.model, w.seed)}/training",
-        budget=lambda w: budget(w.model),
     log:
         f"{LOGS}/train/{{model}}_seed{{seed}}.log",
     benchmark:
