@@ -129,8 +129,6 @@ def _panel_c(axes, d, meta, k):
     axes[1, 4].set_ylabel("hidden unit (by peak time)")
     for ax in axes[1]:
         ax.set_xlabel("time (ms)")
-    handles = [plt.Line2D([], [], color=c) for c in colours]
-    axes[0, 4].legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT_SIZE - 2)
     return mesh
 
 
@@ -154,6 +152,11 @@ def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "n
     c = bottom.subplots(2, 5, sharex=True)
     mesh = _panel_c(c, d, meta, k)
     bottom.colorbar(mesh, ax=c[1, 4], shrink=0.9, label="activity")
+    # The muscles' legend outside the panels, laid out by the figure: hung from an axes, it covered
+    # the colour bar's label below it.
+    names = meta["muscle_names"]
+    bottom.legend([plt.Line2D([], [], color=style.MUSCLE_COLOURS.get(n, "k")) for n in names], names,
+                  loc="outside right upper", fontsize=style.FONT_SIZE - 2)
     bottom.suptitle(f"{time_course[0]} model, {FIELD_TITLES.get(time_course[1], time_course[1])}, "
                     f"reach at {angles[k]:.0f} deg (dashed: go-cue)", fontsize=style.FONT_SIZE)
     style.panel_label(c[0, 0], "c", x=-0.6, y=1.05)
