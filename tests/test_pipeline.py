@@ -83,12 +83,13 @@ def test_second_invocation_does_nothing_and_a_deleted_figure_rebuilds_alone(smok
 def test_report_embeds_every_figure_with_its_caption(smoke):
     snakemake(smoke, "--report", "report.html", "--config", "preset=smoke")
     page = (smoke / "report.html").read_text()
-    # The self-contained report keeps its results as one JSON object in a script: path -> entry.
-    results, _ = json.JSONDecoder().raw_decode(page.split("var results = ", 1)[1])
+    # The self-contained report keeps its results as one JSON object (path -> entry) in <script id="results">.
+    script = page.split('<script id="results">', 1)[1]
+    results, _ = json.JSONDecoder().raw_decode(script.split("var results = ", 1)[1])
     captions = REPO / "workflow" / "report"
     for n in range(1, 9):
         entry = results[f"figures/smoke/fig{n}.png"]
-        assert entry["data_uri"].startswith("data:image/png;base64,") and len(entry["data_uri"]) > 10_000
+        assert entry["data_uri"].startswith("data:image/png;") and len(entry["data_uri"].split("base64,")[1]) > 10_000
         first_line = (captions / f"fig{n}.rst").read_text().splitlines()[0].replace("*", "")
         shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", entry["caption"])).split())
         assert " ".join(first_line.split()) in shown, (n, shown)
