@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make run    set up .venv and run the main job
-#   make test   set up .venv and run the test suite (what CI runs)
+#   make test   set up .venv, run the test suite, then the smoke pipeline on a single-node SLURM
+#               (.ci/slurm.sh; skipped without root and apt-get). This is what CI runs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +27,7 @@ bench: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
+	bash .ci/slurm.sh
 
 clean:
 	rm -rf $(VENV) results/demo

@@ -2,7 +2,7 @@
 #
 #   snakemake --cores 2 figures/fig4.pdf                                 # one figure, paper preset
 #   snakemake --cores 2 --config preset=quick                            # everything, quick preset
-#   snakemake --cores 2 --config preset=smoke figures/smoke/fig4.pdf
+#   snakemake --cores 2 figures/smoke/fig4.pdf --config preset=smoke     # targets before --config
 #   snakemake --profile workflow/profiles/slurm                          # on a SLURM cluster
 #   snakemake --report report.html                                       # figures with captions
 #
@@ -23,9 +23,11 @@ PRESET = str(config.get("preset", "paper"))
 if PRESET not in PRESETS:
     sys.exit(f"error: unknown preset {PRESET!r}: use --config preset=" + "|".join(PRESETS))
 
+
+# paper.yaml, then the preset's own file over it (for the paper preset, paper.yaml again: a no-op).
 configfile: os.path.join(workflow.basedir, "workflow", "config", "paper.yaml")
-if PRESET != "paper":
-    configfile: os.path.join(workflow.basedir, "workflow", "config", f"{PRESET}.yaml")
+configfile: os.path.join(workflow.basedir, "workflow", "config", f"{PRESET}.yaml")
+
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/biomechanics.smk"

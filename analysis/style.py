@@ -1,6 +1,6 @@
 """Shared matplotlib style for every figure of the pipeline.
 
-`use()` sets the rcParams once; `panel_label(ax, "a")` writes a bold panel letter; `save(fig, path)`
+`use()` sets the theme (seaborn's, with the sizes below) once; `panel_label(ax, "a")` writes a bold panel letter; `save(fig, path)`
 writes the vector PDF and a 300 dpi PNG next to it. Sizes are in inches for a two-column page.
 """
 from pathlib import Path
@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import seaborn  # noqa: E402
 
 FULL_WIDTH = 7.2     # in, a two-column page width
 HALF_WIDTH = 3.5     # in
@@ -37,8 +38,9 @@ WORLD = "#2ca02c"   # world-anchored fixation points (green, as in paper Fig. 8)
 
 
 def use():
-    """Apply the shared rcParams (call before creating figures)."""
-    plt.rcParams.update({
+    """Apply the shared theme (call before creating figures): seaborn's `ticks` style in its `paper`
+    context, matplotlib's tab10 colour cycle (figures name colours C0, C1, ...), and the sizes below."""
+    seaborn.set_theme(context="paper", style="ticks", palette="tab10", rc={
         "font.family": "sans-serif",
         "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
         "font.size": FONT_SIZE,

@@ -5,7 +5,8 @@
     python benchmarks/bench.py --baseline train64=0.50 fwd64=0.19 train1024=0.97
     python benchmarks/bench.py --compile                         # + the torch.compile'd fused path
 
-Workloads (as ../shared/bench/ref_train.py, same loss: L1 fingertip-goal + 1e-4 mean u^2):
+Workloads (the reference runs them through benchmarks/reference_train.py; same loss: L1 fingertip-goal +
+1e-4 mean u^2):
 train64 (B=64, T=100, GRU 50, 1 thread, forward + backward + Adam), fwd64 (same, no gradients),
 train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (env.step in a Python loop), `fused`
 (motornet.rollout.Rollout, eager), `compiled` (Rollout with torch.compile; its compile time is printed
@@ -29,7 +30,7 @@ from motornet.rollout import Rollout
 WORKLOADS = {"train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
              "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
              "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True)}
-REFERENCE_SCRIPT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "ref_train.py"
+REFERENCE_SCRIPT = Path(__file__).resolve().parent / "reference_train.py"
 
 
 def make(steps, hidden):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a separate virtualenv holding the public MotorNet 0.3.0 toolbox (GPL), used ONLY
-# to time it side by side with our clean-room implementation (e.g. shared/bench/ref_train.py).
+# to time it side by side with our clean-room implementation (benchmarks/reference_train.py).
 # It cannot share a venv with ours: both install a package named "motornet".
 # torch is pinned and installed first: a CPU wheel (2.13.0+cpu) lies on this machine's disk,
 # while an unpinned torch would pull a multi-GB CUDA build.

@@ -1,5 +1,7 @@
 """The Snakemake pipeline: the paper preset plans every rule and training run; the smoke preset really
 builds every figure and table from nothing (tiny trained models) in a scratch directory, once per session."""
+import html
+import json
 import re
 
 import numpy as np
@@ -9,7 +11,7 @@ import yaml
 
 pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip install snakemake)")
 
-from conftest import snakemake
+from conftest import REPO, snakemake
 
 
 def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
@@ -28,9 +30,8 @@ def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
 
 def test_paper_preset_shows_the_training_budgets(tmp_path):
     out = snakemake(tmp_path, "-n", "results/paper/runs/fig1_adapted/seed0/checkpoint.pt")
-    assert "train fig1_naive seed 0: 7680 batches x 64 episodes of 1.0 s, arm26, GRU 50" in out, out
-    assert "train fig1_adapted seed 0: 768 batches x 64 episodes of 1.0 s, arm26, GRU 50, lr 0.001, compiled, " \
-           "from fig1_naive" in out, out
+    assert "train fig1_naive seed 0: 7680 batches x 64 episodes, arm26, GRU 50;" in out, out
+    assert "train fig1_adapted seed 0: 768 batches x 64 episodes, arm26, GRU 50;" in out, out
 
 
 def test_figure_paths_depend_on_the_preset(tmp_path):
@@ -77,3 +78,19 @@ def test_second_invocation_does_nothing_and_a_deleted_figure_rebuilds_alone(smok
     assert re.search(r"^figure4\s+1$", plan, re.M) and re.search(r"^total\s+2$", plan, re.M), plan  # + `all`
     snakemake(smoke, "--cores", "1", "--config", "preset=smoke")
     assert (smoke / "figures" / "smoke" / "fig4.png").stat().st_size > 10_000
+
+
+def test_report_embeds_every_figure_with_its_caption(smoke):
+    snakemake(smoke, "--report", "report.html", "--config", "preset=smoke")
+    page = (smoke / "report.html").read_text()
+    # The self-contained report keeps its results as one JSON object (path -> entry) in <script id="results">.
+    script = page.split('<script id="results">', 1)[1]
+    results, _ = json.JSONDecoder().raw_decode(script.split("var results = ", 1)[1])
+    captions = REPO / "workflow" / "report"
+    for n in range(1, 9):
+        entry = results[f"figures/smoke/fig{n}.png"]
+        assert entry["data_uri"].startswith("data:image/png;") and len(entry["data_uri"].split("base64,")[1]) > 10_000
+        first_line = (captions / f"fig{n}.rst").read_text().splitlines()[0].replace("*", "")
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", entry["caption"])).split())
+        assert " ".join(first_line.split()) in shown, (n, shown)
+    assert "Tables 1-5" in results["results/smoke/tables/tables.md"]["caption"]

@@ -16,6 +16,7 @@ from analysis import style
 
 STAGES = ("naive", "adapted")
 FIELD_TITLES = {"null": "null field", "curl": "curl field (b = 8 N s/m)"}
+DOF_COLOURS = ["#1f77b4", "#ff7f0e"]   # panel c: shoulder (or x), elbow (or y)
 
 
 def _load(inputs, stage, field):
@@ -102,18 +103,15 @@ def _panel_c(axes, d, meta, k):
     names = meta["muscle_names"]
     colours = [style.MUSCLE_COLOURS.get(n, "k") for n in names]
     rows = meta["muscle_state_names"]
-    dof_colours = ["#1f77b4", "#ff7f0e"]
     n_dof = d["joint"].shape[-1] // 2
     joint = d["joint"][k]
-    _lines(axes[0, 0], t, np.degrees(joint[:, :n_dof]), ["shoulder", "elbow"], dof_colours, "joint angle (deg)", go)
-    axes[0, 0].legend(loc="best")
-    _lines(axes[0, 1], t, np.degrees(joint[:, n_dof:]), ["shoulder", "elbow"], dof_colours,
+    _lines(axes[0, 0], t, np.degrees(joint[:, :n_dof]), ["shoulder", "elbow"], DOF_COLOURS, "joint angle (deg)", go)
+    _lines(axes[0, 1], t, np.degrees(joint[:, n_dof:]), ["shoulder", "elbow"], DOF_COLOURS,
            "joint velocity (deg/s)", go)
     xy = 100 * (d["fingertip"][k] - d["trial_start"][k])
-    _lines(axes[0, 2], t, xy, ["x", "y"], dof_colours, "endpoint (cm from start)", go)
+    _lines(axes[0, 2], t, xy, ["x", "y"], DOF_COLOURS, "endpoint (cm from start)", go)
     axes[0, 2].plot(t, 100 * (d["desired"][k] - d["trial_start"][k]), color="0.6", lw=0.6, ls=":")
-    axes[0, 2].legend(loc="best")
-    _lines(axes[0, 3], t, 100 * d["cartesian"][k, :, 2:], ["x", "y"], dof_colours, "endpoint velocity (cm/s)", go)
+    _lines(axes[0, 3], t, 100 * d["cartesian"][k, :, 2:], ["x", "y"], DOF_COLOURS, "endpoint velocity (cm/s)", go)
     _lines(axes[0, 4], t, d["action"][k], names, colours, "action (excitation)", go)
     muscle = d["muscle"][k]
     _lines(axes[1, 0], t, muscle[:, rows.index("activation")], names, colours, "activation", go)
@@ -129,8 +127,6 @@ def _panel_c(axes, d, meta, k):
     axes[1, 4].set_ylabel("hidden unit (by peak time)")
     for ax in axes[1]:
         ax.set_xlabel("time (ms)")
-    handles = [plt.Line2D([], [], color=c) for c in colours]
-    axes[0, 4].legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=style.FONT_SIZE - 2)
     return mesh
 
 
@@ -156,6 +152,13 @@ def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "n
     c = bottom.subplots(2, 5, sharex=True)
     mesh = _panel_c(c, d, meta, k)
     bottom.colorbar(mesh, ax=c[1, 4], shrink=0.9, label="activity")
+    # One legend for panel c, outside the panels and laid out by the figure: legends inside these
+    # narrow axes covered tick labels, and one hung from an axes covered the colour bar's label.
+    names = meta["muscle_names"]
+    lines = [plt.Line2D([], [], color=c) for c in DOF_COLOURS] + \
+        [plt.Line2D([], [], color=style.MUSCLE_COLOURS.get(n, "k")) for n in names]
+    bottom.legend(lines, ["shoulder; x", "elbow; y"] + list(names), loc="outside right upper",
+                  fontsize=style.FONT_SIZE - 2)
     bottom.suptitle(f"{time_course[0]} model, {FIELD_TITLES.get(time_course[1], time_course[1])}, "
                     f"reach at {angles[k]:.0f} deg (dashed: go-cue)", fontsize=style.FONT_SIZE)
     style.panel_label(c[0, 0], "c", x=-0.6, y=1.05)

@@ -16,6 +16,7 @@ from matplotlib import cm, colors, patches, ticker
 import matplotlib.pyplot as plt
 
 from analysis import style
+from analysis.plotting import fig8
 from analysis.pmd import pmd_counts, sort_by_pmd
 
 EFFECTORS = ("arm26", "point_mass")
@@ -40,12 +41,8 @@ def _role(muscle):
 
 
 def _panel_a_arm(ax, skeleton, paths):
-    joints = skeleton[["x_m", "y_m"]].to_numpy()
-    ax.plot(joints[:, 0], joints[:, 1], "-", color=style.BONE, lw=5, solid_capstyle="round", alpha=0.3)
-    ax.plot(joints[:2, 0], joints[:2, 1], "o", color=style.BONE, ms=4)
-    for name, path in paths.groupby("muscle", sort=False):
-        ax.plot(path.x_m, path.y_m, "-", color=style.MUSCLE_COLOURS.get(name, "k"), lw=1.4, label=_role(name))
-    ax.plot(*joints[-1], "o", color="k", ms=3)
+    fig8.draw_arm(ax, skeleton, paths, label=_role, size=0.8)
+    ax.plot(*skeleton[["x_m", "y_m"]].to_numpy()[-1], "o", color="k", ms=3)
     ax.legend(loc="center left", bbox_to_anchor=(0.95, 0.5), fontsize=style.FONT_SIZE - 2, handlelength=1.0)
     ax.set_title(f"{TITLES['arm26']}: 2 joints, {paths.muscle.nunique()} muscles")
     ax.set_aspect("equal")

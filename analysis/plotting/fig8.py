@@ -46,18 +46,24 @@ def _panel_a(ax, skeleton, paths):
     ax.set_ylabel("y (m)")
 
 
-def _panel_b(ax, skeleton, paths):
+def draw_arm(ax, skeleton, paths, label=lambda name: f"{name}: {style.MUSCLE_ROLES.get(name, '')}", size=1.0):
+    """Bones, and each muscle's path ending on its anchors in the world (squares) and its fixation
+    points on a bone (circles), so that every line visibly starts and ends where it is attached."""
     joints = skeleton[["x_m", "y_m"]].to_numpy()
-    ax.plot(joints[:, 0], joints[:, 1], "-", color=style.BONE, lw=5, solid_capstyle="round", alpha=0.3, zorder=1)
-    ax.plot(joints[:2, 0], joints[:2, 1], "o", color=style.BONE, ms=5, zorder=1)
+    ax.plot(joints[:, 0], joints[:, 1], "-", color=style.BONE, lw=5 * size, solid_capstyle="round", alpha=0.3,
+            zorder=1)
+    ax.plot(joints[:2, 0], joints[:2, 1], "o", color=style.BONE, ms=5 * size, zorder=1)
     for name, path in paths.groupby("muscle", sort=False):
         xy = path[["x_m", "y_m"]].to_numpy()
-        ax.plot(xy[:, 0], xy[:, 1], "-", color=style.MUSCLE_COLOURS.get(name, "k"), lw=1.6, zorder=2,
-                label=f"{name}: {style.MUSCLE_ROLES.get(name, '')}")
+        colour = style.MUSCLE_COLOURS.get(name, "k")
+        ax.plot(xy[:, 0], xy[:, 1], "-", color=colour, lw=1.6 * size, zorder=2, label=label(name))
         world = path.body.to_numpy() == 0
-        ax.plot(xy[world, 0], xy[world, 1], "s", color=style.WORLD, ms=4, zorder=3)
-        ax.plot(xy[~world, 0], xy[~world, 1], "o", mfc="white", mec=style.MUSCLE_COLOURS.get(name, "k"), ms=4,
-                zorder=3)
+        ax.plot(xy[world, 0], xy[world, 1], "s", color=style.WORLD, ms=4 * size, zorder=3)
+        ax.plot(xy[~world, 0], xy[~world, 1], "o", mfc="white", mec=colour, ms=4 * size, zorder=3)
+
+
+def _panel_b(ax, skeleton, paths):
+    draw_arm(ax, skeleton, paths)
     ax.plot([], [], "s", color=style.WORLD, ms=4, label="anchor in world (x, y)")
     ax.plot([], [], "o", mfc="white", mec="k", ms=4, label="fixation point on a bone")
     ax.set_aspect("equal")

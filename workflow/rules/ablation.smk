@@ -1,8 +1,5 @@
 # The ablation (not in the paper): Figure 6's arm26 network trained in every cell of config["ablation"]'s
-# factors (models ablation_<level>_..., see training.smk), its PMD analysis (rule pmd) and reach errors.
-
-ABLATION = config["ablation"]
-CELLS = ablation_cells(ABLATION)
+# factors (models ablation_<level>_..., see common.smk), its PMD analysis (rule pmd) and reach errors.
 
 
 rule ablation_metrics:
@@ -10,8 +7,11 @@ rule ablation_metrics:
     their mean and spread over seeds."""
     input:
         **{f"{cell}_pmd": f"{RESULTS}/fig6/pmd_{cell}.npz" for cell in CELLS},
-        **{f"{cell}_seed{s}": f"{RESULTS}/tests/{cell}/seed{s}/test_fig6.npz" for cell in CELLS
-           for s in ABLATION["seeds"]},
+        **{
+            f"{cell}_seed{s}": f"{RESULTS}/tests/{cell}/seed{s}/test_fig6.npz"
+            for cell in CELLS
+            for s in ABLATION["seeds"]
+        },
     output:
         table=f"{RESULTS}/ablation.csv",
         summary=f"{RESULTS}/ablation_summary.csv",
@@ -27,6 +27,8 @@ rule ablation_metrics:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/ablation_metrics.py"
 
@@ -49,6 +51,8 @@ rule ablation_figure:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 

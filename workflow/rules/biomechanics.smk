@@ -1,5 +1,11 @@
 # Figure 4 (moment arms, passive drift) and Figure 8 (muscle paths): simulator sweeps, no training.
 
+
+# The effectors config["fig4"] sweeps (point_mass has its own rule).
+wildcard_constraints:
+    effector="|".join(sorted({config["fig4"]["arm_effector"], *config["fig4"]["drift"]["effectors"]})),
+
+
 rule point_mass_moment_arms:
     """Fig. 4a-c: ReluPointMass24 moment arms at two positions and over the workspace square."""
     output:
@@ -15,6 +21,8 @@ rule point_mass_moment_arms:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/sweep_point_mass.py"
 
@@ -34,6 +42,8 @@ rule arm_moment_arms:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/sweep_arm26.py"
 
@@ -52,6 +62,8 @@ rule moment_arm_comparison:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/moment_arm_comparison.py"
 
@@ -72,6 +84,8 @@ rule passive_drift:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/passive_drift.py"
 
@@ -79,22 +93,24 @@ rule passive_drift:
 rule figure4:
     """Figure 4: biomechanical properties of the point mass and the arm26."""
     input:
+        **{f"drift_{name}": f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]},
         point_mass_positions=rules.point_mass_moment_arms.output.positions,
         point_mass_grid=rules.point_mass_moment_arms.output.grid,
         arm_grid=f"{RESULTS}/fig4/{config['fig4']['arm_effector']}_moment_arms.npz",
-        skeleton=f"{RESULTS}/fig8/skeleton.csv",   # the arm drawn for reference in panel f
-        **{f"drift_{name}": f"{RESULTS}/fig4/passive_drift_{name}.npz" for name in config["fig4"]["drift"]["effectors"]},
+        skeleton=f"{RESULTS}/fig8/skeleton.csv",  # the arm drawn for reference in panel f
     output:
         pdf=figure(4, "pdf"),
         png=report(figure(4, "png"), caption="../report/fig4.rst", category="Figures"),
     params:
         figure="fig4",
-        options={"drift_effectors": config["fig4"]["drift"]["effectors"],
-                 "mono_articular": config["fig4"]["mono_articular"],
-                 "bi_articular": config["fig4"]["bi_articular"],
-                 "duration_ms": 1000 * config["fig4"]["drift"]["duration"],
-                 "drift_arrow_scale": config["fig4"]["drift"]["arrow_scale"],
-                 "outline_deg": config["fig8"]["joint_deg"]},
+        options={
+            "drift_effectors": config["fig4"]["drift"]["effectors"],
+            "mono_articular": config["fig4"]["mono_articular"],
+            "bi_articular": config["fig4"]["bi_articular"],
+            "duration_ms": 1000 * config["fig4"]["drift"]["duration"],
+            "drift_arrow_scale": config["fig4"]["drift"]["arrow_scale"],
+            "outline_deg": config["fig8"]["joint_deg"],
+        },
     log:
         f"{LOGS}/figure4.log",
     benchmark:
@@ -102,6 +118,8 @@ rule figure4:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -115,10 +133,10 @@ rule fig4_claims:
     output:
         claims=f"{RESULTS}/claims/fig4.json",
     params:
+        **config["fig4"]["claims"],
         drift_effectors=config["fig4"]["drift"]["claim_effectors"],
         mono_articular=config["fig4"]["mono_articular"],
         bi_articular=config["fig4"]["bi_articular"],
-        **config["fig4"]["claims"],
     log:
         f"{LOGS}/fig4_claims.log",
     benchmark:
@@ -126,6 +144,8 @@ rule fig4_claims:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig4_claims.py"
 
@@ -145,6 +165,8 @@ rule muscle_paths:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/muscle_paths.py"
 
@@ -167,5 +189,7 @@ rule figure8:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

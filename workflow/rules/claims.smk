@@ -18,5 +18,7 @@ rule claims:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/merge_claims.py"

@@ -1,22 +1,6 @@
 # Figure 1: centre-out reaching, naive and curl-field adapted, in a null and a curl field.
 # Reads only the test results (NPZ + JSON metadata) of the runs named in config["fig1"].
 
-FIG1 = config["fig1"]
-
-
-def fig1_tests(seeds=None, ext=("npz", "json")):
-    """{'<stage>_<field>_<ext>[_seed<k>]': path} for stage naive/adapted and field null/curl; without
-    `seeds`, the first of FIG1['seeds'] (the network drawn) and no seed suffix."""
-    out = {}
-    for seed in seeds or FIG1["seeds"][:1]:
-        suffix = f"_seed{seed}" if seeds else ""
-        for stage in ("naive", "adapted"):
-            for field, test in FIG1["tests"].items():
-                prefix = f"{RESULTS}/tests/{FIG1[stage]}/seed{seed}/{test}"
-                for e in ext:
-                    out[f"{stage}_{field}_{e}{suffix}"] = f"{prefix}.{e}"
-    return out
-
 
 rule fig1_metrics:
     """Endpoint error, path straightness and max lateral deviation of every Figure 1 test reach of every
@@ -30,7 +14,7 @@ rule fig1_metrics:
         seeds=FIG1["seeds"],
         fields=list(FIG1["tests"]),
         endpoint_error_steps=FIG1["endpoint_error_steps"],
-        target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],   # r of eq. 1 (m)
+        target_radius=config["models"][FIG1["naive"]]["loss"]["target_radius"],  # r of eq. 1 (m)
         claims=FIG1["claims"],
     log:
         f"{LOGS}/fig1_metrics.log",
@@ -39,6 +23,8 @@ rule fig1_metrics:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig1_metrics.py"
 
@@ -53,8 +39,12 @@ rule figure1:
         png=report(figure(1, "png"), caption="../report/fig1.rst", category="Figures"),
     params:
         figure="fig1",
-        options={"fields": list(FIG1["tests"]), "angle_deg": FIG1["time_course_angle_deg"], "seed": FIG1["seeds"][0],
-                 "time_course": list(FIG1["time_course"])},
+        options={
+            "fields": list(FIG1["tests"]),
+            "angle_deg": FIG1["time_course_angle_deg"],
+            "seed": FIG1["seeds"][0],
+            "time_course": list(FIG1["time_course"]),
+        },
     log:
         f"{LOGS}/figure1.log",
     benchmark:
@@ -62,5 +52,7 @@ rule figure1:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

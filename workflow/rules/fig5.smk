@@ -1,20 +1,6 @@
 # Figure 5: out-of-distribution perturbations, perturbation-trained vs perturbation-free networks.
 # Reads only the test results (NPZ + JSON metadata) and training logs of the runs named in config["fig5"].
 
-FIG5 = config["fig5"]
-FIG5_NETWORKS = ("trained", "free")
-
-
-def fig5_tests():
-    """{'<network>_<test>_<npz|json>': path} for network trained/free and test centre_out/posture."""
-    out = {}
-    for network in FIG5_NETWORKS:
-        for test, protocol in FIG5["tests"].items():
-            prefix = f"{RESULTS}/tests/{FIG5[network]}/seed{FIG5['seed']}/{protocol}"
-            out[f"{network}_{test}_npz"] = prefix + ".npz"
-            out[f"{network}_{test}_json"] = prefix + ".json"
-    return out
-
 
 rule fig5_metrics:
     """Final error and max perturbation-induced deviation of every Figure 5 test reach and hold; the claims."""
@@ -35,6 +21,8 @@ rule fig5_metrics:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig5_metrics.py"
 
@@ -52,8 +40,11 @@ rule figure5:
         png=report(figure(5, "png"), caption="../report/fig5.rst", category="Figures"),
     params:
         figure="fig5",
-        options={"highlight_above": FIG5["highlight_above"], "angle_deg": FIG5["muscle_reach_angle_deg"],
-                 "perturbation": FIG5["muscle_perturbation"]},
+        options={
+            "highlight_above": FIG5["highlight_above"],
+            "angle_deg": FIG5["muscle_reach_angle_deg"],
+            "perturbation": FIG5["muscle_perturbation"],
+        },
     log:
         f"{LOGS}/figure5.log",
     benchmark:
@@ -61,5 +52,7 @@ rule figure5:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

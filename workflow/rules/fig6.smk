@@ -2,15 +2,6 @@
 # Reads the test results of every seed of config["fig6"]["models"] (arm26 and point mass, test_fig6),
 # the arm drawn for Figure 8 and the point-mass anchors of Figure 4 (panel a's schematics).
 
-FIG6 = config["fig6"]
-
-
-def fig6_test(model, ext="npz", seed=None):
-    """tests/<model>/seed<k>/test_fig6.<ext> of one seed, or of every seed of the model."""
-    seeds = MODELS[model]["seeds"] if seed is None else [seed]
-    paths = [f"{RESULTS}/tests/{model}/seed{s}/test_fig6.{ext}" for s in seeds]
-    return paths if seed is None else paths[0]
-
 
 rule pmd:
     """PMD regression (paper 4.5.4) of every network of one Figure 6 model: CSV per unit, betas as NPZ."""
@@ -29,6 +20,8 @@ rule pmd:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig6_pmd.py"
 
@@ -49,6 +42,8 @@ rule fig6_metrics:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/fig6_metrics.py"
 
@@ -56,8 +51,11 @@ rule fig6_metrics:
 rule figure6:
     """Figure 6: schematics, trajectories, PMD histograms, muscle activations, sorted betas, hidden activity."""
     input:
-        **{f"{effector}_{ext}": fig6_test(model, ext, FIG6["sample_seed"])
-           for effector, model in FIG6["models"].items() for ext in ("npz", "json")},
+        **{
+            f"{effector}_{ext}": fig6_test(model, ext, FIG6["sample_seed"])
+            for effector, model in FIG6["models"].items()
+            for ext in ("npz", "json")
+        },
         **{f"{effector}_pmd": f"{RESULTS}/fig6/pmd_{model}.npz" for effector, model in FIG6["models"].items()},
         metrics=rules.fig6_metrics.output.table,
         skeleton=f"{RESULTS}/fig8/skeleton.csv",
@@ -68,8 +66,11 @@ rule figure6:
         png=report(figure(6, "png"), caption="../report/fig6.rst", category="Figures"),
     params:
         figure="fig6",
-        options={"sample_seed": FIG6["sample_seed"], "activation_window_s": FIG6["activation_window"],
-                 "n_units": FIG6["sample_units"]},
+        options={
+            "sample_seed": FIG6["sample_seed"],
+            "activation_window_s": FIG6["activation_window"],
+            "n_units": FIG6["sample_units"],
+        },
     log:
         f"{LOGS}/figure6.log",
     benchmark:
@@ -77,5 +78,7 @@ rule figure6:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

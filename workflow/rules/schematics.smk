@@ -1,5 +1,6 @@
 # Figures 2, 3 and 7: the paper's conceptual diagrams, labelled from the code's own classes and settings.
 
+
 rule model_description:
     """Class names, delays, sizes and noise sources of an instantiated model (for figures 2 and 3)."""
     output:
@@ -15,6 +16,8 @@ rule model_description:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/describe_model.py"
 
@@ -36,6 +39,8 @@ rule figure2:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -57,6 +62,8 @@ rule figure3:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"
 
@@ -78,5 +85,7 @@ rule figure7:
     threads: threads_for("plot")
     resources:
         **resources_for("plot"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/plot_figure.py"

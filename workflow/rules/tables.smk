@@ -1,5 +1,6 @@
 # Tables 1-5: parameters read from the simulator's objects, so they cannot drift from the model.
 
+
 rule parameter_tables:
     """Tables 1-5 as CSV, and all of them as one markdown file."""
     output:
@@ -12,5 +13,7 @@ rule parameter_tables:
     threads: threads_for("sweep")
     resources:
         **resources_for("sweep"),
+    conda:
+        "../envs/motornet.yaml"
     script:
         "../scripts/parameter_tables.py"

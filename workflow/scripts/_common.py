@@ -1,10 +1,16 @@
-"""Helpers shared by the workflow scripts (imported as `_common` from the script's directory)."""
+"""Helpers shared by the workflow scripts (imported as `_common` from the script's directory, and
+first, so that motornet and analysis come from this checkout)."""
 import logging
 import sys
+from pathlib import Path
 
-from analysis import claims
-from motornet.muscle import MUSCLES
-from motornet.train import EFFECTORS
+# A rule's conda environment (environment.yml) holds the dependencies, not this package: the
+# repository root goes on the path so that the scripts import its motornet and analysis.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from analysis import claims  # noqa: E402 (after the path)
+from motornet.muscle import MUSCLES  # noqa: E402
+from motornet.train import EFFECTORS  # noqa: E402
 
 
 def log_to(path):

@@ -1,8 +1,8 @@
 """Figures 2, 3: the model's structure and settings, read from instantiated objects (JSON)."""
 import json
 
+from _common import log_to  # first: it puts this checkout's motornet on the path
 import motornet as mn
-from _common import log_to
 
 log = log_to(snakemake.log[0])
 p = snakemake.params

@@ -6,8 +6,7 @@ import pandas as pd
 
 from _common import log_to, write_claims
 from analysis import claims, trajectory
-
-NETWORKS = {"trained": "perturbation-trained", "free": "perturbation-free"}
+from analysis.plotting.fig5 import NETWORKS  # the labels the figure selects the metrics' rows by
 
 log = log_to(snakemake.log[0])
 p = snakemake.params

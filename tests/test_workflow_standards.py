@@ -1,0 +1,39 @@
+"""The workflow meets Snakemake's own standards: `snakemake --lint` finds nothing, the Snakefiles are
+formatted by snakefmt, and the rules' conda environment is environment.yml, listing exactly the
+project's dependencies."""
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO, snakemake
+
+pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip install snakemake)")
+
+
+def test_snakemake_lint_finds_nothing(tmp_path):
+    out = snakemake(tmp_path, "--lint")
+    assert "Lints for" not in out and "good condition" in out, out
+
+
+def test_snakefiles_are_formatted_with_snakefmt():
+    pytest.importorskip("snakefmt", reason="pip install snakefmt (in the [test] extra)")
+    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "."], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"run `snakefmt .`:\n{result.stdout}{result.stderr}"
+
+
+def test_rule_environment_is_environment_yml():
+    env = REPO / "workflow" / "envs" / "motornet.yaml"
+    assert env.is_symlink() and env.resolve() == (REPO / "environment.yml").resolve()
+
+
+def test_conda_environment_lists_exactly_the_project_dependencies():
+    tomllib = pytest.importorskip("tomllib", reason="Python >= 3.11")
+    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    notebooks = [r for r in pip if r.startswith("jupyterlab")]
+    assert sorted(pip) == sorted(set(wanted) | set(notebooks)), "environment.yml and pyproject.toml differ"
