@@ -64,7 +64,10 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
     assert run["training"]["n_batches"] == 2 and run["policy"]["hidden_size"] == 8 and not run["training"]["compile"]
     assert run["training"]["init_from"] == "results/smoke/runs/fig1_naive/seed0/checkpoint.pt"
     metrics = pd.read_csv(results / "fig1_metrics.csv", keep_default_na=False)
-    assert len(metrics) == 2 * 2 * 8                                            # stages x fields x targets
+    assert len(metrics) == 2 * 2 * 2 * 8                               # seeds (smoke: 2) x stages x fields x targets
+    assert sorted(set(metrics.seed)) == [0, 1]
+    fig1_claims = json.loads((results / "claims" / "fig1.json").read_text())
+    assert all(c["seeds"] == [0, 1] and len(c["per_seed"]) == 2 for c in fig1_claims)   # means over the seeds
     assert set(metrics.condition) == {f"{s} / {f} field" for s in ("naive", "adapted") for f in ("null", "curl")}
     assert np.isfinite(metrics[["endpoint_error_m", "straightness", "max_lateral_deviation_m"]].to_numpy()).all()
     test = np.load(results / "tests" / "fig1_naive" / "seed0" / "test_fig1_curl.npz")
