@@ -28,14 +28,14 @@ from pathlib import Path
 import torch
 import yaml
 
-from .effector import ReluPointMass24, Reacher, RigidTendonArm26
+from .effector import GeometricArm26, ReluPointMass24, RigidTendonArm26
 from .loss import TERMS, LossConfig, eq1_loss
 from .muscle import MUSCLES
 from .policy import PolicyGRU
 from .rollout import Rollout
 from .tasks import TASKS, make_task, task_parameters
 
-EFFECTORS = {"arm26": RigidTendonArm26, "arm26_geometric": Reacher, "point_mass": ReluPointMass24}
+EFFECTORS = {"arm26": RigidTendonArm26, "arm26_geometric": GeometricArm26, "point_mass": ReluPointMass24}
 LOG_COLUMNS = ("batch", "loss") + TERMS + ("grad_norm", "wall_time")
 
 
@@ -51,7 +51,7 @@ class NonFiniteLossError(FloatingPointError):
 
 @dataclasses.dataclass
 class EffectorConfig:
-    """`name`: arm26 (RigidTendonArm26), arm26_geometric (Reacher) or point_mass (ReluPointMass24);
+    """`name`: arm26 (RigidTendonArm26), arm26_geometric (GeometricArm26) or point_mass (ReluPointMass24);
     `muscle`: a key of motornet.muscle.MUSCLES (arm26 only; None: the effector's default muscle);
     `muscle_kwargs`: extra muscle build parameters, each a scalar or one value per muscle."""
     name: str = "arm26"

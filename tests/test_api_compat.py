@@ -57,7 +57,7 @@ SCRIPT = textwrap.dedent('''
 
 
 def test_motornet_03_script_runs_unchanged():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "torch.Size([4, 4]) torch.Size([4, 7, 6]) torch.Size([4, 4, 6]) torch.Size([4, 2])"
