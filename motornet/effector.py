@@ -62,7 +62,7 @@ class Effector(torch.nn.Module):
 
     def __init__(self, skeleton, muscle, name="Effector", n_ministeps=1, timestep=0.01,
                  integration_method="euler", damping=0., pos_lower_bound=None, pos_upper_bound=None,
-                 vel_lower_bound=None, vel_upper_bound=None, **kwargs):
+                 vel_lower_bound=None, vel_upper_bound=None):
         super().__init__()
         self._method = _validated_method(integration_method)
         self.integration_method = str(integration_method).lower()
@@ -609,11 +609,14 @@ POINT_MASS_ANCHORS = {"UpperRight": (2., 2.), "UpperLeft": (-2., 2.), "LowerRigh
 
 class ReluPointMass24(Effector):
     """The paper's point-mass effector (4.1.2): a mass (kg) in [-1, 1]^2 (m) pulled by four ReLU muscles
-    of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`)."""
+    of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`). `muscle_kwargs` as
+    `RigidTendonArm26` (a ReLU muscle takes only F_max, so it can only be a KeyError)."""
 
-    def __init__(self, timestep=0.01, max_isometric_force=500., mass=1., skeleton=None, **kwargs):
+    def __init__(self, timestep=0.01, max_isometric_force=500., mass=1., skeleton=None, muscle_kwargs=None,
+                 **kwargs):
         skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=ReluMuscle(), timestep=timestep, **kwargs)
-        for name, anchor in POINT_MASS_ANCHORS.items():
-            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(anchor, (0., 0.)), name=name,
-                            max_isometric_force=max_isometric_force)
+        table = {name: {"max_isometric_force": max_isometric_force} for name in POINT_MASS_ANCHORS}
+        for name, params in _muscle_parameters(self, table, muscle_kwargs).items():
+            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(POINT_MASS_ANCHORS[name], (0., 0.)),
+                            name=name, **params)

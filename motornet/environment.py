@@ -432,7 +432,7 @@ class Environment(torch.nn.Module, gym.Env):
 
     def _output(self, value):
         """Tensors as they are in differentiable mode, as numpy arrays otherwise."""
-        if self.differentiable:
+        if self.differentiable or isinstance(value, np.ndarray):
             return value
         if isinstance(value, dict):
             return {k: self._output(v) for k, v in value.items()}

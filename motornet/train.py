@@ -241,7 +241,7 @@ def make_effector(config):
         kwargs["muscle"] = MUSCLES[config.muscle]()
     try:
         return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, KeyError) as error:
         raise ConfigError(f"effector.muscle_kwargs: {error}") from None
 
 
@@ -250,7 +250,7 @@ def build(config, device="cpu", task=None):
     torch.manual_seed(config.seed). `task` overrides config.task (e.g. a test protocol)."""
     task_config = config.task if task is None else task
     effector = make_effector(config.effector).to(device)
-    effector.seed(config.seed)
+    effector._set_generator(config.seed)
     env = make_task(task_config.name, effector, action_noise=config.policy.action_noise, **task_config.options)
     torch.manual_seed(config.seed)
     policy = PolicyGRU(env.observation_space.shape[0], config.policy.hidden_size, effector.n_muscles,
