@@ -385,6 +385,13 @@ class CompliantTendonHillMuscle(Muscle):
     (`thelen_damped_velocity`, beta = `fibre_damping`). Force = f_T F0 (N).
     The tendon makes the fibre ODE stiff: use a step of about 0.2 ms. At reset the fibre length
     balances tendon and fibre forces at zero fibre velocity (bisection, one iteration per mantissa bit).
+
+    `variant='kistemaker'` replicates MotorNet 0.3's compliant muscle instead, for its compliant-arm
+    runs only: quadratic tendon f_SE = min(625 strain^2, 1), Kistemaker passive and active curves as
+    `RigidTendonHillMuscle` (a_rel = 0.41 f_L below the optimal length), the fibre velocity from the
+    inverted Kistemaker force-velocity curve at the active force max(f_SE - f_PE, 0), a fibre length
+    integrated at v_n l_ce per second while the stored velocity is v_n v_max (10x larger), and a
+    closed-form passive equilibrium at reset.
     """
 
     state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length SE",
@@ -398,14 +405,21 @@ class CompliantTendonHillMuscle(Muscle):
     max_lengthening_force = 1.4
     af = 0.25
 
-    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, **kwargs):
+    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, variant="millard",
+                 **kwargs):
         super().__init__(min_activation=min_activation, **kwargs)
         if fibre_damping <= 0:
             raise ValueError(f"fibre_damping must be positive (it keeps the fibre velocity finite), got {fibre_damping}")
+        if variant not in ("millard", "kistemaker"):
+            raise ValueError(f"variant must be 'millard' (ours) or 'kistemaker' (MotorNet 0.3's), got {variant!r}")
         self.tendon_strain_at_max_force = float(tendon_strain_at_max_force)
         self.fibre_damping = float(fibre_damping)
+        self.variant = variant
 
-    _build = RigidTendonHillMuscleThelen._build
+    def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
+        _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
+        if self.variant == "kistemaker":
+            self._param("k_pe", 1. / (1.66 - slack) ** 2)
 
     def _fibre_forces(self, activation, fibre_length, musculotendon_length):
         tendon_strain = (musculotendon_length - fibre_length) / self.l0_se - 1.
@@ -421,6 +435,8 @@ class CompliantTendonHillMuscle(Muscle):
         Without a fibre length, the static equilibrium one is used."""
         a = activation
         musculotendon_length = geometry_state[:, :1]
+        if self.variant == "kistemaker":
+            return self._kistemaker_state(a, musculotendon_length, fibre_length)
         if fibre_length is None:
             fibre_length = self.equilibrium_fibre_length(a, musculotendon_length)
         _, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
@@ -446,9 +462,41 @@ class CompliantTendonHillMuscle(Muscle):
             hi = torch.where(tendon_wins, hi, mid)
         return 0.5 * (lo + hi)
 
+    def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
+        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
+        rigid, l_ce, l_se, l_pe, k_se = RigidTendonHillMuscle, self.l0_ce, self.l0_se, self.l0_pe, 625.
+        length = musculotendon_length
+        if fibre_length is None:  # closed-form balance of tendon and passive fibre forces
+            k_pe = self.k_pe
+            balance = (k_pe * l_pe * l_se ** 2 - k_se * l_ce ** 2 * length + k_se * l_ce ** 2 * l_se
+                       - l_ce * l_se * torch.sqrt(k_pe * k_se) * (l_pe + l_se - length)) / (k_pe * l_se ** 2 - k_se * l_ce ** 2)
+            fibre_length = torch.where(length < l_se, 0.001 * l_ce,
+                                       torch.where(length < l_se + l_pe, length - l_se, balance))
+        l_n = fibre_length / l_ce
+        f_se = torch.clamp(k_se * torch.relu((length - fibre_length - l_se) / l_se) ** 2, max=1.)
+        f_pe = self.k_pe * torch.relu((fibre_length - l_pe) / l_ce) ** 2
+        f_act = torch.relu(f_se - f_pe)
+        f_l = torch.clamp(1. - (l_n - 1.) ** 2 / rigid._width_sq, min=rigid._f_l_min)
+        a_rel = torch.where(l_n < 1., rigid._a_rel_st * f_l, torch.full_like(f_l, rigid._a_rel_st))
+        b_low = rigid._b_rel_st * (1. - 0.9 * (a - rigid._q_crit) / (rigid._q_min - rigid._q_crit)) ** 2
+        b_rel = torch.where(a < rigid._q_crit, b_low, torch.full_like(a, rigid._b_rel_st))
+        f_a, s_as = f_l * a, rigid._s_as
+        d0 = a * (f_l + a_rel) / b_rel
+        p1, p2, p3 = -(f_a / 2.) / (s_as - 2. * d0), (f_a / 2.) ** 2 / (s_as - 2. * d0), -1.5 * f_a
+        v_con = b_rel * (f_act - f_a) / (f_act + a * a_rel)
+        delta = (f_act ** 2 + 2. * f_act * p1 * s_as + 2. * f_act * p3 + p1 ** 2 * s_as ** 2 + 2. * p1 * p3 * s_as
+                 - 4. * p2 * s_as + p3 ** 2)
+        v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2. * s_as)
+        v_n = torch.where(f_act < f_a, v_con, v_ecc)
+        return torch.cat([a, fibre_length, v_n * self.vmax, f_pe, f_se, f_act, f_se * self.max_iso_force], dim=1)
+
     def ode(self, action, muscle_state):
-        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s)."""
-        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), muscle_state[:, 2:3]], dim=1)
+        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s; with
+        `variant='kistemaker'` v_n l_ce, a tenth of it)."""
+        velocity = muscle_state[:, 2:3]
+        if self.variant == "kistemaker":
+            velocity = velocity / self.vmax * self.l0_ce
+        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), velocity], dim=1)
 
     def integrate(self, dt, state_derivative, muscle_state, geometry_state):
         """Step activation (clipped) and fibre length by dt (s); the other rows follow from them and

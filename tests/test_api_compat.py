@@ -176,6 +176,23 @@ def test_compliant_muscle_has_seven_rows_with_the_normalised_tendon_force():
     assert effector.muscle.ode(torch.full((2, 6), 0.5), m).shape == (2, 2, 6)
 
 
+def test_compliant_kistemaker_variant_replicates_the_toolbox_muscle():
+    m = mn.muscle.CompliantTendonHillMuscle(variant="kistemaker")
+    m.build(0.0002, [500.] * 3, tendon_length=[0.1] * 3, optimal_muscle_length=[0.1] * 3)
+    length = torch.tensor([[[0.09, 0.2, 0.25]]])  # below the tendon, slack fibre, tendon against passive fibre
+    geometry = torch.cat([length, torch.zeros_like(length), torch.ones_like(length)], dim=1)
+    state = m.get_initial_muscle_state(1, geometry)[0]
+    assert state[1].tolist() == pytest.approx([0.0001, 0.1, 0.14867], abs=2e-5)
+    assert state[4, 2].item() == pytest.approx(state[3, 2].item(), rel=1e-4) and 0 < state[4, 2] < 1
+    strain = (length - state[1] - 0.1) / 0.1
+    assert torch.allclose(state[4], torch.clamp(625 * torch.relu(strain[0]) ** 2, max=1.))
+    assert torch.allclose(state[6], 500. * state[4])
+    stepped = m._muscle_state(torch.full((1, 1, 3), 0.5), geometry, torch.tensor([[[0.0001, 0.08, 0.13]]]))
+    assert torch.allclose(m.ode(torch.full((1, 3), 0.5), stepped)[:, 1], stepped[:, 2] / 10.)
+    with pytest.raises(ValueError, match="variant"):
+        mn.muscle.CompliantTendonHillMuscle(variant="other")
+
+
 @pytest.mark.parametrize("muscle", [mn.muscle.RigidTendonHillMuscleThelen, mn.muscle.MujocoHillMuscle])
 def test_fibre_length_is_floored_at_one_millimetre(muscle):
     m = muscle()
