@@ -65,3 +65,13 @@ class StepFunction:
                           f"({type(error).__name__}: {str(error)[:200]})", RuntimeWarning, stacklevel=3)
             self.failed = True
             return result
+
+
+def requiring_grad(value):
+    """A tensor, or a (named) tuple of them, with each tensor that does not require grad replaced by a leaf
+    that does. Under autograd a step's inputs then require grad from an episode's first step on, so one
+    compiled graph (forward and backward) serves every step instead of one per combination."""
+    if isinstance(value, torch.Tensor):
+        return value if value.requires_grad else value.detach().requires_grad_()
+    items = [requiring_grad(v) for v in value]
+    return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)

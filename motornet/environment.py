@@ -27,7 +27,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from .compiled import StepFunction
+from .compiled import StepFunction, requiring_grad
 from .effector import _HOOKS as _EFFECTOR_HOOKS, overrides_outside_motornet
 
 _HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
@@ -405,6 +405,8 @@ class Environment(torch.nn.Module, gym.Env):
         return self._output(obs), reward, terminated, False, self._output(info)
 
     def _pure_step(self, action, endpoint_load, joint_load):
+        if torch.is_grad_enabled() and not self._state.joint.requires_grad:
+            self._state = requiring_grad(self._state)
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
         self.elapsed += self.dt

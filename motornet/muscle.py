@@ -109,7 +109,7 @@ class Muscle(torch.nn.Module):
         return l_ce, slack
 
     def clip_activation(self, a):
-        return a.clamp(self.min_activation, 1.)
+        return a.clamp(min=self.min_activation).clamp(max=1.)
 
     def activation_ode(self, action, activation):
         """da/dt (B, 1, n_muscles) from excitation `action`: (B, n_muscles), (B, 1, n_muscles) or a scalar

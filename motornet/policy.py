@@ -1,12 +1,12 @@
 """GRU policy with the paper's initialisation (section 4.1.3)."""
 import torch
 
-from .compiled import StepFunction
+from .compiled import StepFunction, requiring_grad
 
 
 class GRUWeights(torch.nn.GRU):
     """One batch-first `torch.nn.GRU` layer (callable as such; gates r, z, n). PolicyGRU initialises it,
-    so construction draws no random numbers here; PolicyGRU's step reads its weights directly."""
+    so construction draws no random numbers here."""
 
     def __init__(self, input_dim, hidden_dim):
         self._initialised = False
@@ -50,6 +50,9 @@ class PolicyGRU(torch.nn.Module):
         else:
             torch.nn.init.normal_(self.fc.weight, std=0.003)
         torch.nn.init.constant_(self.fc.bias, -5.)
+        # `cell` reads the GRU's parameters through this tuple: torch.compile does not trace into torch.nn.GRU
+        # modules (it would fall back to eager). The same Parameter objects: `.to()` and load_state_dict keep them.
+        self._gru_parameters = (self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_ih_l0, self.gru.bias_hh_l0)
         self._step = StepFunction(self._forward)
         if device is not None:
             self.to(device)
@@ -70,6 +73,8 @@ class PolicyGRU(torch.nn.Module):
         noise = None
         if self.hidden_noise and self.training:
             noise = self.hidden_noise * torch.randn(x.shape[0], self.hidden_dim, device=x.device, dtype=x.dtype)
+        if torch.is_grad_enabled() and not h0.requires_grad:
+            x, h0 = requiring_grad(x), requiring_grad(h0)
         return self._step(x, h0, noise)
 
     def _forward(self, x, h0, noise):
@@ -85,11 +90,11 @@ class PolicyGRU(torch.nn.Module):
         with no bias copies into product outputs. The candidate's tanh is evaluated as 2 sigmoid(2 x) - 1,
         the same function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh.
         """
-        gru, n = self.gru, self.hidden_dim
+        w_ih, w_hh, b_ih, b_hh = self._gru_parameters
+        n = self.hidden_dim
         if noise is not None:
             h = h + noise
-        gi, gh = torch.mm(x, gru.weight_ih_l0.t()), torch.mm(h, gru.weight_hh_l0.t())
-        b_ih, b_hh = gru.bias_ih_l0, gru.bias_hh_l0
+        gi, gh = torch.mm(x, w_ih.t()), torch.mm(h, w_hh.t())
         r = torch.sigmoid(gi[:, :n] + gh[:, :n] + (b_ih[:n] + b_hh[:n]))
         z = torch.sigmoid(gi[:, n:2 * n] + gh[:, n:2 * n] + (b_ih[n:2 * n] + b_hh[n:2 * n]))
         candidate = 2. * torch.sigmoid(2. * (gi[:, 2 * n:] + b_ih[2 * n:] + r * (gh[:, 2 * n:] + b_hh[2 * n:]))) - 1.
