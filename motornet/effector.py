@@ -384,9 +384,10 @@ class Effector(torch.nn.Module):
         """`value` as a (B, width) tensor: accepts numpy, (B, width), (B, 1, width), or (width,) (broadcast)."""
         if value is None:
             return None
-        if not isinstance(value, torch.Tensor) or value.dtype != self.dtype or value.device != self.device:
-            value = torch.as_tensor(value, dtype=self.dtype, device=self.device)
-        batch = self.states["joint"].shape[0]
+        joint = self.states["joint"]
+        if not isinstance(value, torch.Tensor) or value.dtype != joint.dtype or value.device != joint.device:
+            value = torch.as_tensor(value, dtype=joint.dtype, device=joint.device)
+        batch = joint.shape[0]
         if value.ndim == 3 and value.shape[1] == 1:
             value = value[:, 0]
         elif value.ndim == 1 and value.shape[0] == width:

@@ -389,14 +389,17 @@ class Environment(torch.nn.Module, gym.Env):
         if scheduled is not None:
             given = kwargs["endpoint_load"]
             kwargs["endpoint_load"] = scheduled if given is None else given + scheduled
-        self._deterministic = bool(deterministic)
+        if deterministic:
+            self._deterministic = True
         try:
             with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
                 obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
                     self._pure_step(action, kwargs["endpoint_load"], kwargs["joint_load"])
         finally:
-            self._deterministic = False
-        self._maybe_detach_states()
+            if deterministic:
+                self._deterministic = False
+        if not self.differentiable:
+            self._maybe_detach_states()
         terminated = self.elapsed >= self.max_ep_duration - 1e-9
         info = self._info(action, noisy_action)
         if self.differentiable:
