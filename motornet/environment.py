@@ -139,7 +139,7 @@ class Environment(torch.nn.Module, gym.Env):
         self.goal = None
         self.elapsed = None
         self._state = None
-        self._transition = StepFunction(self.transition)
+        self._transition = StepFunction(self._step_function)
         self._hooks = overrides_outside_motornet(type(self), _HOOKS) or \
             overrides_outside_motornet(type(effector), _EFFECTOR_HOOKS)
         self._obs_buffer = {"proprioception": [None] * self.proprioception_delay, "vision": [None] * self.vision_delay,
@@ -334,6 +334,13 @@ class Environment(torch.nn.Module, gym.Env):
                        _shift(state.proprioception, proprioception), actions)
         return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
 
+    def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
+        """`transition` without the noisy action (recomputed outside: an output that is an input costs a
+        compiled call more than the addition)."""
+        state, obs, _, endpoint_load = self.transition(state, action, noise, goal, endpoint_load, joint_load,
+                                                       task_inputs)
+        return state, obs, endpoint_load
+
     # ---- gymnasium API ------------------------------------------------------------------------
 
     def _initial_goal(self, batch_size):
@@ -413,8 +420,9 @@ class Environment(torch.nn.Module, gym.Env):
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
         self.elapsed += self.dt
-        self._state, obs, noisy_action, self._last_load = self._transition(
-            self._state, action, noise, self.goal, endpoint_load, joint_load, self._task_inputs())
+        self._state, obs, self._last_load = self._transition(self._state, action, noise, self.goal, endpoint_load,
+                                                             joint_load, self._task_inputs())
+        noisy_action = action if noise.action is None else action + noise.action
         self.effector._set_state(*self._state[:4])
         return obs, noisy_action
 
