@@ -55,7 +55,7 @@ def test_point_mass_moment_arms_are_unit_vectors_from_the_anchor():
     # Paper 2.3.1: at the centre every muscle moves x and y equally; at (0, -0.9) the lower muscles
     # act more along x than along y.
     np.testing.assert_allclose(np.abs(at["moment_arm"][0]), np.sqrt(0.5), atol=1e-12)
-    lower = [effector.muscle_name.index("muscle_3"), effector.muscle_name.index("muscle_4")]
+    lower = [effector.muscle_name.index("LowerRight"), effector.muscle_name.index("LowerLeft")]
     assert np.all(np.abs(at["moment_arm"][1, 0, lower]) > np.abs(at["moment_arm"][1, 1, lower]))
 
 
