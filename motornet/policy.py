@@ -79,7 +79,7 @@ class PolicyGRU(torch.nn.Module):
 
     def _forward(self, x, h0, noise):
         u, h = self.cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), noise)
-        return u, h.unsqueeze(0)
+        return u, h.unsqueeze(0).clone()  # a fresh output: the compiled call then has no aliased output
 
     def cell(self, x, h, noise=None):
         """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the hidden state
