@@ -21,6 +21,7 @@ MUSCLE_COLOURS = {
     "pectoralis": "#1b9e77", "deltoid": "#d95f02", "brachioradialis": "#7570b3",
     "tricepslat": "#e7298a", "biceps": "#66a61e", "tricepslong": "#e6ab02",
     "muscle_1": "#1b9e77", "muscle_2": "#d95f02", "muscle_3": "#7570b3", "muscle_4": "#e7298a",
+    "UpperRight": "#1b9e77", "UpperLeft": "#d95f02", "LowerRight": "#7570b3", "LowerLeft": "#e7298a",
 }
 # Functional names of the arm26 muscles (paper table 3, Fig. 5e abbreviations).
 MUSCLE_ROLES = {

@@ -30,8 +30,8 @@ def state_grid(effector, n, margin=0.):
     (rad for an arm, m for a point mass), meshgrid with indexing='ij'."""
     if effector.dof != 2:
         raise ValueError(f"state_grid covers 2 degrees of freedom, {effector.name} has {effector.dof}")
-    lower = effector.skeleton.pos_lower_bound.detach().cpu().double().numpy() + margin
-    upper = effector.skeleton.pos_upper_bound.detach().cpu().double().numpy() - margin
+    lower = effector.pos_lower_bound.detach().cpu().double().numpy() + margin
+    upper = effector.pos_upper_bound.detach().cpu().double().numpy() - margin
     axes = [np.linspace(lo, hi, n) for lo, hi in zip(lower, upper)]
     return np.meshgrid(*axes, indexing="ij")
 
@@ -111,8 +111,8 @@ def muscle_paths(effector, joint_position):
     cfg = effector.get_muscle_cfg()
     paths, bodies = [], []
     for name in effector.muscle_name:
-        coords = np.asarray(cfg[name]["path_coordinates"], dtype=float).T
-        body = np.asarray(cfg[name]["path_fixation_body"])
+        coords = np.asarray(cfg[name]["coordinates"], dtype=float).T
+        body = np.asarray(cfg[name]["fixation body"])
         xy, _, _ = effector.skeleton.path2cartesian(_batch(effector, coords), torch.as_tensor(body), joint)
         paths.append(xy[0].double().cpu().numpy().T)
         bodies.append(body)

@@ -10,7 +10,7 @@ column names carry the units; `to_markdown` renders one without extra dependenci
 | 2 | arm26 skeleton parameters (Nijhof & Kouwenhoven 2000) |
 | 3 | arm26 muscle parameters (RigidTendonArm26) |
 | 4 | moment-arm polynomial coefficients (Kistemaker et al. 2010, eq. A10-A12) |
-| 5 | geometric muscle paths of the arm26 (Reacher; paper Fig. 8) |
+| 5 | geometric muscle paths of the arm26 (GeometricArm26; paper Fig. 8) |
 """
 import importlib
 import inspect
@@ -67,8 +67,8 @@ def table1_classes():
 def table2_skeleton(effector=None):
     """Table 2: arm26 skeleton parameters, read from the effector's skeleton."""
     sk = (effector or mn.effector.RigidTendonArm26()).skeleton
-    lower = sk.pos_lower_bound.tolist()
-    upper = sk.pos_upper_bound.tolist()
+    lower = sk.pos_lower_bound[0].tolist()
+    upper = sk.pos_upper_bound[0].tolist()
     rows = [("upper arm mass", "m1", sk.m1, "kg"), ("forearm mass", "m2", sk.m2, "kg"),
             ("upper arm length", "l1", sk.l1, "m"), ("forearm length", "l2", sk.l2, "m"),
             ("upper arm centre of mass (from shoulder)", "l1g", sk.l1g, "m"),
@@ -99,9 +99,9 @@ def table3_muscles(effector=None):
         "normalised slack length": np.array(_muscle_parameter(m, "l0_pe")) / np.array(l_ce),
         "max shortening velocity (m/s)": _muscle_parameter(m, "vmax"),
     })
-    df["activation time constant (s)"] = m.tau_activation
-    df["deactivation time constant (s)"] = m.tau_deactivation
-    df["minimum activation"] = m.min_activation
+    df["activation time constant (s)"] = m.tau_activation.item()
+    df["deactivation time constant (s)"] = m.tau_deactivation.item()
+    df["minimum activation"] = m.min_activation.item()
     return df
 
 
@@ -124,14 +124,14 @@ BODY_NAMES = {0: "world", 1: "upper arm", 2: "forearm"}
 
 
 def table5_paths(effector=None):
-    """Table 5: fixation points of the geometric arm26 (Reacher): body and coordinates in its frame
+    """Table 5: fixation points of the geometric arm26 (GeometricArm26): body and coordinates in its frame
     (world: x, y; bone: distance along the bone from its proximal joint, orthogonal offset; m)."""
-    effector = effector or mn.effector.Reacher(muscle=mn.muscle.RigidTendonHillMuscleThelen())
+    effector = effector or mn.effector.GeometricArm26(muscle=mn.muscle.RigidTendonHillMuscleThelen())
     m = effector.muscle
     slack = np.array(_muscle_parameter(m, "l0_pe")) / np.array(_muscle_parameter(m, "l0_ce"))
     rows = []
     for i, (name, cfg) in enumerate(effector.get_muscle_cfg().items()):
-        for k, (body, (c0, c1)) in enumerate(zip(cfg["path_fixation_body"], cfg["path_coordinates"])):
+        for k, (body, (c0, c1)) in enumerate(zip(cfg["fixation body"], cfg["coordinates"])):
             rows.append({"muscle": name, "point": k + 1, "body": body, "body name": BODY_NAMES.get(body, str(body)),
                          "coordinate 1 (m)": c0, "coordinate 2 (m)": c1,
                          "max isometric force (N)": cfg["max_isometric_force"],
@@ -146,7 +146,7 @@ TABLES = {
     "table2": ("arm26 skeleton parameters", table2_skeleton),
     "table3": ("arm26 muscle parameters (RigidTendonArm26)", table3_muscles),
     "table4": ("Moment-arm polynomial coefficients (Kistemaker et al. 2010)", table4_moment_arms),
-    "table5": ("Geometric muscle paths of the arm26 (Reacher, Fig. 8)", table5_paths),
+    "table5": ("Geometric muscle paths of the arm26 (GeometricArm26, Fig. 8)", table5_paths),
 }
 
 

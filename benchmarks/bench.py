@@ -8,9 +8,12 @@
 Workloads (the reference runs them through benchmarks/reference_train.py; same loss: L1 fingertip-goal +
 1e-4 mean u^2):
 train64 (B=64, T=100, GRU 50, 1 thread, forward + backward + Adam), fwd64 (same, no gradients),
-train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (env.step in a Python loop), `fused`
-(motornet.rollout.Rollout, eager), `compiled` (Rollout with torch.compile; its compile time is printed
-separately and excluded from the per-batch figure). Both Rollout paths record only what the loss uses
+train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (the MotorNet 0.3 script: `policy(obs, h)`,
+`env.step(u)`, loss, backward in a Python loop; its steps run as motornet.compiled's --step-compile
+mode says: `always` (default) times the compiled steps a long script reaches after COMPILE_AFTER calls,
+with their compilation in the first warm-up batch, printed apart), `fused` (motornet.rollout.Rollout,
+eager), `compiled` (Rollout with torch.compile; its compile time is printed separately and excluded
+from the per-batch figure). Both Rollout paths record only what the loss uses
 (fingertip, action). Each figure is the median over --batches batches after --warmup batches. With
 --repeats R the reference and our paths alternate R times. The last line summarises s/batch and the
 speed-up over the baseline (medians over the repeats: the fastest path's time, its per-repeat ratio).
@@ -25,6 +28,7 @@ from pathlib import Path
 import torch
 
 import motornet as mn
+from motornet import compiled
 from motornet.rollout import Rollout
 
 WORKLOADS = {"train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
@@ -59,8 +63,9 @@ def fused_batch(runner, batch_size):
     return ((out["fingertip"] - goal).abs().sum(-1).mean(0).sum() + 1e-4 * (out["action"] ** 2).mean((0, 2)).sum())
 
 
-def time_path(path, workload, batches, warmup):
+def time_path(path, workload, batches, warmup, step_compile="always"):
     w = WORKLOADS[workload]
+    compiled.MODE = step_compile
     torch.set_num_threads(w["threads"])
     # Each path starts from empty compile caches, as in a training job: otherwise every earlier path's
     # graphs stay guarded on the same code and each later call checks them all first.
@@ -79,7 +84,9 @@ def time_path(path, workload, batches, warmup):
                 optimizer.step()
 
     start = time.perf_counter()
-    for _ in range(warmup):
+    one()
+    first = time.perf_counter() - start
+    for _ in range(warmup - 1):
         one()
     warm = time.perf_counter() - start
     times = []
@@ -87,7 +94,7 @@ def time_path(path, workload, batches, warmup):
         t0 = time.perf_counter()
         one()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), warm
+    return statistics.median(times), warm, first
 
 
 def reference(venv, workload, batches):
@@ -111,6 +118,8 @@ def main():
                         help="alternate reference and ours this many times; the summary gives medians")
     parser.add_argument("--reference", metavar="VENV", help="venv with motornet==0.3.0 (benchmarks/reference_venv.sh)")
     parser.add_argument("--baseline", nargs="*", default=[], metavar="WORKLOAD=SECONDS")
+    parser.add_argument("--step-compile", default="always", choices=["auto", "always", "never"],
+                        help="motornet.compiled.MODE for the plain path's steps (default: always)")
     args = parser.parse_args()
     paths = args.paths + (["compiled"] if args.compile and "compiled" not in args.paths else [])
     baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
@@ -125,11 +134,11 @@ def main():
                 baseline[workload] = references[-1]
                 print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
             for path in paths:
-                seconds, warm = time_path(path, workload, args.batches, args.warmup)
+                seconds, warm, first = time_path(path, workload, args.batches, args.warmup, args.step_compile)
                 times[path].append(seconds)
                 ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
-                print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s)"
-                      f"{ratio}", flush=True)
+                print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "
+                      f"the first {first:.1f} s){ratio}", flush=True)
         best = min(paths, key=lambda path: statistics.median(times[path]))
         seconds = statistics.median(times[best])
         ratio = statistics.median(r / t for r, t in zip(references, times[best])) if references else \

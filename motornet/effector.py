@@ -1,33 +1,47 @@
 """Effectors: a skeleton, its muscles, their geometry and an integrator (model-facts §5).
 
 The effector's state is three batch-first tensors: joint (B, 2*dof), muscle (B, n_states, M) and
-geometry (B, 2 + dof, M). The stored muscle state is one geometry update behind the joint state,
-as in the published toolbox. `states` is a dict view of them for MotorNet 0.3 scripts.
+geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingertip) and replaced in place
+at every step. The stored muscle state is one geometry update behind the joint state, as in the
+published toolbox.
 """
+import functools
 import math
+import warnings
 
 import numpy as np
 import torch
 
-from .geometry import PathGeometry, PolynomialGeometry
+from .compiled import COMPILE_OPTIONS, StepFunction
+from .geometry import ConstantGeometry, PathGeometry, PolynomialGeometry
 from .muscle import CompliantTendonHillMuscle, RigidTendonHillMuscle, ReluMuscle
 from .skeleton import PointMass, TwoDofArm, integrate_joint
 
-# torch.compile options of every compiled call (reset here, rollouts in motornet.rollout): cpp_wrapper
-# launches the generated kernels from C++ rather than Python, ~40 % less per call for these small graphs.
-COMPILE_OPTIONS = {"cpp_wrapper": True}
-
 _RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
+_STATE_KEYS = ("joint", "cartesian", "muscle", "geometry", "fingertip")
+# Subclass hooks of the MotorNet 0.3 API; a user's effector overriding one is stepped through them.
+_HOOKS = ("integrate", "ode", "integration_step", "_get_geometry")
 
 
 def _validated_method(integration_method):
     method = str(integration_method).lower()
-    if method == "euler":
-        return "euler"
+    if method in ("euler", "rk4-chained"):
+        return method
     if method in _RK4_NAMES:
         return "rk4"
-    raise ValueError(f"unknown integration_method {integration_method!r}: use 'euler' or 'rk4' "
-                     f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])})")
+    raise ValueError(f"unknown integration_method {integration_method!r}: use 'euler', 'rk4' "
+                     f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])}) or 'rk4-chained'")
+
+
+@functools.lru_cache(maxsize=None)
+def overrides_outside_motornet(cls, names):
+    """Whether class `cls` takes any of `names` from a class defined outside motornet (a user's
+    subclass hook); motornet's own classes keep the pure, compilable path."""
+    for name in names:
+        owner = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+        if owner is not None and not owner.__module__.startswith("motornet."):
+            return True
+    return False
 
 
 class Effector(torch.nn.Module):
@@ -35,16 +49,23 @@ class Effector(torch.nn.Module):
 
     Muscles are declared with `add_muscle`; geometry comes from their paths unless a subclass
     sets another geometry model. `step(action)` advances by `timestep` (s) in `n_ministeps`
-    sub-steps, with Euler or classical fourth-order Runge-Kutta (the published toolbox chains
-    its RK4 intermediate states; we use the classical scheme, which is fourth-order accurate).
-    `damping` (N m s/rad) acts on joint velocities.
+    sub-steps, with Euler or classical fourth-order Runge-Kutta ('rk4' and its aliases). The
+    published toolbox chains its RK4 stages (each from the previous stage, positions always
+    stepped with the start velocity): 'rk4-chained' reproduces it, for exact trajectory replication
+    only. `damping` (N m s/rad) acts on joint velocities.
+
+    The step is a pure function (`transition`) of the state tensors, run compiled when it pays
+    (motornet.compiled). A subclass overriding a MotorNet 0.3 hook (`integrate(action, endpoint_load,
+    joint_load)`, `ode(action, states, endpoint_load, joint_load)`, `integration_step(dt,
+    state_derivative, states)`, `_get_geometry(joint_state)`) is stepped through its hooks instead.
     """
 
     def __init__(self, skeleton, muscle, name="Effector", n_ministeps=1, timestep=0.01,
                  integration_method="euler", damping=0., pos_lower_bound=None, pos_upper_bound=None,
                  vel_lower_bound=None, vel_upper_bound=None):
         super().__init__()
-        self.integration_method = _validated_method(integration_method)
+        self._method = _validated_method(integration_method)
+        self.integration_method = str(integration_method).lower()
         if int(n_ministeps) != n_ministeps or n_ministeps < 1:
             raise ValueError(f"n_ministeps must be a positive integer, got {n_ministeps!r}")
         if timestep <= 0:
@@ -55,33 +76,45 @@ class Effector(torch.nn.Module):
         self.n_ministeps = int(n_ministeps)
         self.dt = float(timestep)
         self.minidt = self.dt / self.n_ministeps
+        self.half_minidt = self.minidt / 2
         self.damping = float(damping)
         self.dof = skeleton.dof
         self.space_dim = skeleton.space_dim
-        bounds = [b if b is not None else d for b, d in zip(
+        bounds = [b if b is not None else d[0] for b, d in zip(
             (pos_upper_bound, pos_lower_bound, vel_upper_bound, vel_lower_bound),
             (skeleton.pos_upper_bound, skeleton.pos_lower_bound, skeleton.vel_upper_bound,
              skeleton.vel_lower_bound))]
         skeleton.build(self.dt, *bounds)
         self.muscle_name = []
+        self._n_muscles = self._input_dim = None
         self._path_fixation_body = []
         self._path_coordinates = []
         self._muscle_params = {}
         self.geometry = None
-        self._joint = self._muscle_state = self._geometry = self._cartesian = None
+        self.states = dict.fromkeys(_STATE_KEYS)
         self._initial_state = self.initial_state
+        self._transition = StepFunction(self.transition)
         self._generator = None
-        self._seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+        self._np_random = None
+        self.seed = int(torch.randint(0, 2 ** 62, (1,)).item())
 
     # ---- construction -------------------------------------------------------------------------
 
     @property
     def n_muscles(self):
-        return len(self.muscle_name)
+        return len(self.muscle_name) if self._n_muscles is None else self._n_muscles
+
+    @n_muscles.setter
+    def n_muscles(self, value):
+        self._n_muscles = int(value)
 
     @property
     def input_dim(self):
-        return self.n_muscles
+        return self.n_muscles if self._input_dim is None else self._input_dim
+
+    @input_dim.setter
+    def input_dim(self, value):
+        self._input_dim = int(value)
 
     @property
     def device(self):
@@ -91,15 +124,35 @@ class Effector(torch.nn.Module):
     def dtype(self):
         return self.skeleton.pos_bounds.dtype
 
+    pos_lower_bound = property(lambda self: self.skeleton.pos_bounds[0])
+    pos_upper_bound = property(lambda self: self.skeleton.pos_bounds[1])
+    vel_lower_bound = property(lambda self: self.skeleton.vel_bounds[0])
+    vel_upper_bound = property(lambda self: self.skeleton.vel_bounds[1])
+    # (lower - upper), as the public toolbox defines them.
+    pos_range_bound = property(lambda self: self.skeleton.pos_bounds[0] - self.skeleton.pos_bounds[1])
+    vel_range_bound = property(lambda self: self.skeleton.vel_bounds[0] - self.skeleton.vel_bounds[1])
+    muscle_state_dim = property(lambda self: self.muscle.state_dim)
+    geometry_state_dim = property(lambda self: 2 + self.dof)
+    geometry_state_name = property(lambda self: ["musculotendon length", "musculotendon velocity"] + [
+        f"moment for joint {j}" for j in range(self.dof)])
+    force_index = property(lambda self: self.muscle.state_name.index("force"))
+    state_dim = property(lambda self: 2 * self.dof)  # the joint state: positions then velocities
+    output_dim = property(lambda self: 2 * self.dof)
+    default_endpoint_load = property(lambda self: torch.zeros(1, self.space_dim, device=self.device, dtype=self.dtype))
+    default_joint_load = property(lambda self: torch.zeros(1, self.dof, device=self.device, dtype=self.dtype))
+
     def add_muscle(self, path_fixation_body, path_coordinates, name=None, **muscle_kwargs):
         """Declare a muscle as a path of fixation points (model-facts §4).
 
         path_fixation_body: one body index per point (0 world; 1 upper arm or the point mass;
         2 forearm); path_coordinates: one (x, y) pair per point (m). `muscle_kwargs` are the
-        muscle model's build parameters for this muscle (e.g. max_isometric_force in N).
+        muscle model's build parameters for this muscle (e.g. max_isometric_force in N); a
+        missing required one is a TypeError, one the muscle does not use is ignored with a warning.
         """
         body = [int(b) for b in np.asarray(path_fixation_body).flatten()]
         coords = np.asarray(path_coordinates, dtype=float)
+        if coords.ndim == 3:  # MotorNet 0.3's (1, space_dim, P) array
+            coords = coords.reshape(coords.shape[-2], coords.shape[-1]).T
         if coords.ndim != 2 or coords.shape[1] != self.space_dim or coords.shape[0] != len(body) or len(body) < 2:
             raise ValueError(f"a muscle path needs at least 2 fixation points, one body index and one "
                              f"{self.space_dim}-d coordinate pair per point; got {len(body)} bodies and "
@@ -108,26 +161,30 @@ class Effector(torch.nn.Module):
         if min(body) < 0 or max(body) >= n_bodies:
             raise ValueError(f"path_fixation_body indices must be in 0..{n_bodies - 1} for {self.skeleton.name}, got {body}")
         required, defaults = self.muscle.to_build_dict, self.muscle.to_build_dict_default
-        missing = [k for k in required if k not in muscle_kwargs]
+        unused = [k for k in muscle_kwargs if k not in required and k not in defaults]
+        if unused:
+            warnings.warn(f"add_muscle: {type(self.muscle).__name__} does not use {unused}; ignored", UserWarning,
+                          stacklevel=2)
+        self._declare_muscle(name, body, coords.tolist(), {k: v for k, v in muscle_kwargs.items() if k not in unused})
+
+    def _declare_muscle(self, name, body, coords, params):
+        required, defaults = self.muscle.to_build_dict, self.muscle.to_build_dict_default
+        missing = [k for k in required if k not in params]
         if missing:
             raise TypeError(f"add_muscle for {type(self.muscle).__name__} is missing {missing}; "
                             f"required: {sorted(required)}, optional: {defaults}")
-        unknown = [k for k in muscle_kwargs if k not in required and k not in defaults]
-        if unknown:
-            raise TypeError(f"add_muscle got unknown muscle parameters {unknown}; "
-                            f"{type(self.muscle).__name__} takes {sorted(required) + sorted(defaults)}")
         for key in list(required) + list(defaults):
-            self._muscle_params.setdefault(key, [defaults.get(key)] * self.n_muscles)
-            self._muscle_params[key].append(muscle_kwargs.get(key, defaults.get(key)))
-        self.muscle_name.append(name if name is not None else f"muscle_{self.n_muscles + 1}")
+            self._muscle_params.setdefault(key, [defaults.get(key)] * len(self.muscle_name))
+            self._muscle_params[key].append(params.get(key, defaults.get(key)))
+        self.muscle_name.append(name if name is not None else f"muscle_{len(self.muscle_name) + 1}")
         self._path_fixation_body.append(body)
-        self._path_coordinates.append(coords.tolist())
+        self._path_coordinates.append(coords)
         self._build()
 
     def _build(self):
         device, dtype = self.device, self.dtype
         self.muscle.build(timestep=self.minidt, **self._muscle_params)
-        if not isinstance(self.geometry, PolynomialGeometry):
+        if self.geometry is None or isinstance(self.geometry, PathGeometry):
             self.geometry = PathGeometry(self.skeleton, self._path_fixation_body, self._path_coordinates)
         self.to(device=device, dtype=dtype)
 
@@ -136,24 +193,34 @@ class Effector(torch.nn.Module):
     @property
     def generator(self):
         """The effector's random number generator (on its device), used for random states and by
-        the environment for noise. Seeded by `reset(seed=...)`."""
+        the environment for noise. Seeded by `reset(seed=...)` or `_set_generator(seed)`."""
         if self._generator is None or self._generator.device != self.device:
             self._generator = torch.Generator(device=self.device)
-            self._generator.manual_seed(self._seed)
+            self._generator.manual_seed(self.seed)
         return self._generator
 
-    def seed(self, seed):
-        self._seed = int(seed)
-        self._generator = None
+    def _set_generator(self, seed):
+        """Seed the effector's generators (torch, and the numpy `np_random` kept for MotorNet 0.3 scripts)."""
+        if seed is not None:
+            self.seed = int(seed)
+            self._generator = self._np_random = None
 
     @property
-    def states(self):
-        return {"joint": self._joint, "cartesian": self._cartesian, "muscle": self._muscle_state,
-                "geometry": self._geometry, "fingertip": self._cartesian[:, :self.space_dim]}
+    def np_random(self):
+        """A numpy Generator seeded with `seed`, for scripts that draw from it (our draws use `generator`)."""
+        if self._np_random is None:
+            self._np_random = np.random.default_rng(self.seed)
+        return self._np_random
+
+    @np_random.setter
+    def np_random(self, value):
+        self._np_random = value
 
     def _set_state(self, joint, muscle_state, geometry, cartesian=None):
-        self._joint, self._muscle_state, self._geometry = joint, muscle_state, geometry
-        self._cartesian = self.skeleton.joint2cartesian(joint) if cartesian is None else cartesian
+        """Update `states` in place (scripts may hold the dict)."""
+        cartesian = self.skeleton.joint2cartesian(joint) if cartesian is None else cartesian
+        self.states.update(joint=joint, muscle=muscle_state, geometry=geometry, cartesian=cartesian,
+                           fingertip=cartesian[:, :self.space_dim])
 
     def initial_state(self, joint):
         """Pure: the state at rest activation in joint state (B, 2 dof) -> (muscle state, geometry, cartesian)."""
@@ -168,15 +235,12 @@ class Effector(torch.nn.Module):
 
     def reset(self, seed=None, options=None):
         """Set a new batch of states. options: batch_size (default 1); joint_state (positions, or
-        positions and velocities; None draws positions uniformly within bounds, zero velocity)."""
+        positions and velocities; None draws positions uniformly within bounds, zero velocity);
+        other options are ignored."""
         if self.n_muscles == 0:
             raise ValueError(f"{self.name} has no muscles: call add_muscle first")
         options = dict(options or {})
-        unknown = set(options) - {"batch_size", "joint_state"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; valid: ['batch_size', 'joint_state']")
-        if seed is not None:
-            self.seed(seed)
+        self._set_generator(seed)
         batch_size = int(options.get("batch_size", 1))
         joint_state = options.get("joint_state")
         if joint_state is None:
@@ -197,16 +261,16 @@ class Effector(torch.nn.Module):
             js = js.expand(batch_size, -1)
         pos, vel = js[:, :self.dof], js[:, self.dof:]
         tol = 1e-6
-        if ((pos < self.skeleton.pos_lower_bound - tol) | (pos > self.skeleton.pos_upper_bound + tol)).any():
-            raise ValueError(f"joint_state positions outside the bounds [{self.skeleton.pos_lower_bound.tolist()}, "
-                             f"{self.skeleton.pos_upper_bound.tolist()}]")
-        if ((vel < self.skeleton.vel_lower_bound) | (vel > self.skeleton.vel_upper_bound)).any():
+        if ((pos < self.pos_lower_bound - tol) | (pos > self.pos_upper_bound + tol)).any():
+            raise ValueError(f"joint_state positions outside the bounds [{self.pos_lower_bound.tolist()}, "
+                             f"{self.pos_upper_bound.tolist()}]")
+        if ((vel < self.vel_lower_bound) | (vel > self.vel_upper_bound)).any():
             raise ValueError("joint_state velocities outside the velocity bounds")
         return js.clone()
 
     def draw_random_uniform_states(self, batch_size=1):
         """Positions uniform within the position bounds, zero velocities: (B, 2*dof)."""
-        lo, hi = self.skeleton.pos_lower_bound, self.skeleton.pos_upper_bound
+        lo, hi = self.pos_lower_bound, self.pos_upper_bound
         u = torch.rand(batch_size, self.dof, generator=self.generator, device=self.device, dtype=self.dtype)
         return torch.cat([lo + (hi - lo) * u, torch.zeros_like(u)], dim=1)
 
@@ -218,12 +282,16 @@ class Effector(torch.nn.Module):
         return self._as_joint_state(torch.cat([pos, vel], dim=1), batch_size)
 
     def get_geometry(self, joint_state):
+        """Geometry state (B, 2 + dof, M) at a joint state; subclasses override `_get_geometry`."""
+        return self._get_geometry(joint_state)
+
+    def _get_geometry(self, joint_state):
         return self.geometry(joint_state)
 
     def joint2cartesian(self, joint_state):
         return self.skeleton.joint2cartesian(joint_state)
 
-    # ---- dynamics -----------------------------------------------------------------------------
+    # ---- dynamics (pure) ----------------------------------------------------------------------
 
     def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
         """Rates at a state: muscle-state derivative, joint velocity and acceleration (model-facts §5)."""
@@ -244,63 +312,136 @@ class Effector(torch.nn.Module):
                                     self.skeleton.vel_bounds)
         return new_joint, new_muscle, self.geometry(new_joint)
 
-    def integrate(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
-        """One sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
+    def substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+        """Pure: one sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
         dt = self.minidt
         state = (joint, muscle_state, geometry)
         loads = (action, endpoint_load, joint_load)
         k1 = self._derivatives(*state, *loads)
-        if self.integration_method == "euler":
+        if self._method == "euler":
             return self._advance(*state, k1, dt)
+        if self._method == "rk4-chained":
+            def own_velocity(rates, s):  # the toolbox steps positions with the updated state's own velocity
+                return rates[0], s[0][:, self.dof:], rates[2]
+            s1 = self._advance(*state, own_velocity(k1, state), dt / 2)
+            k2 = self._derivatives(*s1, *loads)
+            s2 = self._advance(*s1, own_velocity(k2, s1), dt / 2)
+            k3 = self._derivatives(*s2, *loads)
+            k4 = self._derivatives(*self._advance(*s2, own_velocity(k3, s2), dt), *loads)
+            mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
+            return self._advance(*state, own_velocity(mean, state), dt)
         k2 = self._derivatives(*self._advance(*state, k1, dt / 2), *loads)
         k3 = self._derivatives(*self._advance(*state, k2, dt / 2), *loads)
         k4 = self._derivatives(*self._advance(*state, k3, dt), *loads)
         mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
         return self._advance(*state, mean, dt)
 
+    def transition(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+        """Pure: one `timestep` (`n_ministeps` sub-steps) -> (joint, muscle, geometry, cartesian)."""
+        state = (joint, muscle_state, geometry)
+        for _ in range(self.n_ministeps):
+            state = self.substep(*state, action, endpoint_load, joint_load)
+        return (*state, self.skeleton.joint2cartesian(state[0]))
+
+    # ---- MotorNet 0.3 hooks (on the `states` dict) --------------------------------------------
+
+    def ode(self, action, states, endpoint_load=None, joint_load=None):
+        """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
+        d_muscle, velocity, acceleration = self._derivatives(states["joint"], states["muscle"], states["geometry"],
+                                                             action, endpoint_load, joint_load)
+        return {"muscle": d_muscle, "joint": torch.cat([velocity, acceleration], dim=-1)}
+
+    def integration_step(self, dt, state_derivative, states):
+        """New states dict after `dt` (s) at the rates `state_derivative` (as from `ode`)."""
+        joint = states["joint"]
+        rates = (state_derivative["muscle"], state_derivative["joint"][:, :self.dof],
+                 state_derivative["joint"][:, self.dof:])
+        new_muscle = self.muscle.integrate(dt, rates[0], states["muscle"], states["geometry"])
+        new_joint = integrate_joint(joint, rates[1], rates[2], dt, self.skeleton.pos_bounds, self.skeleton.vel_bounds)
+        cartesian = self.joint2cartesian(new_joint)
+        return {"joint": new_joint, "muscle": new_muscle, "geometry": self.get_geometry(new_joint),
+                "cartesian": cartesian, "fingertip": cartesian[:, :self.space_dim]}
+
+    def integrate(self, action, endpoint_load=None, joint_load=None):
+        """One sub-step of `minidt` through `ode` and `integration_step`, updating `states` in place."""
+        dt, states = self.minidt, self.states
+        k1 = self.ode(action, states, endpoint_load, joint_load)
+        if self._method == "euler":
+            new = self.integration_step(dt, k1, states)
+        else:
+            if self._method == "rk4-chained":
+                raise NotImplementedError("'rk4-chained' is not available with subclass hooks")
+            k2 = self.ode(action, self.integration_step(dt / 2, k1, states), endpoint_load, joint_load)
+            k3 = self.ode(action, self.integration_step(dt / 2, k2, states), endpoint_load, joint_load)
+            k4 = self.ode(action, self.integration_step(dt, k3, states), endpoint_load, joint_load)
+            mean = {k: (k1[k] + 2 * k2[k] + 2 * k3[k] + k4[k]) / 6 for k in k1}
+            new = self.integration_step(dt, mean, states)
+        self._set_state(new["joint"], new["muscle"], new["geometry"], new.get("cartesian"))
+
+    # ---- public step --------------------------------------------------------------------------
+
     def _check_input(self, name, value, width):
+        """`value` as a (B, width) tensor: accepts numpy, (B, width), (B, 1, width), or (width,) (broadcast)."""
         if value is None:
             return None
-        value = torch.as_tensor(value, dtype=self.dtype, device=self.device)
-        batch = self._joint.shape[0]
-        if value.ndim == 1 and value.shape[0] == width:
+        joint = self.states["joint"]
+        if not isinstance(value, torch.Tensor) or value.dtype != joint.dtype or value.device != joint.device:
+            value = torch.as_tensor(value, dtype=joint.dtype, device=joint.device)
+        batch = joint.shape[0]
+        if value.ndim == 3 and value.shape[1] == 1:
+            value = value[:, 0]
+        elif value.ndim == 1 and value.shape[0] == width:
             value = value.expand(batch, width)
-        if tuple(value.shape) != (batch, width):
+        if value.shape != (batch, width):
             raise ValueError(f"{name} must have shape (batch_size={batch}, {width}), got {tuple(value.shape)}")
         return value
 
-    def step(self, action, endpoint_load=None, joint_load=None):
+    def step(self, action, endpoint_load=None, joint_load=None, **kwargs):
         """Advance by `timestep` under a constant excitation `action` (B, n_muscles) in [0, 1],
-        an endpoint force (B, space_dim; N) and joint torques (B, dof; N m)."""
-        if self._joint is None:
+        an endpoint force (B, space_dim; N) and joint torques (B, dof; N m). Other keyword arguments
+        are ignored (as in MotorNet 0.3)."""
+        if self.states["joint"] is None:
             raise RuntimeError(f"{self.name}.step called before reset()")
-        action = self._check_input("action", action, self.n_muscles)
+        action = self._check_input("action", action, self.input_dim)
         endpoint_load = self._check_input("endpoint_load", endpoint_load, self.space_dim)
         joint_load = self._check_input("joint_load", joint_load, self.dof)
-        state = (self._joint, self._muscle_state, self._geometry)
-        for _ in range(self.n_ministeps):
-            state = self.integrate(*state, action, endpoint_load, joint_load)
-        self._set_state(*state)
+        if overrides_outside_motornet(type(self), _HOOKS):
+            for _ in range(self.n_ministeps):
+                self.integrate(action, endpoint_load, joint_load)
+            return
+        states = self.states
+        self._set_state(*self._transition(states["joint"], states["muscle"], states["geometry"], action,
+                                          endpoint_load, joint_load))
+
+    def detach(self, x):
+        return x.detach() if isinstance(x, torch.Tensor) else x
+
+    def setattr(self, name, value):
+        setattr(self, name, value)
 
     # ---- description --------------------------------------------------------------------------
 
     def get_muscle_cfg(self):
-        return {name: {"path_fixation_body": body, "path_coordinates": coords,
+        """Per muscle: its fixation points and build parameters."""
+        return {name: {"n_fixation_points": len(body), "fixation body": body, "coordinates": coords,
                        **{k: v[i] for k, v in self._muscle_params.items()}}
                 for i, (name, body, coords) in enumerate(zip(self.muscle_name, self._path_fixation_body,
                                                               self._path_coordinates))}
 
     def print_muscle_wrappings(self):
         for name, cfg in self.get_muscle_cfg().items():
-            points = ", ".join(f"body {b} at {tuple(c)}" for b, c in zip(cfg["path_fixation_body"],
-                                                                         cfg["path_coordinates"]))
-            print(f"{name}: {points}")
+            print(f"MUSCLE NAME: {name}")
+            print("-" * (13 + len(name)))
+            for key, value in cfg.items():
+                print(f"{key}:  {value}")
+            print()
 
     def get_save_config(self):
-        return {"name": self.name, "dt": self.dt, "n_ministeps": self.n_ministeps,
-                "integration_method": self.integration_method, "damping": self.damping,
-                "skeleton": self.skeleton.get_save_config(), "muscle": self.muscle.get_save_config(),
-                "muscle_cfg": self.get_muscle_cfg(), "geometry": type(self.geometry).__name__}
+        return {"name": self.name, "muscle": self.muscle.get_save_config(), "skeleton": self.skeleton.get_save_config(),
+                "dt": self.dt, "n_ministeps": self.n_ministeps, "minidt": self.minidt, "half_minidt": self.half_minidt,
+                "muscle_names": list(self.muscle_name), "n_muscles": self.n_muscles,
+                "muscle_wrapping_cfg": self.get_muscle_cfg(), "integration_method": self.integration_method,
+                "damping": self.damping, "geometry": type(self.geometry).__name__}
 
 
 # ---- pre-built effectors ------------------------------------------------------------------------
@@ -313,7 +454,7 @@ ARM26_SKELETON = dict(m1=1.82, m2=1.43, l1g=0.135, l2g=0.165, i1=0.051, i2=0.057
 # F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; model-facts §3).
 # Paths and s: the paper's table 5 is missing from our copy of the text. They are the six arm26 muscles'
 # rows of the public toolbox tutorial's ten-muscle arm ("arm210", built there with the Thelen muscle;
-# model-facts §4.4), placed on the arm26 skeleton. `Reacher` uses them; `RigidTendonArm26` takes s from
+# model-facts §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
 # its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
 ARM26_MUSCLES = {
     "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838., 0.039, 0.134, 1.48),
@@ -349,18 +490,35 @@ def per_muscle_kwargs(muscle_kwargs, names):
     return out
 
 
-def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs):
-    """The six arm26 muscles, with the table parameters the effector's muscle model takes (a ReLU
-    muscle takes only F_max) and `muscle_kwargs` (scalar or per muscle) on top."""
+def _muscle_parameters(effector, table, muscle_kwargs):
+    """Per muscle: the effector's `table` parameters that its muscle model takes, over `muscle_kwargs`
+    (scalar or per muscle; the table wins). A key the muscle model does not take is a KeyError."""
     takes = set(effector.muscle.to_build_dict) | set(effector.muscle.to_build_dict_default)
-    extra = per_muscle_kwargs(muscle_kwargs, list(ARM26_MUSCLES))
-    for name, (body, points, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items():
-        table = {"max_isometric_force": f_max, "tendon_length": l_se, "optimal_muscle_length": l_ce}
-        if slack_from_paths:
-            table["normalized_slack_muscle_length"] = slack
-        params = {k: v for k, v in table.items() if k in takes}
-        effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name,
-                            **{**params, **extra[name]})
+    unknown = sorted(set(muscle_kwargs or {}) - takes)
+    if unknown:
+        raise KeyError(f"muscle_kwargs {unknown} are not parameters of {type(effector.muscle).__name__} "
+                       f"(it takes {sorted(takes)})")
+    extra = per_muscle_kwargs(muscle_kwargs, list(table))
+    return {name: {**extra[name], **{k: v for k, v in row.items() if k in takes}} for name, row in table.items()}
+
+
+def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs, tendon_length=None):
+    """The six arm26 muscles with the table parameters the effector's muscle model takes (a ReLU
+    muscle takes only F_max), over `muscle_kwargs`; `tendon_length` {name: m} overrides the table's."""
+    table = {name: {"max_isometric_force": f_max, "tendon_length": (tendon_length or {}).get(name, l_se),
+                    "optimal_muscle_length": l_ce, **({"normalized_slack_muscle_length": slack} if slack_from_paths else {})}
+             for name, (_, _, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items()}
+    for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
+        body, points = ARM26_MUSCLES[name][:2]
+        effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name, **params)
+
+
+def _add_constant_moment_arm_muscles(effector, names, moment_arm, max_isometric_force, muscle_kwargs):
+    """Muscles without paths, of constant moment arms (dof, M) and zero length and velocity."""
+    effector.geometry = ConstantGeometry(moment_arm)
+    table = {name: {"max_isometric_force": max_isometric_force} for name in names}
+    for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
+        effector._declare_muscle(name, [], [], params)
 
 
 class RigidTendonArm26(Effector):
@@ -368,7 +526,8 @@ class RigidTendonArm26(Effector):
 
     `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
     toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
-    `muscle_kwargs`: extra build parameters, each a scalar or one value per muscle.
+    `muscle_kwargs`: extra build parameters, each a scalar or one value per muscle; F_max, tendon and
+    optimal lengths are always table 3's.
     """
 
     def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
@@ -376,24 +535,33 @@ class RigidTendonArm26(Effector):
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
         self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
-        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs or {})
+        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs)
+
+
+# CompliantTendonArm26's own values (model-facts §2-3): the two shoulder muscles' tendons and a0 (m).
+COMPLIANT_TENDON_LENGTH = {"pectoralis": 0.070, "deltoid": 0.070}
+COMPLIANT_A0 = {"pectoralis": 0.182, "deltoid": 0.2362}
 
 
 class CompliantTendonArm26(Effector):
-    """arm26 (skeleton, muscles, moment-arm polynomial) with compliant-tendon Hill muscles.
+    """arm26 (skeleton, muscles, moment-arm polynomial) with compliant-tendon Hill muscles, RK4 by default.
 
-    The elastic tendons make the fibre dynamics stiff, hence the 0.2 ms default step (s).
-    `muscle_kwargs` are extra build parameters passed to `add_muscle` for every muscle.
+    The elastic tendons make the fibre dynamics stiff, hence the 0.2 ms default step (s). The pectoralis
+    and deltoid have 70 mm tendons and a0 = 0.182 / 0.2362 m (`COMPLIANT_TENDON_LENGTH`, `COMPLIANT_A0`).
+    `muscle_kwargs` as `RigidTendonArm26`.
     """
 
-    def __init__(self, timestep=0.0002, muscle_kwargs=None, skeleton=None, **kwargs):
+    def __init__(self, timestep=0.0002, muscle_kwargs=None, skeleton=None, integration_method="rk4", **kwargs):
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=CompliantTendonHillMuscle(), timestep=timestep, **kwargs)
-        self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
-        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs or {})
+        super().__init__(skeleton=skeleton, muscle=CompliantTendonHillMuscle(), timestep=timestep,
+                         integration_method=integration_method, **kwargs)
+        a0 = [COMPLIANT_A0.get(name, a) for name, a in zip(ARM26_MUSCLES, ARM26_POLYNOMIAL["a0"])]
+        self.geometry = PolynomialGeometry(**{**ARM26_POLYNOMIAL, "a0": a0})
+        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs,
+                           tendon_length=COMPLIANT_TENDON_LENGTH)
 
 
-class Reacher(Effector):
+class GeometricArm26(Effector):
     """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e), with the
     paths' slack lengths (see ARM26_MUSCLES); `muscle` and `muscle_kwargs` as `RigidTendonArm26`."""
 
@@ -401,29 +569,55 @@ class Reacher(Effector):
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_arm26_muscles(self, slack_from_paths=True, muscle_kwargs=muscle_kwargs or {})
+        _add_arm26_muscles(self, slack_from_paths=True, muscle_kwargs=muscle_kwargs)
 
 
-POINT_MASS_ANCHORS = ((2., 2.), (-2., 2.), (2., -2.), (-2., -2.))
+class Reacher(Effector):
+    """MotorNet 0.3's `Reacher`: the arm26 skeleton (bounds [0, 135] x [0, 155] deg) with four muscles
+    `sf, se, ef, ee` (shoulder and elbow flexor and extensor) of constant moment arms (shoulder -1, +1,
+    0, 0; elbow 0, 0, -1, +1 m/rad), zero musculotendon length and velocity, F_max 1000 N each, Euler.
+
+    `muscle`: any muscle model; one whose build needs more than F_max (e.g. a Hill muscle's
+    tendon_length and optimal_muscle_length) gets them from `muscle_kwargs` (scalar or per muscle).
+    """
+
+    MOMENT_ARM = ((-1., 1., 0., 0.), (0., 0., -1., 1.))
+
+    def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
+        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
+        _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000., muscle_kwargs)
 
 
 class FreePointMass24(Effector):
-    """Point mass (kg) in [-1, 1]^2 (m) pulled by four muscles from the corners of an "X"."""
+    """MotorNet 0.3's `FreePointMass24`: a 1 kg point mass in [-0.6, 0.6]^2 (m) with four muscles
+    `r, u, l, d` of constant moment arms (x: -1, 0, +1, 0; y: 0, -1, 0, +1; so each pulls toward its
+    side), zero musculotendon length and velocity, F_max 1000 N each. `muscle`, `muscle_kwargs` as `Reacher`."""
 
-    def __init__(self, muscle, timestep=0.01, max_isometric_force=500., mass=1., skeleton=None,
-                 muscle_kwargs=None, **kwargs):
-        skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
+    MOMENT_ARM = ((-1., 0., 1., 0.), (0., -1., 0., 1.))
+
+    def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+        skeleton = PointMass(space_dim=2, mass=1., pos_lower_bound=-0.6, pos_upper_bound=0.6) \
+            if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        names = [f"muscle_{i + 1}" for i in range(len(POINT_MASS_ANCHORS))]
-        extra = per_muscle_kwargs(muscle_kwargs, names)
-        for name, anchor in zip(names, POINT_MASS_ANCHORS):
-            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(anchor, (0., 0.)), name=name,
-                            **{"max_isometric_force": max_isometric_force, **extra[name]})
+        _add_constant_moment_arm_muscles(self, ["r", "u", "l", "d"], self.MOMENT_ARM, 1000., muscle_kwargs)
 
 
-class ReluPointMass24(FreePointMass24):
-    """The paper's point-mass effector (4.1.2): four ReLU muscles of 500 N on a 1 kg mass."""
+# Anchors (m) of ReluPointMass24's muscles, named after the corner they pull towards.
+POINT_MASS_ANCHORS = {"UpperRight": (2., 2.), "UpperLeft": (-2., 2.), "LowerRight": (2., -2.),
+                      "LowerLeft": (-2., -2.)}
 
-    def __init__(self, timestep=0.01, max_isometric_force=500., mass=1., **kwargs):
-        super().__init__(muscle=ReluMuscle(), timestep=timestep, max_isometric_force=max_isometric_force,
-                         mass=mass, **kwargs)
+
+class ReluPointMass24(Effector):
+    """The paper's point-mass effector (4.1.2): a mass (kg) in [-1, 1]^2 (m) pulled by four ReLU muscles
+    of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`). `muscle_kwargs` as
+    `RigidTendonArm26` (a ReLU muscle takes only F_max, so it can only be a KeyError)."""
+
+    def __init__(self, timestep=0.01, max_isometric_force=500., mass=1., skeleton=None, muscle_kwargs=None,
+                 **kwargs):
+        skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
+        super().__init__(skeleton=skeleton, muscle=ReluMuscle(), timestep=timestep, **kwargs)
+        table = {name: {"max_isometric_force": max_isometric_force} for name in POINT_MASS_ANCHORS}
+        for name, params in _muscle_parameters(self, table, muscle_kwargs).items():
+            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(POINT_MASS_ANCHORS[name], (0., 0.)),
+                            name=name, **params)

@@ -9,16 +9,31 @@ Observation vector, in order:
 | proprioception | fibre length / l_ce, then fibre velocity / v_max, delayed by `proprioception_delay` | 2 * n_muscles |
 | actions | the last `action_frame_stacking` actions, newest last | frames * n_muscles |
 
-A delay of k * dt is a FIFO of k entries: each observation appends the current feedback and shows the
-oldest entry, so it lags the state just reached by k - 1 steps (k = 1: no lag beyond the step).
+A delay of k * dt is a FIFO of k entries (`obs_buffer`): each observation appends the current feedback
+and shows the oldest entry, so it lags the state just reached by k - 1 steps (k = 1, or a delay of 0:
+no lag beyond the step).
+
+A step is the pure function `transition`, run compiled when it pays (motornet.compiled). A subclass
+defined outside motornet that overrides a MotorNet 0.3 hook (`reset`, `get_obs`, `update_obs_buffer`,
+`get_proprioception`, `get_vision`), or whose effector overrides one of its own, is stepped through
+those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 """
 from typing import NamedTuple
+
+import json
+import warnings
 
 import gymnasium as gym
 import numpy as np
 import torch
 
-_RESET_OPTIONS = ("batch_size", "joint_state", "deterministic")
+from .compiled import StepFunction, requiring_grad
+from .effector import _HOOKS as _EFFECTOR_HOOKS, overrides_outside_motornet
+
+_HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
+# Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
+_NOT_ATTRIBUTES = ("effector", "muscle", "skeleton", "np_random", "states", "goal", "obs_buffer", "unwrapped",
+                   "action_space", "observation_space", "training")
 
 
 class EnvState(NamedTuple):
@@ -49,12 +64,32 @@ def _shift(fifo, entry):
 
 
 def delay_in_steps(delay, dt, name):
-    """Number of FIFO entries for a delay (s) that must be a positive multiple of dt (s)."""
+    """Number of FIFO entries for a delay (s) that must be a non-negative multiple of dt (s); 0 is one entry."""
     steps = round(delay / dt)
-    if steps < 1 or abs(steps * dt - delay) > 1e-9 * max(1., delay / dt):
-        raise ValueError(f"{name}={delay!r} s must be a positive integer multiple of the effector's timestep "
+    if steps < 0 or abs(steps * dt - delay) > 1e-9 * max(1., delay / dt):
+        raise ValueError(f"{name}={delay!r} s must be a non-negative integer multiple of the effector's timestep "
                          f"dt={dt} s (e.g. {max(steps, 1) * dt:g})")
-    return steps
+    return max(steps, 1)
+
+
+def noise_list(value, n, name):
+    """Standard deviations as a list of n floats, from a scalar or n values (>= 0)."""
+    values = [float(v) for v in np.asarray(value, dtype=float).flatten()]
+    if len(values) == 1:
+        values = values * n
+    if len(values) != n or min(values, default=0.) < 0:
+        raise ValueError(f"{name} must be one standard deviation (>= 0) or one per element ({n}), got {value!r}")
+    return values
+
+
+def _json_safe(value):
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return value.tolist()
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return str(value)
 
 
 class Environment(torch.nn.Module, gym.Env):
@@ -62,9 +97,20 @@ class Environment(torch.nn.Module, gym.Env):
 
     Noise standard deviations (Gaussian, additive): `action_noise` on the excitation before it reaches
     the muscles; `proprioception_noise` and `vision_noise` on each feedback entry; `obs_noise` on the
-    whole observation but the goal. Delays (s) default to one timestep. In differentiable mode
-    `step` returns tensors and reward None; otherwise numpy arrays and zero rewards.
+    observation. Each is a scalar or one value per element; after construction `action_noise` (per
+    muscle) and `obs_noise` (per observation element, 0 for the goal unless given per element) are
+    lists, `proprioception_noise` and `vision_noise` one-element lists. Delays (s) default to one
+    timestep; the `proprioception_delay` and `vision_delay` attributes hold them in steps. In
+    differentiable mode `step` returns tensors and reward None; otherwise numpy arrays and zero
+    rewards (B, 1). `step(deterministic=True)` suppresses all noise of that step; the reset option
+    `deterministic` that of the reset observation.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_obs" in vars(cls) and "_get_obs_size" not in vars(cls):
+            warnings.warn(f"{cls.__name__} overrides get_obs but not _get_obs_size: its observation_space keeps "
+                          "the base observation size", UserWarning, stacklevel=2)
 
     def __init__(self, effector, q_init=None, name="Env", differentiable=True, max_ep_duration=1.,
                  action_noise=0., obs_noise=0., action_frame_stacking=0, proprioception_delay=None,
@@ -73,32 +119,41 @@ class Environment(torch.nn.Module, gym.Env):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unknown arguments {sorted(kwargs)}")
         self.effector = effector
-        self.name = name
+        self.name = self.__name__ = name
         self.differentiable = bool(differentiable)
         self.max_ep_duration = float(max_ep_duration)
         self.q_init = None if q_init is None else torch.as_tensor(q_init, dtype=effector.dtype)
-        for noise_name, value in (("action_noise", action_noise), ("obs_noise", obs_noise),
-                                  ("proprioception_noise", proprioception_noise), ("vision_noise", vision_noise)):
-            if value < 0:
-                raise ValueError(f"{noise_name} is a standard deviation and must be >= 0, got {value}")
-        self.action_noise = float(action_noise)
-        self.obs_noise = float(obs_noise)
-        self.proprioception_noise = float(proprioception_noise)
-        self.vision_noise = float(vision_noise)
         self.action_frame_stacking = int(action_frame_stacking)
-        self.proprioception_delay = self.dt if proprioception_delay is None else float(proprioception_delay)
-        self.vision_delay = self.dt if vision_delay is None else float(vision_delay)
-        self.proprioception_steps = delay_in_steps(self.proprioception_delay, self.dt, "proprioception_delay")
-        self.vision_steps = delay_in_steps(self.vision_delay, self.dt, "vision_delay")
+        self.proprioception_delay = delay_in_steps(self.dt if proprioception_delay is None else proprioception_delay,
+                                                   self.dt, "proprioception_delay")
+        self.vision_delay = delay_in_steps(self.dt if vision_delay is None else vision_delay, self.dt, "vision_delay")
+        self.action_noise = noise_list(action_noise, self.n_muscles, "action_noise")
+        self.proprioception_noise = noise_list(proprioception_noise, 1, "proprioception_noise") \
+            if np.size(proprioception_noise) == 1 else noise_list(proprioception_noise, 2 * self.n_muscles,
+                                                                  "proprioception_noise")
+        self.vision_noise = noise_list(vision_noise, 1, "vision_noise") if np.size(vision_noise) == 1 else \
+            noise_list(vision_noise, self.space_dim, "vision_noise")
+        obs_dim = self._get_obs_size()
+        self.obs_noise = [0.] * self.space_dim + noise_list(obs_noise, obs_dim - self.space_dim, "obs_noise") \
+            if np.size(obs_noise) == 1 else noise_list(obs_noise, obs_dim, "obs_noise")
+        self.goal = None
+        self.elapsed = None
         self._state = None
+        self._transition = StepFunction(self._step_function)
+        self._hooks = overrides_outside_motornet(type(self), _HOOKS) or \
+            overrides_outside_motornet(type(effector), _EFFECTOR_HOOKS)
+        self._obs_buffer = {"proprioception": [None] * self.proprioception_delay, "vision": [None] * self.vision_delay,
+                            "action": [None] * self.action_frame_stacking}
         self._last_load = None
-        self._goal = None
         self._n_steps = 0
         self._deterministic = False
         self.action_space = gym.spaces.Box(0., 1., (self.n_muscles,), dtype=np.float32)
-        obs_dim = 2 * self.space_dim + 2 * self.n_muscles + self.action_frame_stacking * self.n_muscles + \
-            self._task_input_dim()
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (obs_dim,), dtype=np.float32)
+
+    def _get_obs_size(self):
+        """Observation length: goal, vision, proprioception (2 M), stacked actions, task inputs."""
+        return 2 * self.space_dim + 2 * self.n_muscles + self.action_frame_stacking * self.n_muscles + \
+            self._task_input_dim()
 
     def _task_input_dim(self):
         """Size of extra task inputs a subclass appends to the observation."""
@@ -113,36 +168,59 @@ class Environment(torch.nn.Module, gym.Env):
     n_muscles = property(lambda self: self.effector.n_muscles)
     space_dim = property(lambda self: self.effector.space_dim)
     device = property(lambda self: self.effector.device)
-    goal = property(lambda self: self._goal)
-    elapsed = property(lambda self: self._n_steps * self.dt)
+
+    @property
+    def np_random(self):
+        return self.effector.np_random
+
+    @np_random.setter
+    def np_random(self, value):
+        self.effector.np_random = value
+
+    def _set_generator(self, seed):
+        """Seed the effector's generators (all draws: states, goals, noise)."""
+        self.effector._set_generator(seed)
 
     def joint2cartesian(self, joint_state):
         return self.effector.joint2cartesian(joint_state)
 
+    def detach(self, x):
+        return x.detach() if isinstance(x, torch.Tensor) else x
+
+    def _maybe_detach_states(self):
+        """Detach the effector's states from the graph when not differentiable."""
+        if not self.differentiable:
+            self.effector.states.update({k: self.detach(v) for k, v in self.effector.states.items()})
+
     # ---- feedback -----------------------------------------------------------------------------
 
     def apply_noise(self, loc, noise):
-        """loc + N(0, noise^2), drawn from the effector's generator; loc unchanged if noise is 0."""
+        """loc + N(0, noise^2), drawn from the effector's generator; `noise` one standard deviation or one per
+        column of loc; loc unchanged if all are 0."""
         sample = self._noise_sample(loc.shape, noise)
         return loc if sample is None else loc + sample
 
     def _noise_sample(self, shape, std):
-        if std == 0. or self._deterministic:
+        std = np.asarray(std, dtype=float).flatten()
+        if self._deterministic or not std.any():
             return None
-        return std * torch.randn(shape, generator=self.effector.generator, device=self.device,
-                                 dtype=self.effector.dtype)
+        scale = float(std[0]) if (std == std[0]).all() else torch.as_tensor(std, dtype=self.effector.dtype,
+                                                                           device=self.device)
+        return scale * torch.randn(shape, generator=self.effector.generator, device=self.device,
+                                   dtype=self.effector.dtype)
 
     def draw_noise(self, batch_size):
         """One step's noise samples, drawn in a fixed order (action, proprioception, vision,
-        observation); None where a standard deviation is 0 or the episode is deterministic."""
-        if self._deterministic or not (self.action_noise or self.proprioception_noise or self.vision_noise
-                                       or self.obs_noise):
+        observation); None where the standard deviations are 0."""
+        if self._deterministic or not any(any(n) for n in (self.action_noise, self.proprioception_noise,
+                                                           self.vision_noise, self.obs_noise)):
             return NO_NOISE
+        goal_noise = any(self.obs_noise[:self.space_dim])
+        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim:]
         return StepNoise(self._noise_sample((batch_size, self.n_muscles), self.action_noise),
                          self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
                          self._noise_sample((batch_size, self.space_dim), self.vision_noise),
-                         self._noise_sample((batch_size, self.observation_space.shape[0] - self.space_dim),
-                                            self.obs_noise))
+                         self._noise_sample((batch_size, len(obs_noise)), obs_noise))
 
     def _feedback(self, muscle_state, cartesian, noise):
         """Proprioception (normalised fibre length and velocity) and vision (fingertip), with noise."""
@@ -156,28 +234,61 @@ class Environment(torch.nn.Module, gym.Env):
         return proprioception, vision
 
     def _observation(self, state, goal, task_inputs, obs_noise):
-        """[goal, oldest vision entry, oldest proprioception entry, stacked actions, task inputs]."""
+        """[goal, oldest vision entry, oldest proprioception entry, stacked actions, task inputs] + noise
+        (on all but the goal, or on all if `obs_noise` spans the goal too)."""
         parts = [state.vision[0], state.proprioception[0], *state.actions, *task_inputs]
         obs = torch.cat(parts, dim=-1)
-        if obs_noise is not None:
-            obs = obs + obs_noise
-        return torch.cat([goal, obs], dim=-1)
+        if obs_noise is None:
+            return torch.cat([goal, obs], dim=-1)
+        if obs_noise.shape[-1] == obs.shape[-1]:
+            return torch.cat([goal, obs + obs_noise], dim=-1)
+        return torch.cat([goal, obs], dim=-1) + obs_noise
 
     def get_proprioception(self):
         """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
-        muscle_state = self.effector.states["muscle"]
-        return self.apply_noise(self._feedback(muscle_state, self.effector.states["cartesian"], NO_NOISE)[0],
+        states = self.effector.states
+        return self.apply_noise(self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0],
                                 self.proprioception_noise)
 
     def get_vision(self):
         """Fingertip position now (B, space_dim; m), with noise."""
         return self.apply_noise(self.effector.states["fingertip"], self.vision_noise)
 
+    @property
+    def obs_buffer(self):
+        """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
+        if self._hooks or self._state is None:
+            return self._obs_buffer
+        return {"proprioception": list(self._state.proprioception), "vision": list(self._state.vision),
+                "action": list(self._state.actions)}
+
+    @obs_buffer.setter
+    def obs_buffer(self, buffer):
+        if self._hooks or self._state is None:
+            self._obs_buffer = buffer
+        else:
+            self._state = self._state._replace(proprioception=torch.stack(buffer["proprioception"]),
+                                               vision=torch.stack(buffer["vision"]), actions=tuple(buffer["action"]))
+
+    def update_obs_buffer(self, action=None):
+        """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
+        buffer = self.obs_buffer
+        buffer["proprioception"] = buffer["proprioception"][1:] + [self.get_proprioception()]
+        buffer["vision"] = buffer["vision"][1:] + [self.get_vision()]
+        if action is not None and self.action_frame_stacking:
+            buffer["action"] = buffer["action"][1:] + [action]
+        self.obs_buffer = buffer
+
     def get_obs(self, action=None, deterministic=False):
-        """The current observation (B, obs_dim), with fresh observation noise unless deterministic."""
-        noise = None if deterministic else self._noise_sample(
-            (self._state.joint.shape[0], self.observation_space.shape[0] - self.space_dim), self.obs_noise)
-        return self._observation(self._state, self._goal, self._task_inputs(), noise)
+        """Update the feedback FIFOs (`update_obs_buffer`) and return the observation: [goal, oldest vision,
+        oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
+        self.update_obs_buffer(action=action)
+        buffer = self.obs_buffer
+        obs = torch.cat([self.goal, buffer["vision"][0], buffer["proprioception"][0],
+                         *buffer["action"][:self.action_frame_stacking], *self._task_inputs()], dim=-1)
+        if not deterministic:
+            obs = self.apply_noise(obs, self.obs_noise)
+        return self._output(obs)
 
     def schedule(self):
         """Exogenous inputs of the episode, precomputed at reset by a task: a list of task-input tensors
@@ -211,21 +322,24 @@ class Environment(torch.nn.Module, gym.Env):
 
         The plain `step` and the fused rollout (motornet.rollout) both call this, so they agree exactly.
         """
-        effector = self.effector
         noisy_action = action if noise.action is None else action + noise.action
         field = self.endpoint_field(state.cartesian)
         if field is not None:
             endpoint_load = field if endpoint_load is None else endpoint_load + field
-        joint, muscle_state, geometry = state.joint, state.muscle, state.geometry
-        for _ in range(effector.n_ministeps):
-            joint, muscle_state, geometry = effector.integrate(joint, muscle_state, geometry, noisy_action,
-                                                               endpoint_load, joint_load)
-        cartesian = effector.joint2cartesian(joint)
+        joint, muscle_state, geometry, cartesian = self.effector.transition(
+            state.joint, state.muscle, state.geometry, noisy_action, endpoint_load, joint_load)
         proprioception, vision = self._feedback(muscle_state, cartesian, noise)
-        actions = state.actions[1:] + (action,) if state.actions else ()
+        actions = state.actions[1:] + (noisy_action,) if state.actions else ()
         new = EnvState(joint, muscle_state, geometry, cartesian, _shift(state.vision, vision),
                        _shift(state.proprioception, proprioception), actions)
         return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
+
+    def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
+        """`transition` without the noisy action (recomputed outside: an output that is an input costs a
+        compiled call more than the addition)."""
+        state, obs, _, endpoint_load = self.transition(state, action, noise, goal, endpoint_load, joint_load,
+                                                       task_inputs)
+        return state, obs, endpoint_load
 
     # ---- gymnasium API ------------------------------------------------------------------------
 
@@ -234,87 +348,123 @@ class Environment(torch.nn.Module, gym.Env):
 
     def reset(self, seed=None, options=None):
         """Start a batch of episodes. options: batch_size (default 1), joint_state (default: q_init,
-        else random), deterministic (no noise; default False). Returns (obs, info)."""
+        else random), deterministic (no noise in the reset observation; default False); others are
+        ignored. Returns (obs, info)."""
         options = dict(options or {})
-        unknown = set(options) - set(_RESET_OPTIONS)
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; valid: {list(_RESET_OPTIONS)}")
-        if seed is not None:
-            gym.Env.reset(self, seed=seed)
-        self._deterministic = bool(options.get("deterministic", False))
+        self._set_generator(seed)
+        deterministic = bool(options.get("deterministic", False))
         joint_state = options.get("joint_state", self.q_init)
-        self.effector.reset(seed=seed, options={"batch_size": options.get("batch_size", 1),
-                                                "joint_state": joint_state})
+        self.effector.reset(options={"batch_size": options.get("batch_size", 1), "joint_state": joint_state})
         states = self.effector.states
         batch_size = states["joint"].shape[0]
         self._n_steps = 0
-        self._goal = self._initial_goal(batch_size)
+        self.elapsed = 0.
+        self.goal = self._initial_goal(batch_size)
+        self._deterministic = deterministic
         # Each FIFO entry is an independent noisy reading of the initial state (noise-free: all the same one).
-        n_readings = max(self.proprioception_steps, self.vision_steps)
+        n_readings = max(self.proprioception_delay, self.vision_delay)
         noise = [self.draw_noise(batch_size) for _ in range(n_readings)]
         readings = [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings \
             if noise[0] is NO_NOISE else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
         zeros = torch.zeros(batch_size, self.n_muscles, device=self.device, dtype=self.effector.dtype)
         self._state = EnvState(states["joint"], states["muscle"], states["geometry"], states["cartesian"],
-                               torch.stack([r[1] for r in readings[:self.vision_steps]]),
-                               torch.stack([r[0] for r in readings[:self.proprioception_steps]]),
+                               torch.stack([r[1] for r in readings[:self.vision_delay]]),
+                               torch.stack([r[0] for r in readings[:self.proprioception_delay]]),
                                (zeros,) * self.action_frame_stacking)
-        obs = self.get_obs(deterministic=self._deterministic)
+        if self._hooks:
+            self._obs_buffer = {"proprioception": list(self._state.proprioception), "vision": list(self._state.vision),
+                                "action": list(self._state.actions)}
+            self._deterministic = False
+            return self.get_obs(deterministic=deterministic), self._output(self._info(zeros, zeros))
+        goal_noise = any(self.obs_noise[:self.space_dim])
+        obs_noise = self._noise_sample((batch_size, len(self.obs_noise) - (0 if goal_noise else self.space_dim)),
+                                       self.obs_noise if goal_noise else self.obs_noise[self.space_dim:])
+        self._deterministic = False
+        obs = self._observation(self._state, self.goal, self._task_inputs(), obs_noise)
         return self._output(obs), self._output(self._info(zeros, zeros))
 
     def step(self, action, deterministic=False, **kwargs):
-        """Apply an excitation (B, n_muscles) for one timestep. kwargs (endpoint_load, joint_load)
+        """Apply an excitation (B, n_muscles) for one timestep. kwargs (endpoint_load, joint_load, ...)
         reach the effector. Returns (obs, reward, terminated, truncated, info)."""
-        if self._goal is None:
+        if self.goal is None:
             raise RuntimeError(f"{self.name}.step called before reset()")
-        unknown = set(kwargs) - {"endpoint_load", "joint_load"}
-        if unknown:
-            raise TypeError(f"step got unknown arguments {sorted(unknown)}; valid: endpoint_load, joint_load")
         effector = self.effector
         action = effector._check_input("action", action, self.n_muscles)
-        loads = {k: effector._check_input(k, kwargs.get(k), width)
-                 for k, width in (("endpoint_load", self.space_dim), ("joint_load", effector.dof))}
+        kwargs["endpoint_load"] = effector._check_input("endpoint_load", kwargs.get("endpoint_load"), self.space_dim)
+        kwargs["joint_load"] = effector._check_input("joint_load", kwargs.get("joint_load"), effector.dof)
         scheduled = self._scheduled_load()
         if scheduled is not None:
-            given = loads["endpoint_load"]
-            loads["endpoint_load"] = scheduled if given is None else given + scheduled
-        previous = self._deterministic
-        self._deterministic = previous or bool(deterministic)
-        with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
-            noise = self.draw_noise(action.shape[0])
-            self._n_steps += 1
-            self._state, obs, noisy_action, self._last_load = self.transition(
-                self._state, action, noise, self._goal, task_inputs=self._task_inputs(), **loads)
-        self._deterministic = previous
-        effector._set_state(*self._state[:4])
+            given = kwargs["endpoint_load"]
+            kwargs["endpoint_load"] = scheduled if given is None else given + scheduled
+        if deterministic:
+            self._deterministic = True
+        try:
+            with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
+                obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
+                    self._pure_step(action, kwargs["endpoint_load"], kwargs["joint_load"])
+        finally:
+            if deterministic:
+                self._deterministic = False
+        if not self.differentiable:
+            self._maybe_detach_states()
         terminated = self.elapsed >= self.max_ep_duration - 1e-9
         info = self._info(action, noisy_action)
         if self.differentiable:
             return obs, None, terminated, False, info
-        reward = np.zeros(obs.shape[0], dtype=np.float32)
+        reward = np.zeros((obs.shape[0], 1), dtype=np.float32)
         return self._output(obs), reward, terminated, False, self._output(info)
+
+    def _pure_step(self, action, endpoint_load, joint_load):
+        if torch.is_grad_enabled() and not self._state.joint.requires_grad:
+            self._state = requiring_grad(self._state)
+        noise = self.draw_noise(action.shape[0])
+        self._n_steps += 1
+        self.elapsed += self.dt
+        self._state, obs, self._last_load = self._transition(self._state, action, noise, self.goal, endpoint_load,
+                                                             joint_load, self._task_inputs())
+        noisy_action = action if noise.action is None else action + noise.action
+        self.effector._set_state(*self._state[:4])
+        return obs, noisy_action
+
+    def _step_through_hooks(self, action, kwargs):
+        noisy_action = self.apply_noise(action, self.action_noise)
+        self.effector.step(noisy_action, **kwargs)
+        self._last_load = kwargs["endpoint_load"]
+        self._n_steps += 1
+        self.elapsed += self.dt
+        return self.get_obs(action=noisy_action), noisy_action
 
     def _finish_rollout(self, state, n_steps):
         """Leave the environment as `n_steps` plain steps ending in `state` would (motornet.rollout)."""
-        self._state, self._n_steps = state, n_steps
+        self._state, self._n_steps, self.elapsed = state, n_steps, n_steps * self.dt
         self.effector._set_state(*state[:4])
 
     def _info(self, action, noisy_action):
-        return {"states": self.effector.states, "action": action, "noisy action": noisy_action, "goal": self._goal}
+        return {"states": dict(self.effector.states), "action": action, "noisy action": noisy_action,
+                "goal": self.goal}
 
     def _output(self, value):
         """Tensors as they are in differentiable mode, as numpy arrays otherwise."""
-        if self.differentiable:
+        if self.differentiable or isinstance(value, np.ndarray):
             return value
         if isinstance(value, dict):
             return {k: self._output(v) for k, v in value.items()}
         return value.detach().cpu().numpy()
 
+    # ---- description --------------------------------------------------------------------------
+
+    def get_attributes(self):
+        """(names, values) of the public, non-callable attributes (objects, state and spaces left out)."""
+        names = sorted(({k for k in vars(self) if not k.startswith("_")} | {"dt"}) - set(_NOT_ATTRIBUTES))
+        names = [n for n in names if not callable(getattr(self, n))]
+        return names, [getattr(self, n) for n in names]
+
+    def print_attributes(self):
+        for name, value in zip(*self.get_attributes()):
+            print(f"{name}: {value}")
+
     def get_save_config(self):
-        return {"name": self.name, "max_ep_duration": self.max_ep_duration, "action_noise": self.action_noise,
-                "obs_noise": self.obs_noise, "proprioception_noise": self.proprioception_noise,
-                "vision_noise": self.vision_noise, "proprioception_delay": self.proprioception_delay,
-                "vision_delay": self.vision_delay, "action_frame_stacking": self.action_frame_stacking,
+        return {"name": self.name, **{n: _json_safe(v) for n, v in zip(*self.get_attributes()) if n != "name"},
                 "effector": self.effector.get_save_config()}
 
 

@@ -72,3 +72,18 @@ class PolynomialGeometry(torch.nn.Module):
         moment_arm = self.a1 + 2. * self.a2 * theta  # (B, dof, M)
         velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
         return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)
+
+
+class ConstantGeometry(torch.nn.Module):
+    """Constant moment arms `moment_arm` (dof, M; m/rad or dimensionless), musculotendon length and
+    velocity 0: the public toolbox's `Reacher` and `FreePointMass24` muscles."""
+
+    def __init__(self, moment_arm):
+        super().__init__()
+        self.register_buffer("moment_arm", torch.as_tensor(moment_arm, dtype=torch.get_default_dtype()),
+                             persistent=False)
+
+    def forward(self, joint_state):
+        moment_arm = self.moment_arm.expand(joint_state.shape[0], -1, -1)
+        zeros = torch.zeros_like(moment_arm[:, :1])
+        return torch.cat([zeros, zeros, moment_arm], dim=1)

@@ -8,6 +8,7 @@ Parameters are (1, 1, n_muscles) buffers set by `build`.
 """
 import math
 
+import numpy as np
 import torch
 
 
@@ -38,9 +39,10 @@ class Muscle(torch.nn.Module):
         super().__init__()
         self.input_dim = input_dim
         self.output_dim = output_dim
-        self.min_activation = float(min_activation)
-        self.tau_activation = float(tau_activation)
-        self.tau_deactivation = float(tau_deactivation)
+        # 0-d float32 buffers, as MotorNet 0.3 (they follow `.to()`; `.item()` gives the number).
+        for name, value in (("min_activation", min_activation), ("tau_activation", tau_activation),
+                            ("tau_deactivation", tau_deactivation)):
+            self.register_buffer(name, torch.tensor(float(value)), persistent=False)
         self.dt = None
         self.n_muscles = None
         self.built = False
@@ -59,8 +61,17 @@ class Muscle(torch.nn.Module):
         """The optional parameters and their defaults."""
         return dict(self._defaults)
 
+    @property
+    def device(self):
+        return self.min_activation.device
+
+    def setattr(self, name, value):
+        setattr(self, name, value)
+
     def _param(self, name, values):
         t = torch.as_tensor(values, dtype=torch.get_default_dtype()).reshape(1, 1, -1)
+        if t.shape[-1] == 1 and self.n_muscles is not None:  # a scalar applies to every muscle
+            t = t.expand(1, 1, self.n_muscles)
         if self.n_muscles is not None and t.shape[-1] != self.n_muscles:
             raise ValueError(f"{name} has {t.shape[-1]} values but there are {self.n_muscles} muscles")
         self.register_buffer(name, t.clone(), persistent=False)
@@ -69,7 +80,7 @@ class Muscle(torch.nn.Module):
     def build(self, timestep, max_isometric_force, **kwargs):
         """Set the step (s) and per-muscle parameters (sequences of n_muscles values)."""
         self.dt = float(timestep)
-        self.n_muscles = len(max_isometric_force)
+        self.n_muscles = int(np.size(max_isometric_force))
         self._param("max_iso_force", max_isometric_force)
         unknown = set(kwargs) - set(self._required) - set(self._defaults)
         if unknown:
@@ -98,11 +109,13 @@ class Muscle(torch.nn.Module):
         return l_ce, slack
 
     def clip_activation(self, a):
-        return a.clamp(self.min_activation, 1.)
+        return a.clamp(min=self.min_activation).clamp(max=1.)
 
     def activation_ode(self, action, activation):
-        """da/dt (B, 1, n_muscles) from excitation `action` (B, n_muscles) or (B, 1, n_muscles)."""
-        excitation = self.clip_activation(action.reshape(activation.shape))
+        """da/dt (B, 1, n_muscles) from excitation `action`: (B, n_muscles), (B, 1, n_muscles) or a scalar
+        (broadcast)."""
+        action = torch.as_tensor(action)
+        excitation = self.clip_activation(action.reshape(-1, 1, activation.shape[-1]) if action.ndim else action)
         return activation_derivative(excitation, self.clip_activation(activation),
                                      self.tau_activation, self.tau_deactivation)
 
@@ -117,15 +130,11 @@ class Muscle(torch.nn.Module):
         return self._muscle_state(activation, geometry_state)
 
     def get_initial_muscle_state(self, batch_size, geometry_state):
-        activation = torch.full((batch_size, 1, self.n_muscles), self.min_activation,
-                                dtype=geometry_state.dtype, device=geometry_state.device)
+        activation = self.min_activation.to(geometry_state.dtype).expand(batch_size, 1, self.n_muscles)
         return self._muscle_state(activation, geometry_state)
 
     def get_save_config(self):
-        return {"name": type(self).__name__, "state_name": self.state_name,
-                "min_activation": self.min_activation, "tau_activation": self.tau_activation,
-                "tau_deactivation": self.tau_deactivation,
-                "max_isometric_force": self.max_iso_force.flatten().tolist() if self.built else None}
+        return {"name": type(self).__name__, "state names": list(self.state_name)}
 
 
 class ReluMuscle(Muscle):
@@ -148,8 +157,8 @@ class RigidTendonHillMuscle(Muscle):
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1.4, x l_ce).
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "passive force",
-                  "force-length (active)", "active force (force-velocity)", "force"]
+    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
+                  "force-velocity CE", "force"]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.4}
 
@@ -281,16 +290,22 @@ def thelen_damped_velocity(active_force, activation_force_length, damping,
 # MuJoCo documentation, Modeling > Muscles (mju_muscleGain / mju_muscleBias); lengths are in
 # optimal lengths, velocities in optimal lengths per second over vmax.
 
-def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
-    """Active force-length: four smoothly joined half-quadratics, 0 outside (lmin, lmax), peak 1 at 1."""
-    l = normalized_length
-    mid_low, mid_high = 0.5 * (lmin + 1.), 0.5 * (1. + lmax)
+def mujoco_bump(l, lmin, mid, lmax):
+    """Four smoothly joined half-quadratics: 0 outside (lmin, lmax), peak 1 at mid."""
+    mid_low, mid_high = 0.5 * (lmin + mid), 0.5 * (mid + lmax)
     rise = 0.5 * ((l - lmin) / (mid_low - lmin)) ** 2
-    top_low = 1. - 0.5 * ((1. - l) / (1. - mid_low)) ** 2
-    top_high = 1. - 0.5 * ((l - 1.) / (mid_high - 1.)) ** 2
+    top_low = 1. - 0.5 * ((mid - l) / (mid - mid_low)) ** 2
+    top_high = 1. - 0.5 * ((l - mid) / (mid_high - mid)) ** 2
     fall = 0.5 * ((lmax - l) / (lmax - mid_high)) ** 2
-    f = torch.where(l <= mid_low, rise, torch.where(l <= 1., top_low, torch.where(l <= mid_high, top_high, fall)))
+    f = torch.where(l <= mid_low, rise, torch.where(l <= mid, top_low, torch.where(l <= mid_high, top_high, fall)))
     return torch.where((l > lmin) & (l < lmax), f, torch.zeros_like(f))
+
+
+def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
+    """Active force-length: the bump on (lmin, lmax) peaking at 1, plus 0.15 x a second bump on (lmin, 0.95)
+    peaking at (lmin + 0.95) / 2 (MuJoCo's mju_muscleGain)."""
+    return mujoco_bump(normalized_length, lmin, 1., lmax) + \
+        0.15 * mujoco_bump(normalized_length, lmin, 0.5 * (lmin + 0.95), 0.95)
 
 
 def mujoco_force_velocity(normalized_velocity, fvmax=1.2):
@@ -310,6 +325,10 @@ def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
     return torch.where(x <= 1., 0.25 * fpmax * x.clamp(max=1.) ** 3, 0.25 * fpmax * (3. * x - 2.))
 
 
+# Floor of the Thelen and MuJoCo muscles' fibre length (m), as MotorNet 0.3.
+MIN_FIBRE_LENGTH = 0.001
+
+
 class RigidTendonHillMuscleThelen(Muscle):
     """Rigid-tendon Hill muscle with Thelen (2003) curves (eq. 1-7, young-adult parameters): the
     muscle of the paper's arm26 networks (4.1.1).
@@ -317,14 +336,14 @@ class RigidTendonHillMuscleThelen(Muscle):
     Build parameters as `RigidTendonHillMuscle`: max_isometric_force F0 (N), tendon_length l_se (m),
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length s (default 1.0: Thelen's passive
     force starts at the optimal fibre length).
-    Fibre length l = max(L - l_se, 0), fibre velocity v = dL/dt (m/s);
+    Fibre length l = max(L - l_se, 1 mm), fibre velocity v = dL/dt (m/s);
     force = (a f_L(l / l_ce) f_V(v / ((0.25 + 0.75 a) v_max)) + f_PE((l - s l_ce) / l_ce)) F0,
     v_max = 10 l_ce (m/s), passive k = 5 and e0 = 0.6 (from the slack length, see
     `thelen_passive_force`), gamma = 0.45, f_len = 1.4, Af = 0.25.
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "passive force",
-                  "force-length (active)", "active force (force-velocity)", "force"]
+    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
+                  "force-velocity CE", "force"]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.0}
 
@@ -341,17 +360,17 @@ class RigidTendonHillMuscleThelen(Muscle):
         self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
 
     def _muscle_state(self, activation, geometry_state):
+        """Rows: a, fibre length (m, floored at MIN_FIBRE_LENGTH), velocity (m/s), f_PE, f_L, f_V, force (N)."""
         a = activation
-        fibre_length = torch.relu(geometry_state[:, :1] - self.l0_se)
+        fibre_length = torch.clamp(geometry_state[:, :1] - self.l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[:, 1:2]
         f_pe = thelen_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.passive_shape,
                                     self.passive_strain_at_max_force)
         f_l = thelen_active_force_length(fibre_length / self.l0_ce, self.gamma)
         f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * self.vmax), self.max_lengthening_force,
                                     self.af)
-        f_a = a * f_l * f_v
-        force = (f_a + f_pe) * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
+        force = (a * f_l * f_v + f_pe) * self.max_iso_force
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=1)
 
 
 class CompliantTendonHillMuscle(Muscle):
@@ -366,10 +385,17 @@ class CompliantTendonHillMuscle(Muscle):
     (`thelen_damped_velocity`, beta = `fibre_damping`). Force = f_T F0 (N).
     The tendon makes the fibre ODE stiff: use a step of about 0.2 ms. At reset the fibre length
     balances tendon and fibre forces at zero fibre velocity (bisection, one iteration per mantissa bit).
+
+    `variant='kistemaker'` replicates MotorNet 0.3's compliant muscle instead, for its compliant-arm
+    runs only: quadratic tendon f_SE = min(625 strain^2, 1), Kistemaker passive and active curves as
+    `RigidTendonHillMuscle` (a_rel = 0.41 f_L below the optimal length), the fibre velocity from the
+    inverted Kistemaker force-velocity curve at the active force max(f_SE - f_PE, 0), a fibre length
+    integrated at v_n l_ce per second while the stored velocity is v_n v_max (10x larger), and a
+    closed-form passive equilibrium at reset.
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "tendon strain", "passive force",
-                  "force-length (active)", "active force (force-velocity)", "force"]
+    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length SE",
+                  "active force", "force"]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.4}
 
@@ -379,14 +405,21 @@ class CompliantTendonHillMuscle(Muscle):
     max_lengthening_force = 1.4
     af = 0.25
 
-    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, **kwargs):
+    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, variant="millard",
+                 **kwargs):
         super().__init__(min_activation=min_activation, **kwargs)
         if fibre_damping <= 0:
             raise ValueError(f"fibre_damping must be positive (it keeps the fibre velocity finite), got {fibre_damping}")
+        if variant not in ("millard", "kistemaker"):
+            raise ValueError(f"variant must be 'millard' (ours) or 'kistemaker' (MotorNet 0.3's), got {variant!r}")
         self.tendon_strain_at_max_force = float(tendon_strain_at_max_force)
         self.fibre_damping = float(fibre_damping)
+        self.variant = variant
 
-    _build = RigidTendonHillMuscleThelen._build
+    def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
+        _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
+        if self.variant == "kistemaker":
+            self._param("k_pe", 1. / (1.66 - slack) ** 2)
 
     def _fibre_forces(self, activation, fibre_length, musculotendon_length):
         tendon_strain = (musculotendon_length - fibre_length) / self.l0_se - 1.
@@ -397,18 +430,20 @@ class CompliantTendonHillMuscle(Muscle):
         return tendon_strain, f_t, f_pe, f_l
 
     def _muscle_state(self, activation, geometry_state, fibre_length=None):
-        """State rows from activation (B, 1, M), geometry and fibre length (B, 1, M; m).
+        """State rows from activation (B, 1, M), geometry and fibre length (B, 1, M; m): a, fibre length (m),
+        fibre velocity (m/s), f_PE, tendon force f_T (x F0), active force max(f_T - f_PE, 0), force f_T F0 (N).
         Without a fibre length, the static equilibrium one is used."""
         a = activation
         musculotendon_length = geometry_state[:, :1]
+        if self.variant == "kistemaker":
+            return self._kistemaker_state(a, musculotendon_length, fibre_length)
         if fibre_length is None:
             fibre_length = self.equilibrium_fibre_length(a, musculotendon_length)
-        tendon_strain, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
+        _, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
         x = thelen_damped_velocity(f_t - f_pe, a * f_l, self.fibre_damping, self.max_lengthening_force, self.af)
         fibre_velocity = x * (0.25 + 0.75 * a) * self.vmax
-        f_a = a * f_l * thelen_force_velocity(x, self.max_lengthening_force, self.af)
         force = f_t * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, tendon_strain, f_pe, f_l, f_a, force], dim=1)
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_t, torch.relu(f_t - f_pe), force], dim=1)
 
     @torch.no_grad()
     def equilibrium_fibre_length(self, activation, musculotendon_length):
@@ -427,9 +462,41 @@ class CompliantTendonHillMuscle(Muscle):
             hi = torch.where(tendon_wins, hi, mid)
         return 0.5 * (lo + hi)
 
+    def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
+        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
+        rigid, l_ce, l_se, l_pe, k_se = RigidTendonHillMuscle, self.l0_ce, self.l0_se, self.l0_pe, 625.
+        length = musculotendon_length
+        if fibre_length is None:  # closed-form balance of tendon and passive fibre forces
+            k_pe = self.k_pe
+            balance = (k_pe * l_pe * l_se ** 2 - k_se * l_ce ** 2 * length + k_se * l_ce ** 2 * l_se
+                       - l_ce * l_se * torch.sqrt(k_pe * k_se) * (l_pe + l_se - length)) / (k_pe * l_se ** 2 - k_se * l_ce ** 2)
+            fibre_length = torch.where(length < l_se, 0.001 * l_ce,
+                                       torch.where(length < l_se + l_pe, length - l_se, balance))
+        l_n = fibre_length / l_ce
+        f_se = torch.clamp(k_se * torch.relu((length - fibre_length - l_se) / l_se) ** 2, max=1.)
+        f_pe = self.k_pe * torch.relu((fibre_length - l_pe) / l_ce) ** 2
+        f_act = torch.relu(f_se - f_pe)
+        f_l = torch.clamp(1. - (l_n - 1.) ** 2 / rigid._width_sq, min=rigid._f_l_min)
+        a_rel = torch.where(l_n < 1., rigid._a_rel_st * f_l, torch.full_like(f_l, rigid._a_rel_st))
+        b_low = rigid._b_rel_st * (1. - 0.9 * (a - rigid._q_crit) / (rigid._q_min - rigid._q_crit)) ** 2
+        b_rel = torch.where(a < rigid._q_crit, b_low, torch.full_like(a, rigid._b_rel_st))
+        f_a, s_as = f_l * a, rigid._s_as
+        d0 = a * (f_l + a_rel) / b_rel
+        p1, p2, p3 = -(f_a / 2.) / (s_as - 2. * d0), (f_a / 2.) ** 2 / (s_as - 2. * d0), -1.5 * f_a
+        v_con = b_rel * (f_act - f_a) / (f_act + a * a_rel)
+        delta = (f_act ** 2 + 2. * f_act * p1 * s_as + 2. * f_act * p3 + p1 ** 2 * s_as ** 2 + 2. * p1 * p3 * s_as
+                 - 4. * p2 * s_as + p3 ** 2)
+        v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2. * s_as)
+        v_n = torch.where(f_act < f_a, v_con, v_ecc)
+        return torch.cat([a, fibre_length, v_n * self.vmax, f_pe, f_se, f_act, f_se * self.max_iso_force], dim=1)
+
     def ode(self, action, muscle_state):
-        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s)."""
-        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), muscle_state[:, 2:3]], dim=1)
+        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s; with
+        `variant='kistemaker'` v_n l_ce, a tenth of it)."""
+        velocity = muscle_state[:, 2:3]
+        if self.variant == "kistemaker":
+            velocity = velocity / self.vmax * self.l0_ce
+        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), velocity], dim=1)
 
     def integrate(self, dt, state_derivative, muscle_state, geometry_state):
         """Step activation (clipped) and fibre length by dt (s); the other rows follow from them and
@@ -437,10 +504,6 @@ class CompliantTendonHillMuscle(Muscle):
         activation = self.clip_activation(muscle_state[:, :1] + dt * state_derivative[:, :1])
         fibre_length = muscle_state[:, 1:2] + dt * state_derivative[:, 1:2]
         return self._muscle_state(activation, geometry_state, fibre_length)
-
-    def get_save_config(self):
-        return {**super().get_save_config(), "tendon_strain_at_max_force": self.tendon_strain_at_max_force,
-                "fibre_damping": self.fibre_damping}
 
 
 class MujocoHillMuscle(Muscle):
@@ -450,28 +513,38 @@ class MujocoHillMuscle(Muscle):
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1: MuJoCo's passive
     curve starts at the optimal length; another value shifts it), lmin (0.5), lmax (1.6) in l_ce,
     vmax (1.5, in l_ce per second), fvmax (1.2) and fpmax (1.3, passive force at lmax, x F0);
-    these defaults are MuJoCo's. Fibre length l = max(L - l_se, 0), velocity v = dL/dt;
+    these defaults are MuJoCo's. Fibre length l = max(L - l_se, 1 mm), velocity v = dL/dt;
     force = (a FL(l / l_ce) FV(v / (vmax l_ce)) + passive_forces FP) F0.
     Activation time constants default to MuJoCo's (0.01 s, 0.04 s), with the same
-    activation-dependent scaling as the other muscles.
+    activation-dependent scaling as the other muscles. Rows: a, l (m), v (m/s), FP, FL, FV, force (N).
+
+    `reference_parameters=True` reads the parameters as MotorNet 0.3 does: normalized_slack_muscle_length
+    (default 1.3) is the passive scale fpmax (the passive curve then starts at l_ce), and vmax is in m/s
+    (so `vmax` = 1.5 m/s also scales proprioception).
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "passive force",
-                  "force-length (active)", "active force (force-velocity)", "force"]
+    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
+                  "force-velocity CE", "force"]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1., "lmin": 0.5, "lmax": 1.6, "vmax": 1.5, "fvmax": 1.2,
                  "fpmax": 1.3}
 
     def __init__(self, min_activation=0., passive_forces=1., tau_activation=0.01, tau_deactivation=0.04,
-                 **kwargs):
+                 reference_parameters=False, **kwargs):
         super().__init__(min_activation=min_activation, tau_activation=tau_activation,
                          tau_deactivation=tau_deactivation, **kwargs)
         self.passive_forces = float(passive_forces)
+        self.reference_parameters = bool(reference_parameters)
+        if self.reference_parameters:
+            self._defaults = {**self._defaults, "normalized_slack_muscle_length": 1.3}
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None, lmin=None,
                lmax=None, vmax=None, fvmax=None, fpmax=None):
         values = {k: _per_muscle(v, self._defaults[k], self.n_muscles) for k, v in (
             ("lmin", lmin), ("lmax", lmax), ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))}
+        if self.reference_parameters:
+            values["fpmax"] = _per_muscle(normalized_slack_muscle_length, 1.3, self.n_muscles)
+            normalized_slack_muscle_length = 1.
         l_ce, _ = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         lmin, lmax = self._param("lmin", values["lmin"]), self._param("lmax", values["lmax"])
         fvmax = self._param("fvmax", values["fvmax"])
@@ -480,21 +553,19 @@ class MujocoHillMuscle(Muscle):
             raise ValueError("MujocoHillMuscle needs lmin < 1 < lmax and fvmax > 1 "
                              f"(got lmin={lmin.flatten().tolist()}, lmax={lmax.flatten().tolist()}, "
                              f"fvmax={fvmax.flatten().tolist()})")
-        self._param("vmax", torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1) * l_ce)
+        vmax = torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1)
+        self._param("vmax", vmax if self.reference_parameters else vmax * l_ce)
 
     def _muscle_state(self, activation, geometry_state):
         a = activation
-        fibre_length = torch.relu(geometry_state[:, :1] - self.l0_se)
+        fibre_length = torch.clamp(geometry_state[:, :1] - self.l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[:, 1:2]
         f_pe = self.passive_forces * mujoco_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.lmax,
                                                           self.fpmax)
         f_l = mujoco_active_force_length(fibre_length / self.l0_ce, self.lmin, self.lmax)
-        f_a = a * f_l * mujoco_force_velocity(fibre_velocity / self.vmax, self.fvmax)
-        force = (f_a + f_pe) * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
-
-    def get_save_config(self):
-        return {**super().get_save_config(), "passive_forces": self.passive_forces}
+        f_v = mujoco_force_velocity(fibre_velocity / self.vmax, self.fvmax)
+        force = (a * f_l * f_v + f_pe) * self.max_iso_force
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=1)
 
 
 # Config names of the muscle models (motornet.train's `effector.muscle`).

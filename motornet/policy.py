@@ -1,41 +1,59 @@
 """GRU policy with the paper's initialisation (section 4.1.3)."""
 import torch
 
+from .compiled import StepFunction, requiring_grad
 
-class GRUWeights(torch.nn.Module):
-    """The parameters of one GRU layer, named and laid out as `torch.nn.GRU`'s (gates r, z, n), so
-    state dicts are interchangeable; kept apart from nn.GRU so the step can be compiled."""
+
+class GRUWeights(torch.nn.GRU):
+    """One batch-first `torch.nn.GRU` layer (callable as such; gates r, z, n). PolicyGRU initialises it,
+    so construction draws no random numbers here."""
 
     def __init__(self, input_dim, hidden_dim):
-        super().__init__()
-        self.weight_ih_l0 = torch.nn.Parameter(torch.empty(3 * hidden_dim, input_dim))
-        self.weight_hh_l0 = torch.nn.Parameter(torch.empty(3 * hidden_dim, hidden_dim))
-        self.bias_ih_l0 = torch.nn.Parameter(torch.zeros(3 * hidden_dim))
-        self.bias_hh_l0 = torch.nn.Parameter(torch.zeros(3 * hidden_dim))
+        self._initialised = False
+        super().__init__(input_dim, hidden_dim, num_layers=1, batch_first=True)
+        self._initialised = True
+
+    def reset_parameters(self):
+        if self._initialised:
+            super().reset_parameters()
 
 
 class PolicyGRU(torch.nn.Module):
     """One GRU layer and a sigmoid read-out: observation -> muscle excitation in (0, 1).
 
     Input kernel Glorot-uniform, recurrent kernel orthogonal, GRU biases 0; read-out weights
-    N(0, 0.003^2) and bias -5, so that the naive network's excitation is about 0.007.
+    N(0, 0.003^2) (the paper; `readout_init='xavier'`: Glorot-uniform, as MotorNet 0.3) and bias -5,
+    so that the naive network's excitation is about 0.007. `gru` is a batch-first `torch.nn.GRU`,
+    `fc` the read-out `Linear` and `sigmoid` its non-linearity; `forward` runs the fused `cell`
+    (compiled when it pays, motornet.compiled), the same function.
     `hidden_noise` sigma_h (standard deviation) is added, while training, to the hidden state the GRU
     cell receives at every step (as in the original toolbox), so the read-out sees its effect through
     the cell, not the noise itself.
     """
 
-    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0.):
+    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0., readout_init="normal"):
         super().__init__()
+        if readout_init not in ("normal", "xavier"):
+            raise ValueError(f"readout_init must be 'normal' (paper) or 'xavier' (MotorNet 0.3), got {readout_init!r}")
         self.input_dim, self.hidden_dim, self.output_dim = int(input_dim), int(hidden_dim), int(output_dim)
+        self.n_layers = 1
         self.hidden_noise = float(hidden_noise)
         self.gru = GRUWeights(self.input_dim, self.hidden_dim)
         self.fc = torch.nn.Linear(self.hidden_dim, self.output_dim)
+        self.sigmoid = torch.nn.Sigmoid()
         torch.nn.init.xavier_uniform_(self.gru.weight_ih_l0)
         torch.nn.init.orthogonal_(self.gru.weight_hh_l0)
         torch.nn.init.zeros_(self.gru.bias_ih_l0)
         torch.nn.init.zeros_(self.gru.bias_hh_l0)
-        torch.nn.init.normal_(self.fc.weight, std=0.003)
+        if readout_init == "xavier":
+            torch.nn.init.xavier_uniform_(self.fc.weight)
+        else:
+            torch.nn.init.normal_(self.fc.weight, std=0.003)
         torch.nn.init.constant_(self.fc.bias, -5.)
+        # `cell` reads the GRU's parameters through this tuple: torch.compile does not trace into torch.nn.GRU
+        # modules (it would fall back to eager). The same Parameter objects: `.to()` and load_state_dict keep them.
+        self._gru_parameters = (self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_ih_l0, self.gru.bias_hh_l0)
+        self._step = StepFunction(self._forward)
         if device is not None:
             self.to(device)
 
@@ -55,8 +73,13 @@ class PolicyGRU(torch.nn.Module):
         noise = None
         if self.hidden_noise and self.training:
             noise = self.hidden_noise * torch.randn(x.shape[0], self.hidden_dim, device=x.device, dtype=x.dtype)
+        if torch.is_grad_enabled() and not h0.requires_grad:
+            x, h0 = requiring_grad(x), requiring_grad(h0)
+        return self._step(x, h0, noise)
+
+    def _forward(self, x, h0, noise):
         u, h = self.cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), noise)
-        return u, h.unsqueeze(0)
+        return u, h.unsqueeze(0).clone()  # a fresh output: the compiled call then has no aliased output
 
     def cell(self, x, h, noise=None):
         """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the hidden state
@@ -67,11 +90,11 @@ class PolicyGRU(torch.nn.Module):
         with no bias copies into product outputs. The candidate's tanh is evaluated as 2 sigmoid(2 x) - 1,
         the same function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh.
         """
-        gru, n = self.gru, self.hidden_dim
+        w_ih, w_hh, b_ih, b_hh = self._gru_parameters
+        n = self.hidden_dim
         if noise is not None:
             h = h + noise
-        gi, gh = torch.mm(x, gru.weight_ih_l0.t()), torch.mm(h, gru.weight_hh_l0.t())
-        b_ih, b_hh = gru.bias_ih_l0, gru.bias_hh_l0
+        gi, gh = torch.mm(x, w_ih.t()), torch.mm(h, w_hh.t())
         r = torch.sigmoid(gi[:, :n] + gh[:, :n] + (b_ih[:n] + b_hh[:n]))
         z = torch.sigmoid(gi[:, n:2 * n] + gh[:, n:2 * n] + (b_ih[n:2 * n] + b_hh[n:2 * n]))
         candidate = 2. * torch.sigmoid(2. * (gi[:, 2 * n:] + b_ih[2 * n:] + r * (gh[:, 2 * n:] + b_hh[2 * n:]))) - 1.

@@ -40,8 +40,13 @@ class Skeleton(torch.nn.Module):
         super().__init__()
         self.dof = int(dof)
         self.space_dim = int(space_dim)
+        self.input_dim = self.dof
+        self.state_dim = 2 * self.dof
+        self.output_dim = self.state_dim
+        self.geometry_state_dim = 2 + self.dof
         self.name = name
         self.dt = None
+        self.built = False
         self._set_bounds(pos_lower_bound, pos_upper_bound, vel_lower_bound, vel_upper_bound)
 
     def _set_bounds(self, pos_lower, pos_upper, vel_lower, vel_upper):
@@ -61,21 +66,16 @@ class Skeleton(torch.nn.Module):
         self.register_buffer("pos_bounds", pos, persistent=False)
         self.register_buffer("vel_bounds", vel, persistent=False)
 
-    @property
-    def pos_lower_bound(self):
-        return self.pos_bounds[0]
+    # (1, dof) float tensors, as MotorNet 0.3 (`b[0, j]`).
+    pos_lower_bound = property(lambda self: self.pos_bounds[:1])
+    pos_upper_bound = property(lambda self: self.pos_bounds[1:])
+    vel_lower_bound = property(lambda self: self.vel_bounds[:1])
+    vel_upper_bound = property(lambda self: self.vel_bounds[1:])
 
     @property
-    def pos_upper_bound(self):
-        return self.pos_bounds[1]
-
-    @property
-    def vel_lower_bound(self):
-        return self.vel_bounds[0]
-
-    @property
-    def vel_upper_bound(self):
-        return self.vel_bounds[1]
+    def default_endpoint_load(self):
+        """Zero endpoint force (1, space_dim; N)."""
+        return torch.zeros(1, self.space_dim, device=self.device, dtype=self.pos_bounds.dtype)
 
     @property
     def device(self):
@@ -86,6 +86,11 @@ class Skeleton(torch.nn.Module):
         self.dt = float(timestep)
         self._set_bounds(pos_lower_bound, pos_upper_bound, vel_lower_bound, vel_upper_bound)
         self.to(self.device)
+        self.built = True
+
+    def clip_position(self, pos):
+        """Positions (B, dof) clipped to the position bounds."""
+        return torch.minimum(torch.maximum(pos, self.pos_bounds[0]), self.pos_bounds[1])
 
     def ode(self, inputs, joint_state, endpoint_load):
         """Joint acceleration (B, dof) from generalised forces `inputs` (B, dof; N m or N),
@@ -106,19 +111,30 @@ class Skeleton(torch.nn.Module):
     def path2cartesian(self, path_coordinates, path_fixation_body, joint_state):
         """World position of fixation points and their derivatives.
 
-        path_coordinates (2, P) body-frame coordinates; path_fixation_body (P,) body indices.
-        Returns xy (B, 2, P), dxy_dt (B, 2, P) and dxy_ddof (B, 2, dof, P).
+        path_coordinates (2, P) or MotorNet 0.3's (1, 2, P) body-frame coordinates; path_fixation_body
+        (P,) or (1, 1, P) body indices (floats allowed). Returns xy (B, 2, P), dxy_dt (B, 2, P) and
+        dxy_ddof (B, 2, dof, P).
         """
         coords = torch.as_tensor(path_coordinates, dtype=joint_state.dtype, device=joint_state.device)
+        coords = coords.reshape(coords.shape[-2], coords.shape[-1])
         body = torch.as_tensor(path_fixation_body, device=joint_state.device).long().flatten()
         xy, dxy_ddof = self._point_kinematics(joint_state[:, :self.dof], coords, body)
         dxy_dt = torch.einsum("bsdp,bd->bsp", dxy_ddof, joint_state[:, self.dof:])
         return xy, dxy_dt, dxy_ddof
 
+    def get_base_config(self):
+        return {"name": self.name, "dof": self.dof, "dt": str(self.dt), "space_dim": self.space_dim}
+
     def get_save_config(self):
-        return {"name": self.name, "dof": self.dof, "space_dim": self.space_dim,
+        return {**self.get_base_config(),
                 "pos_lower_bound": self.pos_bounds[0].tolist(), "pos_upper_bound": self.pos_bounds[1].tolist(),
                 "vel_lower_bound": self.vel_bounds[0].tolist(), "vel_upper_bound": self.vel_bounds[1].tolist()}
+
+    def setattr(self, name, value):
+        setattr(self, name, value)
+
+    def detach(self, x):
+        return x.detach() if isinstance(x, torch.Tensor) else x
 
 
 class PointMass(Skeleton):
@@ -167,12 +183,15 @@ class TwoDofArm(Skeleton):
                  l1g=_ARM_DEFAULTS["l1g"], l2g=_ARM_DEFAULTS["l2g"], i1=_ARM_DEFAULTS["i1"],
                  i2=_ARM_DEFAULTS["i2"], l1=_ARM_DEFAULTS["l1"], l2=_ARM_DEFAULTS["l2"], viscosity=0.,
                  **kwargs):
+        # MotorNet 0.3's upper-case spellings override the lower-case arguments.
+        l1, l2, l1g, l2g, i1, i2 = (kwargs.pop(upper, value) for upper, value in (
+            ("L1", l1), ("L2", l2), ("L1g", l1g), ("L2g", l2g), ("I1", i1), ("I2", i2)))
         kwargs.setdefault("pos_lower_bound", (0., 0.))
         kwargs.setdefault("pos_upper_bound", (math.radians(140.), math.radians(160.)))
         super().__init__(dof=2, space_dim=2, name=name, **kwargs)
         self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
         self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
-        self.viscosity = float(viscosity)
+        self.viscosity = self.c_viscosity = float(viscosity)
         # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (model-facts §1).
         c22 = self.m2 * self.l2g ** 2 + self.i2
         c11 = self.m1 * self.l1g ** 2 + self.i1 + self.m2 * (self.l2g ** 2 + self.l1 ** 2) + self.i2
@@ -239,5 +258,8 @@ class TwoDofArm(Skeleton):
         return xy, dxy_ddof
 
     def get_save_config(self):
-        return {**super().get_save_config(), "m1": self.m1, "m2": self.m2, "l1": self.l1, "l2": self.l2,
-                "l1g": self.l1g, "l2g": self.l2g, "i1": self.i1, "i2": self.i2, "viscosity": self.viscosity}
+        # coriolis_1, coriolis_2: the coefficients m2 l1 l2g of the velocity products in the shoulder
+        # (+, on (2 qd1 + qd2) qd2 sin q2) and elbow (-, on qd1^2 sin q2) equations.
+        return {**super().get_save_config(), "I1": self.i1, "I2": self.i2, "L1": self.l1, "L2": self.l2,
+                "L1g": self.l1g, "L2g": self.l2g, "c_viscosity": self.viscosity, "coriolis_1": self.coriolis,
+                "coriolis_2": -self.coriolis, "m1": self.m1, "m2": self.m2}

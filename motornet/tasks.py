@@ -23,7 +23,7 @@ Observation vector (the policy's input), in order:
 Timing conventions: state n is the state at time n * dt (n = 0 at reset); a go-cue at `go_step` makes
 x*_n the target for n >= go_step at once, while the network's go-cue input switches to 0 at the same
 observation index as vision would first show state `go_step`, i.e. observation go_step + k - 1 for a
-FIFO of k = vision_delay / dt entries (environment.py); the start input turns to 0 at that same
+FIFO of k = vision_delay entries (the delay in steps; environment.py); the start input turns to 0 at that same
 observation, as the original toolbox generates its inputs (`hide_start_at_go=False` keeps it shown).
 Catch trials have no go-cue (the go-cue input stays at 1, the start stays shown and x* stays at the start). A curl field adds F = b [[0, -1], [1, 0]] v (N; b in N s/m, v the endpoint
 velocity at the start of the step) to the endpoint load; b > 0 turns forces counter-clockwise from v.
@@ -136,7 +136,7 @@ class ReachTask(Environment):
 
     def _never(self):
         """A go-cue step no observation of this episode can see."""
-        return self.n_steps + self.vision_steps + 1
+        return self.n_steps + self.vision_delay + 1
 
     def _draw_trials(self, batch_size, start):
         raise NotImplementedError
@@ -149,7 +149,7 @@ class ReachTask(Environment):
         trials.go_step = go
         moving = (n[None, :] >= go[:, None]).unsqueeze(-1)
         self._desired = torch.where(moving, trials.target[:, None], trials.start[:, None])
-        seen = n - (self.vision_steps - 1)  # the state index vision shows with observation n
+        seen = n - (self.vision_delay - 1)  # the state index vision shows with observation n
         self._go_cue = (seen[None, :] < go[:, None]).to(start.dtype).unsqueeze(-1)
         k = n[:-1][None, :]
         on = (k >= trials.pulse_onset[:, None]) & (k < (trials.pulse_onset + trials.pulse_steps)[:, None])
@@ -197,7 +197,7 @@ class ReachTask(Environment):
     def _info(self, action, noisy_action):
         info = super()._info(action, noisy_action)
         info["desired"] = self.desired_position()
-        info["endpoint_load"] = torch.zeros_like(self._goal) if self._last_load is None else self._last_load
+        info["endpoint_load"] = torch.zeros_like(self.goal) if self._last_load is None else self._last_load
         info["go_cue"] = self._go_cue[:, min(self._n_steps, self.n_steps)]
         return info
 
@@ -285,7 +285,7 @@ class CentreOutReach(ReachTask):
         self.radius = float(radius)
         self.start_joint = [float(q) for q in torch.as_tensor(start_joint).flatten()]
         self.perturbation_magnitudes = [float(m) for m in perturbation_magnitudes]
-        self.perturbation_delay = 0.07 + self.vision_delay if perturbation_delay is None else float(perturbation_delay)
+        self.perturbation_delay = 0.07 + self.vision_delay * self.dt if perturbation_delay is None else float(perturbation_delay)
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_targets * len(self.perturbation_magnitudes)
 
@@ -338,7 +338,7 @@ class PosturalTask(ReachTask):
         self.start_joint = None if start_joint is None else [float(q) for q in torch.as_tensor(start_joint).flatten()]
         self.n_directions = int(n_directions)
         self.perturbation_magnitudes = [float(m) for m in perturbation_magnitudes]
-        self.perturbation_onset = 0.17 + self.vision_delay if perturbation_onset is None else float(perturbation_onset)
+        self.perturbation_onset = 0.17 + self.vision_delay * self.dt if perturbation_onset is None else float(perturbation_onset)
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_directions * len(self.perturbation_magnitudes)
 

@@ -39,14 +39,14 @@ import filelock
 import torch
 import yaml
 
-from .effector import ReluPointMass24, Reacher, RigidTendonArm26
+from .effector import GeometricArm26, ReluPointMass24, RigidTendonArm26
 from .loss import TERMS, LossConfig, eq1_loss
 from .muscle import MUSCLES
 from .policy import PolicyGRU
 from .rollout import Rollout
 from .tasks import TASKS, make_task, task_parameters
 
-EFFECTORS = {"arm26": RigidTendonArm26, "arm26_geometric": Reacher, "point_mass": ReluPointMass24}
+EFFECTORS = {"arm26": RigidTendonArm26, "arm26_geometric": GeometricArm26, "point_mass": ReluPointMass24}
 LOG_COLUMNS = ("batch", "loss") + TERMS + ("grad_norm", "wall_time")
 
 
@@ -79,7 +79,7 @@ class RunMismatchError(RunError):
 
 @dataclasses.dataclass
 class EffectorConfig:
-    """`name`: arm26 (RigidTendonArm26), arm26_geometric (Reacher) or point_mass (ReluPointMass24);
+    """`name`: arm26 (RigidTendonArm26), arm26_geometric (GeometricArm26) or point_mass (ReluPointMass24);
     `muscle`: a key of motornet.muscle.MUSCLES (arm26 only; None: the effector's default muscle);
     `muscle_kwargs`: extra muscle build parameters, each a scalar or one value per muscle."""
     name: str = "arm26"
@@ -370,7 +370,7 @@ def make_effector(config):
         kwargs["muscle"] = MUSCLES[config.muscle]()
     try:
         return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
-    except (TypeError, ValueError) as error:  # the effector's and muscles' own checks
+    except (TypeError, ValueError, KeyError) as error:  # the effector's and muscles' own checks
         raise ConfigError(f"effector: {error}") from None
 
 
@@ -379,7 +379,7 @@ def build(config, device="cpu", task=None):
     torch.manual_seed(config.seed). `task` overrides config.task (e.g. a test protocol)."""
     task_config = config.task if task is None else task
     effector = make_effector(config.effector).to(device)
-    effector.seed(config.seed)
+    effector._set_generator(config.seed)
     try:
         env = make_task(task_config.name, effector, action_noise=config.policy.action_noise, **task_config.options)
     except ValueError as error:  # the task's own range checks

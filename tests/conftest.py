@@ -1,6 +1,11 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+# Eager steps in tests (and the pipelines they run): compiling takes minutes on a CPU. tests/test_compiled.py
+# switches the mode itself.
+os.environ.setdefault("MOTORNET_COMPILE", "never")
 
 import pytest
 import torch

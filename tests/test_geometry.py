@@ -20,7 +20,7 @@ def finite_difference_moment_arms(effector, joint_state, h=1e-6):
     return torch.stack(columns, dim=1)
 
 
-@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.Reacher, mn.effector.ReluPointMass24])
+@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24])
 def test_moment_arm_equals_length_gradient(make):
     effector = make().double()
     torch.manual_seed(1)
@@ -30,7 +30,7 @@ def test_moment_arm_equals_length_gradient(make):
     torch.testing.assert_close(geometry[:, 2:], finite_difference_moment_arms(effector, joint), rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.Reacher, mn.effector.ReluPointMass24])
+@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24])
 def test_musculotendon_velocity_is_time_derivative_of_length(make):
     effector = make().double()
     joint = torch.cat([effector.draw_random_uniform_states(8)[:, :effector.dof],
@@ -82,7 +82,7 @@ def test_polynomial_moment_arm_signs_follow_muscle_roles():
 def test_geometric_paths_give_the_moment_arms_of_figure_4de():
     """Mono-articular elbow extensor: zero shoulder and positive elbow moment arm everywhere;
     bi-articular flexor: negative at both joints (paper Fig. 4d-e)."""
-    r = moment_arms_by_name(mn.effector.Reacher(), n=4096)
+    r = moment_arms_by_name(mn.effector.GeometricArm26(), n=4096)
     torch.testing.assert_close(r["tricepslat"][0], torch.zeros(4096))
     assert (r["tricepslat"][1] > 0).all()
     assert (r["biceps"][0] < 0).all() and (r["biceps"][1] < 0).all()

@@ -115,7 +115,7 @@ def test_random_start_and_target_cover_the_joint_space(arm):
     task = RandomReach(arm, max_ep_duration=0.1)
     _, info = task.reset(seed=0, options={"batch_size": 2000})
     joint = info["states"]["joint"][:, :2]
-    lo, hi = arm.skeleton.pos_lower_bound, arm.skeleton.pos_upper_bound
+    lo, hi = arm.pos_lower_bound, arm.pos_upper_bound
     assert ((joint >= lo) & (joint <= hi)).all()
     assert ((joint.min(0).values - lo) < 0.05 * (hi - lo)).all() and ((hi - joint.max(0).values) < 0.05 * (hi - lo)).all()
     reach = torch.linalg.vector_norm(task.trials.target, dim=-1)

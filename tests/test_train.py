@@ -106,7 +106,7 @@ def test_device_auto_is_cuda_only_when_present():
 
 def test_policy_noise_reaches_the_action_and_the_hidden_state():
     task, policy = build(load_config(tiny()))
-    assert task.action_noise == 0.01 and policy.hidden_noise == 0.001
+    assert task.action_noise == [0.01] * task.n_muscles and policy.hidden_noise == 0.001
     obs, _ = task.reset(options={"batch_size": 3})
     h = policy.init_hidden(3)
     action, h_train = policy(obs, h)

@@ -11,14 +11,14 @@ from analysis import sweeps
 
 @pytest.fixture(params=["point_mass", "arm26_geometric", "arm26"])
 def effector(request):
-    make = {"point_mass": mn.effector.ReluPointMass24, "arm26_geometric": mn.effector.Reacher,
+    make = {"point_mass": mn.effector.ReluPointMass24, "arm26_geometric": mn.effector.GeometricArm26,
             "arm26": mn.effector.RigidTendonArm26}[request.param]
     return make().double()
 
 
 def test_grid_spans_the_position_bounds(effector):
     g0, g1 = sweeps.state_grid(effector, 5)
-    lower, upper = effector.skeleton.pos_lower_bound.numpy(), effector.skeleton.pos_upper_bound.numpy()
+    lower, upper = effector.pos_lower_bound.numpy(), effector.pos_upper_bound.numpy()
     assert g0.shape == g1.shape == (5, 5)
     np.testing.assert_allclose([g0.min(), g1.min()], lower)
     np.testing.assert_allclose([g0.max(), g1.max()], upper)
@@ -48,21 +48,21 @@ def test_moment_arm_equals_plus_length_gradient_of_the_sweep(effector):
 def test_point_mass_moment_arms_are_unit_vectors_from_the_anchor():
     effector = mn.effector.ReluPointMass24().double()
     at = sweeps.moment_arms_at(effector, [[0., 0.], [0., -0.9]])
-    anchors = np.array([effector.get_muscle_cfg()[n]["path_coordinates"][0] for n in effector.muscle_name])
+    anchors = np.array([effector.get_muscle_cfg()[n]["coordinates"][0] for n in effector.muscle_name])
     for p, position in enumerate(at["position"]):
         expected = (position - anchors) / np.linalg.norm(position - anchors, axis=1, keepdims=True)
         np.testing.assert_allclose(at["moment_arm"][p], expected.T, atol=1e-12)
     # Paper 2.3.1: at the centre every muscle moves x and y equally; at (0, -0.9) the lower muscles
     # act more along x than along y.
     np.testing.assert_allclose(np.abs(at["moment_arm"][0]), np.sqrt(0.5), atol=1e-12)
-    lower = [effector.muscle_name.index("muscle_3"), effector.muscle_name.index("muscle_4")]
+    lower = [effector.muscle_name.index("LowerRight"), effector.muscle_name.index("LowerLeft")]
     assert np.all(np.abs(at["moment_arm"][1, 0, lower]) > np.abs(at["moment_arm"][1, 1, lower]))
 
 
 def test_mono_articular_extensor_and_bi_articular_flexor_signs():
     """Paper 2.3.2: tricepslat has zero shoulder and positive elbow moment arms everywhere; biceps
     has negative moment arms at both joints."""
-    effector = mn.effector.Reacher().double()
+    effector = mn.effector.GeometricArm26().double()
     sweep = sweeps.moment_arm_map(effector, 31)
     tricepslat = sweep["moment_arm"][..., effector.muscle_name.index("tricepslat")]
     biceps = sweep["moment_arm"][..., effector.muscle_name.index("biceps")]
@@ -81,7 +81,7 @@ def test_passive_drift_is_zero_when_muscles_produce_no_force():
 def test_passive_drift_vanishes_at_a_static_equilibrium():
     """Find a posture of the geometric arm where the resting muscle torques cancel; starting there at
     rest, zero excitation must leave the endpoint where it is."""
-    effector = mn.effector.Reacher().double()
+    effector = mn.effector.GeometricArm26().double()
 
     def resting_torque(q):
         joint = torch.tensor([[q[0], q[1], 0., 0.]], dtype=torch.float64)
@@ -91,7 +91,7 @@ def test_passive_drift_vanishes_at_a_static_equilibrium():
 
     solution = root(resting_torque, np.radians([60., 100.]), tol=1e-13)
     assert solution.success
-    lower, upper = effector.skeleton.pos_lower_bound.numpy(), effector.skeleton.pos_upper_bound.numpy()
+    lower, upper = effector.pos_lower_bound.numpy(), effector.pos_upper_bound.numpy()
     assert np.all(solution.x > lower) and np.all(solution.x < upper)
     start, end, _, _ = sweeps.drift_from(effector, solution.x[None], duration=0.2)
     np.testing.assert_allclose(end, start, atol=1e-9)
@@ -101,7 +101,7 @@ def test_passive_drift_vanishes_at_a_static_equilibrium():
 
 
 def test_batched_drift_equals_one_trial_at_a_time():
-    effector = mn.effector.Reacher().double()
+    effector = mn.effector.GeometricArm26().double()
     drift = sweeps.passive_drift(effector, n=4)
     for i, j in [(0, 0), (3, 1), (2, 3)]:
         start, end, _, _ = sweeps.drift_from(effector, [[drift["q0"][i], drift["q1"][j]]])
@@ -111,7 +111,7 @@ def test_batched_drift_equals_one_trial_at_a_time():
 def test_geometric_arm_drift_is_small_at_the_centre_and_large_at_the_edges():
     """Paper 2.3.3: drift is negligible in the centre of the joint space and grows toward its edges,
     where muscles are stretched beyond their slack length."""
-    drift = sweeps.passive_drift(mn.effector.Reacher().double(), n=21)["distance"]
+    drift = sweeps.passive_drift(mn.effector.GeometricArm26().double(), n=21)["distance"]
     centre = drift[7:14, 7:14]
     edge = np.concatenate([drift[0], drift[-1], drift[:, 0], drift[:, -1]])
     assert centre.max() < 5e-3          # m
@@ -119,13 +119,13 @@ def test_geometric_arm_drift_is_small_at_the_centre_and_large_at_the_edges():
 
 
 def test_muscle_paths_start_at_world_anchors_and_follow_the_bones():
-    effector = mn.effector.Reacher().double()
+    effector = mn.effector.GeometricArm26().double()
     posture = np.radians([45., 90.])
     paths = sweeps.muscle_paths(effector, posture)
     joints = sweeps.arm_segments(effector, posture)
     cfg = effector.get_muscle_cfg()
     for name, xy, body in zip(paths["muscle_name"], paths["paths"], paths["bodies"]):
-        local = np.asarray(cfg[name]["path_coordinates"])
+        local = np.asarray(cfg[name]["coordinates"])
         for point, b, (u, w) in zip(xy, body, local):
             if b == 0:
                 np.testing.assert_allclose(point, (u, w), atol=1e-12)
@@ -154,7 +154,7 @@ def test_geometric_and_polynomial_arm26_moment_arms_agree_in_sign_and_rough_size
     shoulder 0 deg) and within a factor of 3 on average; where the polynomial has no moment arm, neither
     has the path."""
     poly = sweeps.moment_arm_map(mn.effector.RigidTendonArm26().double(), 21)
-    geom = sweeps.moment_arm_map(mn.effector.Reacher().double(), 21)
+    geom = sweeps.moment_arm_map(mn.effector.GeometricArm26().double(), 21)
     table = sweeps.compare_moment_arms(poly, geom)
     acting = table.reference_mean.abs() > 1e-6
     assert (table[acting].sign_agreement >= 0.9).all(), table

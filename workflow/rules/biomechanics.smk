@@ -28,7 +28,7 @@ rule point_mass_moment_arms:
 
 
 rule arm_moment_arms:
-    """Fig. 4d-e: moment arms of an arm26 (the geometric Reacher for the figure) over its joint range."""
+    """Fig. 4d-e: moment arms of an arm26 (the geometric GeometricArm26 for the figure) over its joint range."""
     output:
         grid=f"{RESULTS}/fig4/{{effector}}_moment_arms.npz",
     params:

@@ -16,9 +16,9 @@ description = {
     "muscle": type(effector.muscle).__name__, "geometry": type(effector.geometry).__name__,
     "policy": type(policy).__name__, "n_hidden": p.n_hidden,
     "n_muscles": env.n_muscles, "observation_dim": int(env.observation_space.shape[0]),
-    "dt_ms": 1000 * env.dt, "proprioception_delay_ms": 1000 * env.proprioception_delay,
-    "vision_delay_ms": 1000 * env.vision_delay,
-    "proprioception_steps": env.proprioception_steps, "vision_steps": env.vision_steps,
+    "dt_ms": 1000 * env.dt, "proprioception_delay_ms": 1000 * env.proprioception_delay * env.dt,
+    "vision_delay_ms": 1000 * env.vision_delay * env.dt,
+    "proprioception_steps": env.proprioception_delay, "vision_steps": env.vision_delay,
     "noise": ["action_noise", "proprioception_noise", "vision_noise", "obs_noise", "hidden_noise"],
     "muscle_state": list(effector.muscle.state_name),
 }

@@ -13,7 +13,7 @@ paths = sweeps.muscle_paths(effector, posture)
 cfg = effector.get_muscle_cfg()
 rows = []
 for name, xy, body in zip(paths["muscle_name"], paths["paths"], paths["bodies"]):
-    for k, (point, b, local) in enumerate(zip(xy, body, cfg[name]["path_coordinates"])):
+    for k, (point, b, local) in enumerate(zip(xy, body, cfg[name]["coordinates"])):
         rows.append({"muscle": name, "point": k + 1, "body": int(b), "body_name": BODY_NAMES[int(b)],
                      "local_1_m": local[0], "local_2_m": local[1], "x_m": point[0], "y_m": point[1]})
 pd.DataFrame(rows).to_csv(snakemake.output.paths, index=False)

@@ -1,4 +1,4 @@
-"""Figure 4d-e: moment arms of the geometric arm26 (Reacher) over its joint range."""
+"""Figure 4d-e: moment arms of the geometric arm26 (GeometricArm26) over its joint range."""
 import numpy as np
 
 from _common import log_to, make_effector

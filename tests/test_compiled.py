@@ -1,0 +1,94 @@
+"""The compiled per-step path behind Effector.step, Environment.step and PolicyGRU.forward."""
+import pytest
+import torch
+
+import motornet as mn
+from motornet import compiled
+
+
+def fake_compile(calls):
+    def compile(fn, options=None):
+        def run(*args, **kwargs):
+            calls.append(fn)
+            return fn(*args, **kwargs)
+        return run
+    return compile
+
+
+def test_auto_mode_compiles_each_step_function_after_compile_after_calls(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "compile", fake_compile(calls))
+    monkeypatch.setattr(compiled, "MODE", "auto")
+    monkeypatch.setattr(compiled, "COMPILE_AFTER", 3)
+    env = mn.environment.RandomTargetReach(mn.effector.ReluPointMass24())
+    policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 8, env.n_muscles)
+    obs, _ = env.reset(options={"batch_size": 2})
+    h = policy.init_hidden(2)
+    for step in range(5):
+        u, h = policy(obs, h)
+        obs, *_ = env.step(u)
+        assert len(calls) == 2 * max(step - 2, 0)
+
+
+def test_always_and_never_modes(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "compile", fake_compile(calls))
+    effector = mn.effector.ReluPointMass24()
+    effector.reset(options={"batch_size": 2})
+    monkeypatch.setattr(compiled, "MODE", "never")
+    effector.step(torch.zeros(2, 4))
+    assert not calls
+    monkeypatch.setattr(compiled, "MODE", "always")
+    effector.step(torch.zeros(2, 4))
+    assert len(calls) == 1
+    monkeypatch.setattr(compiled, "MODE", "sometimes")
+    with pytest.raises(ValueError, match="MOTORNET_COMPILE"):
+        effector.step(torch.zeros(2, 4))
+
+
+def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
+    def broken(fn, options=None):
+        def run(*args, **kwargs):
+            raise RuntimeError("no C++ compiler")
+        return run
+    monkeypatch.setattr(torch, "compile", broken)
+    monkeypatch.setattr(compiled, "MODE", "always")
+    effector, reference = mn.effector.ReluPointMass24(), mn.effector.ReluPointMass24()
+    for e in (effector, reference):
+        e.reset(options={"batch_size": 2, "joint_state": [[0.1, 0.2]]})
+    with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler"):
+        effector.step(torch.full((2, 4), 0.3))
+    effector.step(torch.full((2, 4), 0.3))  # no second warning: it stays eager
+    for _ in range(2):
+        reference.step(torch.full((2, 4), 0.3))
+    assert torch.equal(effector.states["joint"], reference.states["joint"])
+
+
+def public_loop(steps=4):
+    torch.manual_seed(0)
+    effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle())
+    env = mn.environment.RandomTargetReach(effector, max_ep_duration=steps * 0.01, proprioception_delay=0.02,
+                                           vision_delay=0.05)
+    policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 16, env.n_muscles)
+    obs, info = env.reset(seed=1, options={"batch_size": 3})
+    h = policy.init_hidden(3)
+    loss, observations = 0., []
+    for _ in range(steps):
+        u, h = policy(obs, h)
+        obs, _, _, _, info = env.step(u)
+        observations.append(obs)
+        loss = loss + (info["states"]["fingertip"] - info["goal"]).abs().sum(-1).mean()
+    loss.backward()
+    return torch.stack(observations).detach(), [p.grad.clone() for p in policy.parameters()]
+
+
+@pytest.mark.slow
+def test_compiled_public_loop_matches_eager_in_values_and_gradients(monkeypatch):
+    monkeypatch.setattr(compiled, "MODE", "never")
+    eager_obs, eager_grads = public_loop()
+    monkeypatch.setattr(compiled, "MODE", "always")
+    torch._dynamo.reset()
+    fast_obs, fast_grads = public_loop()
+    assert torch.allclose(fast_obs, eager_obs, rtol=1e-5, atol=1e-5)
+    for fast, eager in zip(fast_grads, eager_grads):
+        assert torch.allclose(fast, eager, rtol=1e-4, atol=1e-6)
