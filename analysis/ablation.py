@@ -7,7 +7,7 @@ of the mean of the doubled angles) and its spread the axial circular standard de
 import numpy as np
 import pandas as pd
 
-from analysis.pmd_claims import _circular_distance_deg
+from analysis.pmd_claims import nearest_mode_distance_deg
 
 
 def axial_mean_and_spread(axes_deg):
@@ -25,8 +25,7 @@ def network_row(statistics, modes_deg):
     modes = np.array([statistics["mode_1_deg"], statistics["mode_2_deg"]], dtype=float)
     row = {"pmd_axis_deg": statistics["axial_axis_deg"], "axial_p": statistics["axial_p"]}
     for expected in modes_deg:
-        row[f"mode_{expected:g}_distance_deg"] = (float(np.nanmin(_circular_distance_deg(modes, expected)))
-                                                 if np.isfinite(modes).any() else 180.0)
+        row[f"mode_{expected:g}_distance_deg"] = nearest_mode_distance_deg(modes, expected)
     return row
 
 

@@ -18,6 +18,12 @@ def _circular_distance_deg(a, b):
     return np.abs((np.asarray(a, dtype=float) - b + 180) % 360 - 180)
 
 
+def nearest_mode_distance_deg(modes, expected):
+    """Circular distance (deg) from `expected` to the nearest of `modes` (deg, NaN: no mode); 180 if none."""
+    modes = np.asarray(modes, dtype=float)
+    return float(np.nanmin(_circular_distance_deg(modes, expected))) if np.isfinite(modes).any() else 180.0
+
+
 def distribution_statistics(counts, angles):
     """Axial and unimodal Rayleigh statistics and the two highest modes of one PMD histogram.
 
@@ -75,7 +81,7 @@ def fig6_claims(arm26, point_mass, alpha=0.05, network_fraction=0.75, modes_deg=
     ]
     modes = arm_pooled[["mode_1_deg", "mode_2_deg"]].to_numpy(dtype=float)
     for expected in modes_deg:
-        distance = np.nanmin(_circular_distance_deg(modes, expected)) if np.isfinite(modes).any() else 180.0
+        distance = nearest_mode_distance_deg(modes, expected)
         records.append(claims.claim(
             f"fig6_arm26_pmd_mode_{expected:g}", 6, f"arm26 PMDs have a mode near {expected:g} deg",
             f"distance of the nearest of the two modes of the mean histogram to {expected:g} deg (deg)",
