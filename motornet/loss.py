@@ -23,34 +23,54 @@ import dataclasses
 import torch
 
 
-def position_loss(position, desired, target_radius=0.):
-    """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)."""
+def position_cost(position, desired, target_radius=0.):
+    """Per-row P: mean over (x, y) of |x - x*| (m), 0 where the distance ||x - x*||_2 < r; (..., 2) -> (...)."""
     error = position - desired
     outside = torch.linalg.vector_norm(error, dim=-1, keepdim=True) >= target_radius
-    return (error.abs() * outside).mean()
+    return (error.abs() * outside).mean(-1)
+
+
+def activation_cost(activation, max_isometric_force):
+    """Per-row A: mean over muscles of (a_i F_i / mean(F))^2; (..., n_muscles) -> (...)."""
+    force = torch.as_tensor(max_isometric_force, dtype=activation.dtype, device=activation.device).flatten()
+    return (activation * (force / force.mean())).square().mean(-1)
+
+
+def hidden_cost(hidden):
+    """Per-row H: mean over units of h^2; (..., n_hidden) -> (...)."""
+    return hidden.square().mean(-1)
+
+
+def hidden_derivative_cost(hidden, previous, dt):
+    """Per-row D: mean over units of ((h_t - h_{t-1}) / dt)^2 (1/s^2 with dt in s; dt = 1: per step)."""
+    return ((hidden - previous) / dt).square().mean(-1)
+
+
+def position_loss(position, desired, target_radius=0.):
+    """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)."""
+    return position_cost(position, desired, target_radius).mean()
 
 
 def activation_loss(activation, max_isometric_force):
     """A: mean squared activation (..., n_muscles) weighted by each muscle's max isometric force relative
     to the muscles' mean force."""
-    force = torch.as_tensor(max_isometric_force, dtype=activation.dtype, device=activation.device).flatten()
-    return (activation * (force / force.mean())).square().mean()
+    return activation_cost(activation, max_isometric_force).mean()
 
 
 def hidden_loss(hidden):
     """H: mean squared hidden activity (B, T, n_hidden)."""
-    return hidden.square().mean()
+    return hidden_cost(hidden).mean()
 
 
 def hidden_derivative_loss(hidden, dt):
     """D: mean squared time derivative (1/s) of the hidden activity (B, T, n_hidden) along time (dim 1),
     (h_t - h_{t-1}) / dt with dt the step (s); dt = 1 gives the per-step difference."""
-    return ((hidden[:, 1:] - hidden[:, :-1]) / dt).square().mean()
+    return hidden_derivative_cost(hidden[:, 1:], hidden[:, :-1], dt).mean()
 
 
 def kernel_loss(weight):
-    """K: sum of squares of a weight matrix (the GRU's input kernel)."""
-    return weight.square().sum()
+    """K: sum of squares of a weight matrix (the GRU's input kernel); stacked (N, ...) kernels give (N,)."""
+    return weight.square().sum((-2, -1))
 
 
 TERMS = ("position", "activation", "hidden", "hidden_derivative", "kernel")
@@ -76,18 +96,54 @@ class LossConfig:
                              f"got {self.hidden_derivative_unit!r}")
 
 
+def derivative_step(config, dt):
+    """The divisor of D's differences: dt (s) for the paper's per-second derivative, 1 for per_step."""
+    return 1. if config.hidden_derivative_unit == "per_step" else dt
+
+
+def eq1(config, terms):
+    """Eq. 1's weighted sum of the unweighted terms (scalars, or one value per network)."""
+    return (config.position_weight * terms["position"] + config.activation_weight * terms["activation"]
+            + config.hidden_weight * (terms["hidden"] + config.hidden_derivative_weight * terms["hidden_derivative"])
+            + config.kernel_weight * terms["kernel"])
+
+
+def eq1_step_costs(config, max_isometric_force, dt):
+    """Eq. 1's costs of one step, for motornet.rollout.Rollout(costs=...): a function of the step's values
+    returning each term's per-episode (B,) value (D is 0 on the episode's first step)."""
+    step_dt = derivative_step(config, dt)
+
+    def costs(step):
+        return {"position": position_cost(step["fingertip"], step["desired"], config.target_radius),
+                "activation": activation_cost(step["activation"], max_isometric_force),
+                "hidden": hidden_cost(step["hidden"]),
+                "hidden_derivative": (1. - step["first"]) * hidden_derivative_cost(step["hidden"],
+                                                                                   step["previous_hidden"], step_dt)}
+    return costs
+
+
+def eq1_from_costs(config, costs, n_steps, input_kernels, n_networks=1):
+    """Eq. 1's terms and 'loss', one value per network (N,), from the per-episode sums over an episode's
+    n_steps of eq1_step_costs (N B,; network k's episodes are rows [k B, (k + 1) B)) and the networks'
+    input kernels (N, ...). The same means as eq1_loss: over episodes, steps (D: the T - 1 differences)
+    and components."""
+    def mean(name, steps):
+        return costs[name].view(n_networks, -1).mean(1) / max(steps, 1)
+    terms = {"position": mean("position", n_steps), "activation": mean("activation", n_steps),
+             "hidden": mean("hidden", n_steps), "hidden_derivative": mean("hidden_derivative", n_steps - 1),
+             "kernel": kernel_loss(input_kernels)}
+    terms["loss"] = eq1(config, terms)
+    return terms
+
+
 def eq1_loss(config, position, desired, activation, max_isometric_force, hidden, input_kernel, dt):
     """Eq. 1 from an episode's tensors: position and desired (B, T, 2; m), muscle activation (B, T, M),
     max isometric forces (M; N), hidden activity (B, T, n_hidden), the GRU input kernel and the step dt (s).
     Returns a dict of scalar tensors: 'loss' and each unweighted term (TERMS)."""
-    step = 1. if config.hidden_derivative_unit == "per_step" else dt
     terms = {"position": position_loss(position, desired, config.target_radius),
              "activation": activation_loss(activation, max_isometric_force),
              "hidden": hidden_loss(hidden),
-             "hidden_derivative": hidden_derivative_loss(hidden, step),
+             "hidden_derivative": hidden_derivative_loss(hidden, derivative_step(config, dt)),
              "kernel": kernel_loss(input_kernel)}
-    terms["loss"] = (config.position_weight * terms["position"] + config.activation_weight * terms["activation"]
-                     + config.hidden_weight * (terms["hidden"] + config.hidden_derivative_weight
-                                               * terms["hidden_derivative"])
-                     + config.kernel_weight * terms["kernel"])
+    terms["loss"] = eq1(config, terms)
     return terms

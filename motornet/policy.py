@@ -28,7 +28,8 @@ class PolicyGRU(torch.nn.Module):
     (compiled when it pays, motornet.compiled), the same function.
     `hidden_noise` sigma_h (standard deviation) is added, while training, to the hidden state the GRU
     cell receives at every step (as in the original toolbox), so the read-out sees its effect through
-    the cell, not the noise itself.
+    the cell, not the noise itself; it is drawn from `generator` (a torch.Generator, or None for torch's
+    global one).
     """
 
     def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0., readout_init="normal"):
@@ -38,6 +39,7 @@ class PolicyGRU(torch.nn.Module):
         self.input_dim, self.hidden_dim, self.output_dim = int(input_dim), int(hidden_dim), int(output_dim)
         self.n_layers = 1
         self.hidden_noise = float(hidden_noise)
+        self.generator = None  # of the hidden noise; None: torch's global generator
         self.gru = GRUWeights(self.input_dim, self.hidden_dim)
         self.fc = torch.nn.Linear(self.hidden_dim, self.output_dim)
         self.sigmoid = torch.nn.Sigmoid()
@@ -70,9 +72,7 @@ class PolicyGRU(torch.nn.Module):
         if x.shape[-1] != self.input_dim:
             raise ValueError(f"PolicyGRU expects inputs of size {self.input_dim} in the last dimension, "
                              f"got shape {tuple(x.shape)}")
-        noise = None
-        if self.hidden_noise and self.training:
-            noise = self.hidden_noise * torch.randn(x.shape[0], self.hidden_dim, device=x.device, dtype=x.dtype)
+        noise = self.sample_hidden_noise(x.shape[0])
         if torch.is_grad_enabled() and not h0.requires_grad:
             x, h0 = requiring_grad(x), requiring_grad(h0)
         return self._step(x, h0, noise)
@@ -83,21 +83,35 @@ class PolicyGRU(torch.nn.Module):
 
     def cell(self, x, h, noise=None):
         """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the hidden state
-        `h` before the cell uses it.
+        `h` before the cell uses it (`gru_cell`)."""
+        return gru_cell(x, h, *self._gru_parameters, self.fc.weight, self.fc.bias, noise)
 
-        The GRU equations of `torch.nn.GRU`, written as bias-free matrix products with the biases added
-        in the gate arithmetic: compiled, each step is then 2 products and fused element-wise loops,
-        with no bias copies into product outputs. The candidate's tanh is evaluated as 2 sigmoid(2 x) - 1,
-        the same function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh.
-        """
-        w_ih, w_hh, b_ih, b_hh = self._gru_parameters
-        n = self.hidden_dim
-        if noise is not None:
-            h = h + noise
-        gi, gh = torch.mm(x, w_ih.t()), torch.mm(h, w_hh.t())
-        r = torch.sigmoid(gi[:, :n] + gh[:, :n] + (b_ih[:n] + b_hh[:n]))
-        z = torch.sigmoid(gi[:, n:2 * n] + gh[:, n:2 * n] + (b_ih[n:2 * n] + b_hh[n:2 * n]))
-        candidate = 2. * torch.sigmoid(2. * (gi[:, 2 * n:] + b_ih[2 * n:] + r * (gh[:, 2 * n:] + b_hh[2 * n:]))) - 1.
-        h = candidate + z * (h - candidate)
-        # The read-out (a few outputs) as a broadcast product and sum, which fuses with the sigmoid.
-        return torch.sigmoid((h.unsqueeze(1) * self.fc.weight).sum(-1) + self.fc.bias), h
+    def sample_hidden_noise(self, batch_size):
+        """sigma_h N(0, 1) samples (batch_size, hidden_dim) from `generator` (None: torch's global one), or
+        None outside training or without hidden noise."""
+        if not (self.hidden_noise and self.training):
+            return None
+        return self.hidden_noise * torch.randn(batch_size, self.hidden_dim, generator=self.generator,
+                                               device=self.device, dtype=self.fc.weight.dtype)
+
+
+def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, w_out, b_out, noise=None):
+    """One GRU step and the sigmoid read-out -> (excitation, new hidden state).
+
+    The equations of `torch.nn.GRU` (gates r, z, n), written as bias-free matrix products with the biases
+    added in the gate arithmetic: compiled, a step is then 2 products and fused element-wise loops, with
+    no bias copies into product outputs. The candidate's tanh is evaluated as 2 sigmoid(2 x) - 1, the same
+    function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh. Shapes: one network, x (B, I),
+    h (B, H), w_ih (3H, I), w_hh (3H, H), b_* (3H,), w_out (O, H), b_out (O,); or N stacked networks,
+    x (N, B, I), h (N, B, H), each weight with a leading N and each bias (N, 1, ...).
+    """
+    n = h.shape[-1]
+    if noise is not None:
+        h = h + noise
+    gi, gh = torch.matmul(x, w_ih.transpose(-1, -2)), torch.matmul(h, w_hh.transpose(-1, -2))
+    r = torch.sigmoid(gi[..., :n] + gh[..., :n] + (b_ih[..., :n] + b_hh[..., :n]))
+    z = torch.sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n] + (b_ih[..., n:2 * n] + b_hh[..., n:2 * n]))
+    candidate = 2. * torch.sigmoid(2. * (gi[..., 2 * n:] + b_ih[..., 2 * n:] + r * (gh[..., 2 * n:] + b_hh[..., 2 * n:]))) - 1.
+    h = candidate + z * (h - candidate)
+    # The read-out (a few outputs) as a broadcast product and sum, which fuses with the sigmoid.
+    return torch.sigmoid((h.unsqueeze(-2) * w_out.unsqueeze(-3)).sum(-1) + b_out), h

@@ -23,17 +23,22 @@ class Rollout:
     Calling it returns a dict of (B, T, ...) tensors of the states reached after each step:
     fingertip (m), activation (muscle activation), hidden (GRU state) and action (excitation), or of
     those named in `record` (recording fewer saves their copies).
+    `costs`, a function of one step's values (the recorded names, plus `previous_hidden`, the hidden state
+    before the step, `desired`, the task's desired position x*_t, and `first`, 1. on the episode's first
+    step and 0. after) returning a dict of per-episode (B,) tensors, adds under 'costs' each one's sum over
+    the episode's steps: computed inside the fused steps, a loss then needs no recorded trajectories.
     Task inputs and endpoint loads come from `env.schedule()`; state-dependent force fields from
     `env.endpoint_field`. The environment is left in the episode's final state, as after `env.step`.
     """
 
-    def __init__(self, env, policy, chunk=10, compile=False, record=RECORDED):
+    def __init__(self, env, policy, chunk=10, compile=False, record=RECORDED, costs=None):
         if chunk < 1:
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
         unknown = set(record) - set(RECORDED)
         if isinstance(record, str) or unknown:
             raise ValueError(f"record must be a collection of names from {RECORDED}, got {record!r}")
         self.env, self.policy, self.chunk, self.record = env, policy, int(chunk), tuple(record)
+        self.costs = costs
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
         self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS)) if compile \
@@ -41,10 +46,13 @@ class Rollout:
         if compile:
             env.effector.compile_reset()
 
-    def _steps(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise):
-        """len(noise) steps from (state, obs, h); returns the new (state, obs, h) and the records."""
+    def _steps(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise, desired, first):
+        """len(noise) steps from (state, obs, h); returns the new (state, obs, h), the records and the
+        chunk's cost sums."""
         records = {name: [] for name in self.record}
+        totals = {}
         for i in range(len(noise)):
+            previous = h
             action, h = self.policy.cell(obs, h, None if hidden_noise is None else hidden_noise[i])
             load = None if endpoint_load is None else endpoint_load[:, i]
             state, obs, _, _ = self.env.transition(state, action, noise[i], goal, load, None,
@@ -53,7 +61,11 @@ class Rollout:
                     "hidden": h, "action": action}
             for name, values in records.items():
                 values.append(step[name])
-        return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}
+            if self.costs is not None:
+                step.update(previous_hidden=previous, desired=desired[:, i], first=first[i])
+                for name, cost in self.costs(step).items():
+                    totals[name] = cost if name not in totals else totals[name] + cost
+        return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}, totals
 
     def __call__(self, batch_size=None, seed=None, options=None):
         env, policy = self.env, self.policy
@@ -72,17 +84,25 @@ class Rollout:
             h, obs = h.requires_grad_(), obs.detach().requires_grad_()
             state = type(state)(*(t.detach().requires_grad_() for t in state[:-1]),
                                 tuple(a.detach().requires_grad_() for a in state[-1]))
-        hidden_std = policy.hidden_noise if policy.training else 0.
-        chunks = []
+        desired = env.desired_trajectory if self.costs is not None else None
+        # `first` as tensors: one compiled graph serves the first chunk and the others
+        flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
+        flags[0] = 1.
+        chunks, costs = [], {}
         for first in range(0, n_steps, self.chunk):
             k = min(self.chunk, n_steps - first)
             noise = [env.draw_noise(batch) for _ in range(k)]
-            hidden_noise = None if not hidden_std else [
-                hidden_std * torch.randn(batch, policy.hidden_dim, device=obs.device, dtype=obs.dtype)
-                for _ in range(k)]
+            hidden_noise = [policy.sample_hidden_noise(batch) for _ in range(k)]
+            hidden_noise = None if hidden_noise[0] is None else hidden_noise
             inputs = [x[:, first + 1:first + 1 + k] for x in task_inputs]
             load = None if endpoint_load is None else endpoint_load[:, first:first + k]
-            state, obs, h, records = self._run(state, obs, h, goal, inputs, load, noise, hidden_noise)
+            targets = None if desired is None else desired[:, first + 1:first + 1 + k]
+            state, obs, h, records, totals = self._run(state, obs, h, goal, inputs, load, noise, hidden_noise,
+                                                       targets, flags[first:first + k].unbind())
             chunks.append(records)
+            costs = {name: total if name not in costs else costs[name] + total for name, total in totals.items()}
         env._finish_rollout(state, n_steps)
-        return {name: torch.cat([c[name] for c in chunks], dim=1) for name in self.record}
+        out = {name: torch.cat([c[name] for c in chunks], dim=1) for name in self.record}
+        if self.costs is not None:
+            out["costs"] = costs
+        return out

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -40,7 +41,8 @@ import torch
 import yaml
 
 from .effector import GeometricArm26, ReluPointMass24, RigidTendonArm26
-from .loss import TERMS, LossConfig, eq1_loss
+from .ensemble import PARAMETERS, PolicyEnsemble, TaskEnsemble
+from .loss import TERMS, LossConfig, eq1_from_costs, eq1_step_costs
 from .muscle import MUSCLES
 from .policy import PolicyGRU
 from .rollout import Rollout
@@ -390,17 +392,31 @@ def build(config, device="cpu", task=None):
     return env, policy
 
 
+def clip_grad_norms(parameters, max_norm):
+    """Per-network gradient-norm clipping of stacked (N, ...) parameters, as torch.nn.utils.clip_grad_norm_
+    does for each network alone (coefficient max_norm / (norm + 1e-6), at most 1; None: no clipping).
+    Returns the N norms before clipping."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    norms = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads]),
+                                     dim=0)
+    if max_norm:
+        coefficient = (max_norm / (norms + 1e-6)).clamp(max=1.)
+        for g in grads:
+            g.mul_(coefficient.view(-1, *([1] * (g.dim() - 1))))
+    return norms
+
+
 def train_step(runner, optimizer, config):
-    """One batch: fused rollout (`motornet.rollout.Rollout`), eq. 1, backward, clip, Adam.
-    Returns detached scalar tensors (no host sync)."""
-    policy, task = runner.policy, runner.env
+    """One batch of each network of `runner.policy` (a PolicyEnsemble): fused rollout with eq. 1's costs
+    (`motornet.rollout.Rollout`), backward, per-network clipping, Adam. Returns detached (N,) tensors
+    (no host sync)."""
+    policy = runner.policy
     episode = runner(config.training.batch_size)
-    terms = eq1_loss(config.loss, episode["fingertip"], task.desired_trajectory[:, 1:], episode["activation"],
-                     task.muscle.max_iso_force, episode["hidden"], policy.gru.weight_ih_l0, task.dt)
+    n_steps = int(round(runner.env.max_ep_duration / runner.env.dt))
+    terms = eq1_from_costs(config.loss, episode["costs"], n_steps, policy.input_kernels(), policy.n_networks)
     optimizer.zero_grad(set_to_none=True)
-    terms["loss"].backward()
-    clip = config.training.grad_clip_norm
-    terms["grad_norm"] = torch.nn.utils.clip_grad_norm_(policy.parameters(), math.inf if not clip else clip)
+    terms["loss"].sum().backward()  # the networks share no parameter: each gets its own loss's gradient
+    terms["grad_norm"] = clip_grad_norms(policy.parameters(), config.training.grad_clip_norm)
     optimizer.step()
     return {k: v.detach() for k, v in terms.items()}
 
@@ -453,18 +469,14 @@ def run_lock(run_dir):
         lock.release()
 
 
-def rng_state(task):
-    state = {"torch": torch.get_rng_state(), "effector": task.effector.generator.get_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
+def rng_state(task, policy):
+    """The run's random streams: the policy's hidden noise ('torch') and the effector's trials and noise."""
+    return {"torch": policy.generator.get_state(), "effector": task.effector.generator.get_state()}
 
 
-def set_rng_state(task, state):
-    torch.set_rng_state(state["torch"])
+def set_rng_state(task, policy, state):
+    policy.generator.set_state(state["torch"])
     task.effector.generator.set_state(state["effector"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _identity(config_dict):
@@ -483,7 +495,7 @@ def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, par
     """Checkpoint `path` with its identity: `config_sha256` (config_hash) and `parent_sha256`, the sha256
     of the init_from checkpoint's bytes (None without one)."""
     state = {"format": 2, "batch": batch, "policy": policy.state_dict(), "optimizer": optimizer.state_dict(),
-             "rng": rng_state(task), "config": config_to_dict(config), "config_sha256": config_hash(config),
+             "rng": rng_state(task, policy), "config": config_to_dict(config), "config_sha256": config_hash(config),
              "parent_sha256": parent_sha256, "wall_time": wall_time}
     _atomic_write(path, lambda f: torch.save(state, f))
 
@@ -589,94 +601,214 @@ def train(config, run_dir, resume=True, progress=None):
     written with other settings or from another init_from checkpoint; False: delete it and start again.
     Raises NonFiniteLossError (keeping the last good checkpoint) if the loss or gradient stops being finite.
     Returns a summary dict: batch, checkpoint, log, and the last logged values."""
-    config = load_config(config)
-    device = resolve_device(config.training.device)
-    if config.training.threads:
-        torch.set_num_threads(config.training.threads)
-    task, policy = build(config, device)  # the last config check: nothing is written before it passes
-    run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir):
-        return _train_locked(config, run_dir, resume, progress, device, task, policy)
+    return train_ensemble([config], [run_dir], resume, progress)[0]
 
 
-def _train_locked(config, run_dir, resume, progress, device, task, policy):
+def train_ensemble(configs, run_dirs, resume=True, progress=None):
+    """Train N networks whose configs differ only in `seed` (and `training.init_from`) side by side, as one
+    PolicyEnsemble in one process; network k works in run_dirs[k] exactly as `train(configs[k], run_dirs[k])`
+    would (its own episodes, hidden noise, Adam state, gradient clipping, log and checkpoint), with the same
+    results up to float rounding. Networks resumed at different batches train in groups until they meet.
+    A network whose loss stops being finite leaves the ensemble (its last good checkpoint kept) and the
+    others go on; NonFiniteLossError names every such network at the end. Returns the N summaries."""
+    configs = [load_config(c) for c in configs]
+    run_dirs = [Path(d) for d in run_dirs]
+    if len(configs) != len(run_dirs) or not configs:
+        raise ConfigError(f"give one run directory per config: {len(configs)} configs, {len(run_dirs)} directories")
+    if len({d.resolve() for d in run_dirs}) != len(run_dirs):
+        raise ConfigError(f"an ensemble's run directories must differ: {[str(d) for d in run_dirs]}")
+    shared = [_ensemble_identity(c) for c in configs]
+    for config, identity in zip(configs[1:], shared[1:]):
+        if identity != shared[0]:
+            diffs = _config_differences(config_to_dict(configs[0]), config_to_dict(config))
+            raise ConfigError(f"an ensemble's configs may differ only in seed and training.init_from; seed "
+                              f"{config.seed} differs from seed {configs[0].seed} in {'; '.join(diffs)}")
+    tc = configs[0].training
+    device = resolve_device(tc.device)
+    if tc.threads:
+        torch.set_num_threads(tc.threads)
+    members = [_Member(config, run_dir, device) for config, run_dir in zip(configs, run_dirs)]  # checks first
+    for run_dir in run_dirs:
+        if run_dir.exists() and not run_dir.is_dir():
+            raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
+    with contextlib.ExitStack() as stack:
+        for run_dir in run_dirs:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(run_lock(run_dir))
+        return _train_locked(members, resume, progress, stack)
+
+
+def _ensemble_identity(config):
+    out = config_to_dict(config)
+    out.pop("seed")
+    out["training"] = {k: v for k, v in out["training"].items() if k != "init_from"}
+    return out
+
+
+class _Member:
+    """One network of an ensemble: its config, run directory, task and policy (holding its weights between
+    groups), an Adam holding its optimiser state, and its progress."""
+
+    def __init__(self, config, run_dir, device):
+        self.config, self.run_dir = config, run_dir
+        self.task, self.policy = build(config, device)  # the last config check: nothing is written before it
+        # The hidden noise's stream: on the CPU, the one torch's global generator continues after the
+        # policy's initialisation (as a run trained alone draws it); on a GPU, seeded with the run's seed.
+        self.policy.generator = torch.Generator(device=device)
+        if device.type == "cpu":
+            self.policy.generator.set_state(torch.get_rng_state())
+        else:
+            self.policy.generator.manual_seed(config.seed)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=config.training.learning_rate)
+        self.checkpoint, self.log = run_dir / "checkpoint.pt", run_dir / "log.csv"
+        self.start, self.wall_offset, self.parent_sha256, self.last_good = 0, 0., None, None
+        self.failure, self.summary = None, None
+
+    def prepare(self, resume, device):
+        """init_from, the fresh start's deletions, or the resume (weights, Adam, random streams)."""
+        tc = self.config.training
+        if tc.init_from:  # a resume overwrites these weights; loading them first checks the parent before any deletion
+            self.parent_sha256 = init_from_checkpoint(tc.init_from, self.policy, self.optimizer, tc.init_optimizer,
+                                                      device)
+        if not resume:  # before anything new is written: the old run's weights must not outlive its config
+            self.checkpoint.unlink(missing_ok=True)
+            self.log.unlink(missing_ok=True)
+        state = load_checkpoint(self.checkpoint, device) if self.checkpoint.exists() else None
+        self.summary = {"batch": 0, "checkpoint": str(self.checkpoint), "log": str(self.log)}
+        if state is None:
+            _write_config(self.run_dir / "config.yaml", self.config)
+            _start_log(self.log)
+            return
+        check_identity(state, self.config, self.checkpoint)
+        if tc.init_from and state.get("parent_sha256") != self.parent_sha256:
+            raise RunMismatchError(f"{self.checkpoint} started from another version of training.init_from "
+                                   f"{tc.init_from} (its contents changed since); start again (--fresh, "
+                                   f"resume=False)")
+        self.start = self.last_good = int(state["batch"])
+        self.wall_offset = float(state["wall_time"])
+        self.summary["batch"] = self.start
+        if self.start >= tc.n_batches:
+            return
+        self.policy.load_state_dict(state["policy"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        set_rng_state(self.task, self.policy, state["rng"])
+        _write_config(self.run_dir / "config.yaml", self.config)  # the same identity; n_batches etc. may have changed
+        _start_log(self.log, keep_until=self.start)
+
+    def adam_step(self):
+        steps = {float(s["step"]) for s in self.optimizer.state.values()}
+        return steps.pop() if len(steps) == 1 else 0.
+
+    def save(self, batch, wall):
+        save_checkpoint(self.checkpoint, batch, self.policy, self.optimizer, self.task, self.config, wall,
+                        self.parent_sha256)
+        self.last_good = batch
+
+
+def _stack_adam(optimizer, ensemble, members):
+    """Load the members' Adam states (PARAMETERS order) into the ensemble's Adam, stacked (N, ...)."""
+    states = [m.optimizer.state_dict()["state"] for m in members]
+    if not states[0]:
+        return
+    stacked = {i: {key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
+                   for key, value in states[0][i].items()} for i in range(len(PARAMETERS))}
+    optimizer.load_state_dict({"state": stacked, "param_groups": optimizer.state_dict()["param_groups"]})
+
+
+def _unstack(ensemble, optimizer, members):
+    """Write the ensemble's weights and Adam state back into each member's policy and Adam."""
+    ensemble.write_back()
+    state = optimizer.state_dict()["state"]
+    for k, member in enumerate(members):
+        own = {i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
+               for i, s in state.items()}
+        member.optimizer.load_state_dict({"state": own, "param_groups": member.optimizer.state_dict()["param_groups"]})
+
+
+def _train_locked(members, resume, progress, stack):
     from tqdm import tqdm
 
-    tc = config.training
-    optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
-    checkpoint_path, log_path = run_dir / "checkpoint.pt", run_dir / "log.csv"
-
-    parent_sha256 = None
-    if tc.init_from:  # a resume overwrites these weights; loading them first checks the parent before any deletion
-        parent_sha256 = init_from_checkpoint(tc.init_from, policy, optimizer, tc.init_optimizer, device)
-    if not resume:  # before anything new is written: the old run's weights must not outlive its config
-        checkpoint_path.unlink(missing_ok=True)
-        log_path.unlink(missing_ok=True)
-    start, wall_offset = 0, 0.
-    state = load_checkpoint(checkpoint_path, device) if checkpoint_path.exists() else None
-    if state is None:
-        _write_config(run_dir / "config.yaml", config)
-        _start_log(log_path)
-    else:
-        check_identity(state, config, checkpoint_path)
-        if tc.init_from:
-            if state.get("parent_sha256") != parent_sha256:
-                raise RunMismatchError(f"{checkpoint_path} started from another version of training.init_from "
-                                       f"{tc.init_from} (its contents changed since); start again (--fresh, "
-                                       f"resume=False)")
-        start, wall_offset = int(state["batch"]), float(state["wall_time"])
-        if start >= tc.n_batches:
-            return {"batch": start, "checkpoint": str(checkpoint_path), "log": str(log_path)}
-        policy.load_state_dict(state["policy"])
-        optimizer.load_state_dict(state["optimizer"])
-        set_rng_state(task, state["rng"])
-        _write_config(run_dir / "config.yaml", config)  # the same identity; n_batches etc. may have changed
-        _start_log(log_path, keep_until=start)
-    last = {"batch": start, "checkpoint": str(checkpoint_path), "log": str(log_path)}
-
-    policy.train()
-    runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile,
-                     record=("fingertip", "activation", "hidden"))  # what eq1_loss uses
-    t0 = time.perf_counter()
-    bad = torch.zeros((), dtype=torch.bool, device=device)
-    first_bad = torch.zeros((), dtype=torch.long, device=device)
-    last_good = start if state is not None else None
+    device = members[0].policy.device
+    for member in members:
+        member.prepare(resume, device)
+    tc = members[0].config.training
+    logs = {id(m): stack.enter_context(open(m.log, "a", newline="")) for m in members}
     show = tc.progress if progress is None else progress
-    bar = tqdm(range(start + 1, tc.n_batches + 1), initial=start, total=tc.n_batches, disable=not show,
-               desc=run_dir.name, file=sys.stderr, dynamic_ncols=True)
-    with open(log_path, "a", newline="") as log_file:
-        log = csv.writer(log_file)
-        for batch in bar:
-            terms = train_step(runner, optimizer, config)
-            finite = torch.isfinite(terms["loss"]) & torch.isfinite(terms["grad_norm"])
-            first_bad = torch.where(finite | bad, first_bad, torch.full_like(first_bad, batch))
-            bad = bad | ~finite
-            log_now = batch % tc.log_every == 0 or batch == tc.n_batches
-            checkpoint_now = batch % tc.checkpoint_every == 0 or batch == tc.n_batches
-            if not (log_now or checkpoint_now):
-                continue
-            wall = wall_offset + time.perf_counter() - t0
-            values = {k: float(terms[k]) for k in ("loss",) + TERMS + ("grad_norm",)}
-            if log_now or bad.item():
-                log.writerow([batch] + [f"{values[k]:.9g}" for k in LOG_COLUMNS[1:-1]] + [f"{wall:.3f}"])
-                log_file.flush()
-                bar.set_postfix(loss=f"{values['loss']:.4g}", position=f"{values['position']:.4g}")
-            if bad.item():
-                kept = (f"the last good checkpoint (batch {last_good}) is kept in {checkpoint_path}"
-                        if last_good is not None else "no checkpoint had been written yet")
-                raise NonFiniteLossError(f"the loss or its gradient became NaN/inf at batch {int(first_bad)} "
-                                         f"of {run_dir}; {kept}. Lower training.learning_rate or "
-                                         f"training.grad_clip_norm, or check the task")
-            if checkpoint_now:
-                save_checkpoint(checkpoint_path, batch, policy, optimizer, task, config, wall, parent_sha256)
-                last_good = batch
-            last = {"batch": batch, "checkpoint": str(checkpoint_path), "log": str(log_path), **values,
-                    "wall_time": wall}
+    todo = [m for m in members if m.start < tc.n_batches]
+    bar = tqdm(total=tc.n_batches * len(todo), initial=sum(m.start for m in todo), disable=not show or not todo,
+               desc=members[0].run_dir.name if len(members) == 1 else f"{len(members)} networks",
+               file=sys.stderr, dynamic_ncols=True)
+    while todo:
+        # Networks at the same batch (and Adam step) train together, up to the batch the next group is at.
+        start = min(m.start for m in todo)
+        step = next(m for m in todo if m.start == start).adam_step()
+        group = [m for m in todo if m.start == start and m.adam_step() == step]
+        _train_group(group, min((m.start for m in todo if m.start > start), default=tc.n_batches), logs, bar)
+        todo = [m for m in todo if m.start < tc.n_batches and m.failure is None]
     bar.close()
-    return last
+    failed = [m for m in members if m.failure is not None]
+    if failed:
+        raise NonFiniteLossError("; ".join(m.failure for m in failed))
+    return [m.summary for m in members]
+
+
+def _train_group(members, stop, logs, bar):
+    """Train `members` (all at one batch) together up to batch `stop`, or until one stops being finite."""
+    config = members[0].config
+    tc, n = config.training, len(members)
+    policy = PolicyEnsemble([m.policy for m in members])
+    for p in (policy, *policy.policies):
+        p.train()
+    optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
+    _stack_adam(optimizer, policy, members)
+    task = TaskEnsemble([m.task for m in members])
+    runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile, record=(),
+                     costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    device = policy.device
+    start = members[0].start
+    t0 = time.perf_counter()
+    bad = torch.zeros(n, dtype=torch.bool, device=device)
+    first_bad = torch.zeros(n, dtype=torch.long, device=device)
+    for batch in range(start + 1, stop + 1):
+        terms = train_step(runner, optimizer, config)
+        bar.update(n)
+        finite = torch.isfinite(terms["loss"]) & torch.isfinite(terms["grad_norm"])
+        first_bad = torch.where(finite | bad, first_bad, torch.full_like(first_bad, batch))
+        bad = bad | ~finite
+        log_now = batch % tc.log_every == 0 or batch == tc.n_batches
+        checkpoint_now = batch % tc.checkpoint_every == 0 or batch == tc.n_batches
+        if not (log_now or checkpoint_now or batch == stop):
+            continue
+        elapsed = time.perf_counter() - t0
+        values = {k: terms[k].tolist() for k in ("loss",) + TERMS + ("grad_norm",)}
+        failed = bad.tolist()
+        for k, member in enumerate(members):
+            wall = member.wall_offset + elapsed
+            row = {key: values[key][k] for key in values}
+            if log_now or failed[k]:
+                logs[id(member)].write(",".join([str(batch)] + [f"{row[c]:.9g}" for c in LOG_COLUMNS[1:-1]]
+                                                + [f"{wall:.3f}"]) + "\n")
+                logs[id(member)].flush()
+            if failed[k]:
+                kept = (f"the last good checkpoint (batch {member.last_good}) is kept in {member.checkpoint}"
+                        if member.last_good is not None else "no checkpoint had been written yet")
+                member.failure = (f"the loss or its gradient became NaN/inf at batch {int(first_bad[k])} of "
+                                  f"{member.run_dir}; {kept}. Lower training.learning_rate or "
+                                  f"training.grad_clip_norm, or check the task")
+            else:
+                member.summary = {"batch": batch, "checkpoint": str(member.checkpoint), "log": str(member.log),
+                                  **row, "wall_time": wall}
+        bar.set_postfix(loss=f"{statistics.fmean(values['loss']):.4g}")
+        if checkpoint_now or any(failed) or batch == stop:
+            _unstack(policy, optimizer, members)
+            for k, member in enumerate(members):
+                if not failed[k]:
+                    member.start, member.wall_offset = batch, member.wall_offset + elapsed
+                    if checkpoint_now:
+                        member.save(batch, member.wall_offset)
+            t0 = time.perf_counter()
+            if any(failed):
+                return  # the others go on without the failed networks (a new group)
 
 
 def _write_config(path, config):

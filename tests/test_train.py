@@ -177,7 +177,7 @@ def test_resume_after_kill_equals_the_uninterrupted_run(tmp_path):
 
 def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = train_module.eq1_loss
+    real = train_module.eq1_from_costs
 
     def poisoned(*args, **kwargs):
         calls["n"] += 1
@@ -186,13 +186,13 @@ def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatc
             terms["loss"] = terms["loss"] * float("nan")
         return terms
 
-    monkeypatch.setattr(train_module, "eq1_loss", poisoned)
+    monkeypatch.setattr(train_module, "eq1_from_costs", poisoned)
     with pytest.raises(NonFiniteLossError, match=r"batch 5 .*last good checkpoint \(batch 4\)"):
         train(tiny(n_batches=20, log_every=3, checkpoint_every=2), tmp_path)
     state = load_checkpoint(tmp_path)
     assert state["batch"] == 4
     assert all(torch.isfinite(v).all() for v in state["policy"].values())
-    monkeypatch.setattr(train_module, "eq1_loss", real)
+    monkeypatch.setattr(train_module, "eq1_from_costs", real)
     assert train(tiny(n_batches=6, log_every=3, checkpoint_every=2), tmp_path)["batch"] == 6
 
 
@@ -278,13 +278,13 @@ def test_fresh_start_killed_before_its_first_checkpoint_leaves_no_old_weights(tm
 
 def test_nan_in_a_fresh_start_does_not_claim_the_old_checkpoint(tmp_path, monkeypatch):
     train(tiny(n_batches=4), tmp_path)
-    real = train_module.eq1_loss
+    real = train_module.eq1_from_costs
 
     def poisoned(*args, **kwargs):
         terms = real(*args, **kwargs)
         terms["loss"] = terms["loss"] * float("nan")
         return terms
-    monkeypatch.setattr(train_module, "eq1_loss", poisoned)
+    monkeypatch.setattr(train_module, "eq1_from_costs", poisoned)
     with pytest.raises(NonFiniteLossError, match="no checkpoint had been written yet"):
         train(tiny(n_batches=4, learning_rate=1e-2), tmp_path, resume=False)
     assert not (tmp_path / "checkpoint.pt").exists()
