@@ -1,12 +1,24 @@
 # Two entry points for a fresh machine with Python 3.11:
-#   make run    set up .venv and run the main job
-#   make test   set up .venv, run the test suite, then the smoke pipeline on a single-node SLURM
-#               (.ci/slurm.sh; skipped without root and apt-get). This is what CI runs.
+#   make run            set up .venv; rebuild the paper's figures and tables from the shipped networks
+#                       (results/paper/runs/): test protocols, PMD regression, sweeps, plots; no training
+#   make test           set up .venv, run the test suite, then the smoke pipeline on a single-node SLURM
+#                       (.ci/slurm.sh; skipped without root and apt-get). This is what CI runs.
+# and around them:
+#   make check-shipped  the data `make run` wrote (CSV, JSON, Markdown under results/paper/) equal the
+#                       committed files, number by number (WORKDIR=retrain: a retrained copy's)
+#   make notebooks      execute analysis/notebooks/*.ipynb in place on the paper preset's results
+#   make retrain        train every network again and rebuild everything in $(RETRAIN_DIR)/, apart from the
+#                       shipped runs: PRESET=quick (default; ~1.5 h on 2 cores) or PRESET=paper (~25
+#                       CPU-hours); run it again to resume
+#   make demo           a 50-batch demo training of the library (results/demo/, ~30 s)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PRESET ?= quick
+RETRAIN_DIR ?= retrain
+WORKDIR ?= .
 
-.PHONY: run test demo figures bench clean
+.PHONY: run test demo figures check-shipped notebooks retrain bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +26,22 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-run: demo figures
+run: figures
 
+# --forceall: every job of the target runs, so the data are this checkout's; the target holds no training
+# job (a figure whose networks are not shipped is left out, with a message naming them).
 figures: $(BIN)/.installed
-	$(BIN)/snakemake --cores all untrained
+	$(BIN)/snakemake --cores all --forceall without_training
+
+check-shipped: $(BIN)/.installed
+	$(BIN)/python -m analysis.shipped --preset paper --workdir $(WORKDIR)
+
+notebooks: $(BIN)/.installed
+	$(BIN)/python -m analysis.notebook --preset paper analysis/notebooks/*.ipynb
+
+retrain: $(BIN)/.installed
+	mkdir -p $(RETRAIN_DIR)
+	$(BIN)/snakemake --cores all --directory $(RETRAIN_DIR) --config preset=$(PRESET)
 
 demo: $(BIN)/.installed
 	$(BIN)/python examples/train_demo.py --out results/demo

@@ -65,3 +65,11 @@ rule untrained:
         [figure(n, ext) for n in (2, 3, 4, 7, 8) for ext in ("pdf", "png")],
         f"{RESULTS}/tables/tables.md",
         f"{RESULTS}/fig4/moment_arm_comparison.csv",
+
+
+# Every figure and table that the finished training runs allow, without training any (`make run`: the paper
+# from the shipped networks); the figures whose networks are not trained are left out, and a message says so.
+rule without_training:
+    input:
+        rules.untrained.input,
+        without_training,

@@ -544,6 +544,36 @@ def check_identity(state, config, path):
                                f"; start again (--fresh, resume=False) or use another run directory")
 
 
+def run_status(run_dir, config):
+    """None when `run_dir` holds the finished result of `config` (a Config, dict or YAML path), else why not,
+    in one line: files missing, another configuration (its identity, config_hash, less settings added
+    since at their default), fewer or more batches than `training.n_batches`, or an `init_from` checkpoint
+    whose bytes are not those the run started from. Reads the checkpoint; trains nothing."""
+    config, run_dir = load_config(config), Path(run_dir)
+    missing = [name for name in ("checkpoint.pt", "config.yaml", "log.csv") if not (run_dir / name).is_file()]
+    if missing:
+        return f"{', '.join(missing)} missing"
+    try:
+        state = load_checkpoint(run_dir)
+    except CheckpointError as error:
+        return str(error)
+    recorded = state.get("config_sha256") or config_hash(state["config"])
+    if recorded != config_hash(config):
+        diffs = _config_differences(state["config"], config_to_dict(config), ignore_added_defaults=True)
+        if diffs:
+            return f"trained with other settings ({'; '.join(diffs)})"
+    if int(state["batch"]) != config.training.n_batches:
+        return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
+    if config.training.init_from:
+        try:
+            parent = _read_checkpoint(config.training.init_from)[0]
+        except CheckpointError:
+            return f"its init_from checkpoint {config.training.init_from} is missing"
+        if hashlib.sha256(parent).hexdigest() != state.get("parent_sha256"):
+            return f"its init_from checkpoint {config.training.init_from} has changed since it was trained"
+    return None
+
+
 def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="cpu"):
     """Start a run from another run's checkpoint (file or run directory): its policy weights and, with
     `with_optimizer`, Adam's moments and step count (paper 4.2: the optimiser's state carries over); the
@@ -580,13 +610,19 @@ def _start_log(path, keep_until=None):
     _atomic_write(path, write)
 
 
-def _config_differences(old, new):
+def _config_differences(old, new, ignore_added_defaults=False):
+    """'section.key: old -> new' for every identity setting that differs; with `ignore_added_defaults`,
+    less the keys `old` lacks and `new` holds at their default (a setting added to motornet after `old`
+    was written, whose default keeps the behaviour `old` was trained with)."""
     old, new = _identity(old), _identity(new)
+    defaults = config_to_dict(Config()) if ignore_added_defaults else {}
     diffs = []
     for section in sorted(set(old) | set(new)):
         a, b = old.get(section), new.get(section)
         if isinstance(a, dict) and isinstance(b, dict):
-            diffs += [f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+            default = defaults.get(section) or {}
+            diffs += [f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+                      if a.get(k) != b.get(k) and not (k not in a and k in default and b.get(k) == default[k])]
         elif a != b:
             diffs.append(f"{section}: {a!r} -> {b!r}")
     return diffs

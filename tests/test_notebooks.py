@@ -1,5 +1,7 @@
-"""The notebooks in analysis/notebooks/ run top to bottom on the smoke preset's results (one test each)."""
-import os
+"""The notebooks in analysis/notebooks/ run top to bottom on the smoke preset's results (one test each),
+without being written back; on a preset without the results they read they stop at once, saying which."""
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,26 +11,17 @@ nbformat = pytest.importorskip("nbformat", reason="the notebooks need nbformat, 
 nbclient = pytest.importorskip("nbclient", reason="the notebooks need nbformat, nbclient and ipykernel")
 pytest.importorskip("ipykernel", reason="the notebooks need nbformat, nbclient and ipykernel")
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "analysis" / "notebooks"
+from analysis.notebook import execute  # noqa: E402
 
-
-def run_notebook(path, workdir, preset="smoke", timeout=300):
-    """Execute a notebook in a fresh python3 kernel (jupyter_client starts it with this interpreter,
-    sys.executable, so motornet and analysis are importable), cwd = the notebook's folder, results looked up
-    under workdir/results/preset; raises CellExecutionError on the first failing cell."""
-    notebook = nbformat.read(path, as_version=4)
-    env = {**os.environ, "MOTORNET_WORKDIR": str(workdir), "MOTORNET_PRESET": preset}
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=env)
-    return notebook
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "analysis" / "notebooks"
 
 
 def test_the_kernel_is_this_python_with_the_repository_installed(tmp_path):
     path = tmp_path / "probe.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import sys, motornet, analysis.notebook\nprint(sys.executable)")]), path)
-    output = run_notebook(path, tmp_path).cells[0].outputs[0]["text"].strip()
+    output = execute(path, tmp_path).cells[0].outputs[0]["text"].strip()
     assert Path(output).resolve() == Path(sys.executable).resolve()
 
 
@@ -36,14 +29,41 @@ def test_notebooks_exist():
     assert {"fig1.ipynb", "fig4.ipynb"} <= {p.name for p in NOTEBOOKS.glob("*.ipynb")}
 
 
-def test_notebooks_are_stored_without_outputs():
+def test_notebooks_are_stored_without_outputs_or_executed_on_the_paper_preset():
+    """`make notebooks` stores them executed on the paper preset's results (metadata.motornet.preset), without
+    an error; otherwise they are stored with no outputs."""
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        cells = nbformat.read(path, as_version=4).cells
-        assert not [c for c in cells if c.cell_type == "code" and (c.outputs or c.execution_count)], path.name
+        notebook = nbformat.read(path, as_version=4)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        if notebook.metadata.get("motornet", {}).get("preset") == "paper":
+            assert not [o for c in code for o in c.outputs if o.output_type == "error"], path.name
+        else:
+            assert not [c for c in code if c.outputs or c.execution_count], path.name
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_notebook_runs_on_the_smoke_results(smoke, name):
-    notebook = run_notebook(NOTEBOOKS / name, smoke)
+    before = (NOTEBOOKS / name).read_bytes()
+    notebook = execute(NOTEBOOKS / name, smoke, preset="smoke")
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{name}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    assert (NOTEBOOKS / name).read_bytes() == before
+
+
+def test_a_notebook_without_its_results_stops_in_its_first_cell_naming_them(tmp_path):
+    (tmp_path / "results" / "smoke").mkdir(parents=True)          # the preset exists, Figure 5's results do not
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
+        execute(NOTEBOOKS / "fig5.ipynb", tmp_path, preset="smoke")
+    assert error.value.ename == "ResultsMissing", error.value
+    assert "fig5_metrics.csv" in error.value.evalue and "snakemake --cores 2 --config preset=smoke" in error.value.evalue
+
+
+def test_make_notebooks_leaves_a_notebook_that_fails_as_it_was(tmp_path):
+    notebook = tmp_path / "fig5.ipynb"
+    shutil.copy(NOTEBOOKS / "fig5.ipynb", notebook)
+    before = notebook.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "analysis.notebook", "--preset", "smoke", "--workdir", str(tmp_path),
+                             str(notebook)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert result.returncode == 1 and notebook.read_bytes() == before
+    assert f"{notebook}: not executed, left as it was: ResultsMissing: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr

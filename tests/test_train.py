@@ -19,7 +19,8 @@ from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
 from motornet.train import (CheckpointError, ConfigError, NonFiniteLossError, RunLockedError, RunMismatchError, build,
-                            config_to_dict, load_checkpoint, load_config, resolve_device, train)
+                            config_hash, config_to_dict, load_checkpoint, load_config, resolve_device, run_status,
+                            train)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "motornet" / "configs"
@@ -310,6 +311,33 @@ def test_resume_refuses_a_run_whose_parent_checkpoint_changed(tmp_path):
     with pytest.raises(RunMismatchError, match="another version of training.init_from"):
         train(tiny(n_batches=4, init_from=str(parent / "checkpoint.pt")), tmp_path / "child")
     assert load_checkpoint(tmp_path / "child")["batch"] == 2
+
+
+def test_run_status_says_whether_a_run_is_its_configs_finished_result(tmp_path):
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    assert run_status(parent, tiny(n_batches=2)) == "checkpoint.pt, config.yaml, log.csv missing"
+    train(tiny(n_batches=2), parent)
+    child_config = tiny(n_batches=2, init_from=str(parent / "checkpoint.pt"))
+    train(child_config, child)
+    assert run_status(parent, tiny(n_batches=2)) is None and run_status(child, child_config) is None
+    assert run_status(parent, tiny(n_batches=2, threads=2, log_every=1, device="auto")) is None   # no effect on the result
+    assert run_status(parent, tiny(n_batches=3)) == "trained for 2 batches, not training.n_batches = 3"
+    assert run_status(parent, tiny(n_batches=2, learning_rate=1e-3)) == \
+        "trained with other settings (training.learning_rate: 0.003 -> 0.001)"
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)                    # the parent is retrained
+    assert "its init_from checkpoint" in run_status(child, child_config) and "has changed" in run_status(child, child_config)
+
+
+def test_run_status_accepts_a_setting_added_since_at_its_default(tmp_path):
+    """A checkpoint written before a setting existed is current if the setting is at its default."""
+    train(tiny(n_batches=2), tmp_path)
+    state = load_checkpoint(tmp_path)
+    del state["config"]["policy"]["hidden_noise"], state["config"]["loss"]["hidden_derivative_unit"]
+    state["config_sha256"] = config_hash(state["config"])
+    torch.save(state, tmp_path / "checkpoint.pt")
+    assert run_status(tmp_path, {**tiny(n_batches=2), "policy": {**TINY["policy"], "hidden_noise": 0.}}) is None
+    assert run_status(tmp_path, tiny(n_batches=2)) == \
+        "trained with other settings (policy.hidden_noise: None -> 0.001)"
 
 
 def test_a_second_writer_is_refused_and_the_directory_keeps_one_run(tmp_path, monkeypatch):

@@ -1,8 +1,10 @@
 # Paths, config sections and every function of the workflow (kept apart from the rules, as Snakemake's
 # linter asks), and the config's check before any job runs.
 import difflib
+import hashlib
 import itertools
 import math
+import re
 import sys
 
 import jsonschema
@@ -11,7 +13,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from motornet.evaluate import load_test_config
-from motornet.train import ConfigError, check_config as check_train_config, read_yaml
+from motornet.train import ConfigError, check_config as check_train_config, read_yaml, run_status as finished_run_status
 
 # The config's schema (types, defaults, the valid keys of every section): add a new key there.
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
@@ -160,13 +162,59 @@ def run_config(model, seed):
     return config_
 
 
-def init_checkpoint(model, seed):
-    """The checkpoint that starts this run: the same seed of `init_from`'s model (else its first seed)."""
+def parent_run(model, seed):
+    """(model, seed) of the run this one starts from: the same seed of `init_from`'s model (else its
+    first seed); None without init_from."""
     parent = MODELS[model].get("init_from")
     if not parent:
         return None
     seeds = [int(s) for s in MODELS[parent]["seeds"]]
-    return f"{run_dir(parent, seed if int(seed) in seeds else seeds[0])}/checkpoint.pt"
+    return parent, seed if int(seed) in seeds else seeds[0]
+
+
+def init_checkpoint(model, seed):
+    """The checkpoint that starts this run (parent_run's), or None."""
+    parent = parent_run(model, seed)
+    return f"{run_dir(*parent)}/checkpoint.pt" if parent else None
+
+
+# ---- Finished runs (the shipped networks): current ones are inputs, never retrained ----
+# Whether a finished run is still the result of its settings is decided from its files' contents, not from
+# mtimes or Snakemake's metadata (both lost or arbitrary on a fresh clone): see training.smk.
+_RUN_STATUS = {}
+
+
+def run_status(model, seed):
+    """None when runs/<model>/seed<k>/ holds the finished result of run_config(model, seed) and its parent
+    run is current too (motornet.train.run_status: the settings' hash, the batch count, the bytes of the
+    parent's checkpoint), else why not, in one line."""
+    key = (model, int(seed))
+    if key not in _RUN_STATUS:
+        status = finished_run_status(run_dir(model, seed), run_config(model, seed))
+        parent = parent_run(model, seed)
+        if status is None and parent and run_status(*parent) is not None:
+            status = f"its parent run {run_dir(*parent)} is to be trained ({run_status(*parent)})"
+        _RUN_STATUS[key] = status
+    return _RUN_STATUS[key]
+
+
+def train_model_constraint():
+    """The train rule's `model` wildcard: every model, except at the current runs: a negative lookahead on
+    '<model>/seed<k>/' leaves their files to no rule, so Snakemake takes them as source files."""
+    models = "|".join(map(re.escape, MODELS))
+    current = [f"{m}/seed{s}/" for m, spec in MODELS.items() for s in spec["seeds"] if run_status(m, s) is None]
+    return f"(?!{'|'.join(map(re.escape, current))})(?:{models})" if current else models
+
+
+def stale_marker(model, seed):
+    """[runs/<model>/seed<k>/stale_<sha>.txt] for a run whose files exist but are not current (the train
+    job's extra input, which makes Snakemake train it again; <sha>: the stale checkpoint's bytes), else []."""
+    path = f"{run_dir(model, seed)}/checkpoint.pt"
+    if run_status(model, seed) is None or not os.path.isfile(path):
+        return []
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()[:12]
+    return [f"{run_dir(model, seed)}/stale_{sha}.txt"]
 
 
 def train_steps(model):
@@ -270,3 +318,47 @@ def fig6_test(model, ext="npz", seed=None):
 # ---- Ablation (ablation.smk) ----
 ABLATION = config["ablation"]
 CELLS = ablation_cells(ABLATION)
+
+
+# ---- Without training (the Snakefile's `without_training` target, `make run`) ----
+def figure_runs():
+    """{figure number: [(model, seed), ...]}: the training runs behind Figures 1, 5 and 6."""
+    return {
+        1: [(FIG1[stage], s) for stage in ("naive", "adapted") for s in FIG1["seeds"]],
+        5: [(FIG5[network], FIG5["seed"]) for network in FIG5_NETWORKS],
+        6: [(model, s) for model in FIG6["models"].values() for s in MODELS[model]["seeds"]],
+    }
+
+
+def without_training(wildcards):
+    """Figures 1, 5 and 6 (with their metrics and claims) whose runs are all current (run_status), the tests of
+    every model whose runs are all current, and claims.json when all three figures are there. Says on
+    stderr which figures are left out, which runs they lack and the command that trains them."""
+    outputs = {
+        1: [*rules.figure1.output, *rules.fig1_metrics.output],
+        5: [*rules.figure5.output, *rules.fig5_metrics.output],
+        6: [*rules.figure6.output, *rules.fig6_metrics.output],
+    }
+    targets, missing = list(rules.fig4_claims.output), {}
+    for n, runs in figure_runs().items():
+        lacking = {run_dir(m, s): run_status(m, s) for m, s in runs if run_status(m, s) is not None}
+        missing.update(lacking)
+        targets += [] if lacking else outputs[n]
+    trained = [m for m in config["models"] if all(run_status(m, s) is None for s in MODELS[m]["seeds"])]
+    targets += test_outputs(trained) if trained else []
+    if not missing:
+        return targets + list(rules.claims.output)
+    left_out = [n for n, runs in figure_runs().items() if any(run_dir(m, s) in missing for m, s in runs)]
+    figures = " and ".join(map(str, left_out)).replace(" and ", ", ", len(left_out) - 2)
+    lines = [
+        f"without_training: Figure{'s' * (len(left_out) > 1)} {figures} and claims.json are left out: "
+        f"{len(missing)} of their networks are not trained, or not with the current settings:"
+    ]
+    lines += [f"  {run}: {why}" for run, why in list(missing.items())[:5]]
+    lines += [f"  ... and {len(missing) - 5} more"] if len(missing) > 5 else []
+    lines += [
+        f"Train them with `snakemake --cores all --config preset={PRESET}` "
+        f"(`snakemake -n --config preset={PRESET}` lists the jobs with their budgets)."
+    ]
+    print("\n".join(lines), file=sys.stderr)
+    return targets

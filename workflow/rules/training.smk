@@ -5,6 +5,21 @@
 # deletes: a job killed or timed out (SLURM runtime) resumes from its last checkpoint when rerun, and a
 # raised n_batches continues an existing run. Only a finished run is copied up to runs/<model>/seed<k>/.
 # run_config, train_resources and the other helpers are in common.smk.
+#
+# When a run is trained again is decided from its files' contents, not from mtimes or Snakemake's metadata:
+# a fresh clone has no .snakemake/ and checks files out with arbitrary mtimes, and the shipped networks
+# (results/paper/runs/, committed) must not be retrained for that. A finished run is *current* when its
+# checkpoint records the sha256 of its settings (motornet.train.config_hash) equal to run_config's, the
+# batch count asked for, and the sha256 of its parent checkpoint's bytes (init_from), and its parent run is
+# current (common.smk's run_status, evaluated before any job, in a dry run too). Then:
+# - a current run is no rule's output (train's `model` constraint excludes '<model>/seed<k>/'), so its
+#   files are source files: no input's mtime, no change of this script, its params or Snakemake's
+#   metadata makes Snakemake train it again (`--forcerun train` neither: delete the run to retrain it);
+# - a missing run is trained (missing output);
+# - a run whose files exist but are not current (settings, budget or parent changed) gets one more input,
+#   runs/<model>/seed<k>/stale_<sha>.txt, written by the stale_run rule (the reason, from run_status) and
+#   deleted after training: Snakemake trains it again, fresh or resumed as train_model.py decides.
+# A change of motornet's code is not seen by any of this: delete the runs it invalidates.
 
 
 wildcard_constraints:
@@ -21,9 +36,12 @@ rule train:
         "train {wildcards.model} seed {wildcards.seed}: {params.config[training][n_batches]} batches x "
         "{params.config[training][batch_size]} episodes, {params.config[effector][name]}, "
         "GRU {params.config[policy][hidden_size]}; {threads} threads, {resources.runtime} min, {resources.mem_mb} MB"
+    wildcard_constraints:
+        model=train_model_constraint(),
     input:
         base=lambda w: os.path.join(workflow.basedir, MODELS[w.model]["base"]),
         init=lambda w: [init_checkpoint(w.model, w.seed)] if MODELS[w.model].get("init_from") else [],
+        stale=lambda w: stale_marker(w.model, w.seed),
     output:
         checkpoint=f"{RESULTS}/runs/{{model}}/seed{{seed}}/checkpoint.pt",
         config=f"{RESULTS}/runs/{{model}}/seed{{seed}}/config.yaml",
@@ -44,6 +62,25 @@ rule train:
         "../envs/motornet.yaml"
     script:
         "../scripts/train_model.py"
+
+
+rule stale_run:
+    """Mark a finished run that is no longer current for training again (why, from run_status)."""
+    message:
+        "{wildcards.model} seed {wildcards.seed} is to be trained again: {params.reason}"
+    output:
+        temp(f"{RESULTS}/runs/{{model}}/seed{{seed}}/stale_{{sha}}.txt"),
+    params:
+        reason=lambda w: run_status(w.model, w.seed),
+    log:
+        f"{LOGS}/stale/{{model}}_seed{{seed}}_{{sha}}.log",
+    wildcard_constraints:
+        sha="[0-9a-f]{12}",
+    localrule: True
+    conda:
+        "../envs/motornet.yaml"
+    shell:
+        "echo {params.reason:q} | tee {output} > {log}"
 
 
 rule test_model:
