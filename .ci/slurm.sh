@@ -152,7 +152,7 @@ benchmarks = list((run / "results" / "smoke" / "benchmarks").rglob("*.tsv"))
 assert len(jobs) == len(benchmarks), f"{len(benchmarks)} jobs ran, {len(jobs)} of them through SLURM"
 bad = [job for job in jobs if job[5] != "COMPLETED" or job[3] in ("0", "") or job[4] in ("UNLIMITED", "")]
 assert not bad, f"jobs not completed or without memory/runtime: {bad}"
-train = [job for job, rule in zip(jobs, rules) if rule == "train"]
+train = [job for job, rule in zip(jobs, rules) if rule.startswith("train_")]
 assert train and all(int(job[2]) > 1 for job in train), f"train jobs did not get their threads: {train}"
 figures = [run / "figures" / "smoke" / f"fig{n}.{ext}" for n in range(1, 9) for ext in ("pdf", "png")]
 missing = [p for p in figures + [run / "results" / "smoke" / "claims.json"] if not p.is_file()]

@@ -4,6 +4,7 @@
     python benchmarks/bench.py --reference .refvenv              # + the public toolbox, same run
     python benchmarks/bench.py --baseline train64=0.50 fwd64=0.19 train1024=0.97
     python benchmarks/bench.py --compile                         # + the torch.compile'd fused path
+    python benchmarks/bench.py --trainer fig6 fig5               # motornet.train's step: ensembles, GEMM share
 
 Workloads (the reference runs them through benchmarks/reference_train.py; same loss: L1 fingertip-goal +
 1e-4 mean u^2):
@@ -29,12 +30,21 @@ import torch
 
 import motornet as mn
 from motornet import compiled
+from motornet import train as trainer
+from motornet.ensemble import PolicyEnsemble, TaskEnsemble
+from motornet.loss import eq1_step_costs
 from motornet.rollout import Rollout
 
 WORKLOADS = {"train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
              "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
              "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True)}
 REFERENCE_SCRIPT = Path(__file__).resolve().parent / "reference_train.py"
+CONFIGS = Path(__file__).resolve().parents[1] / "motornet" / "configs"
+# motornet.train's compiled training step (`--trainer`), on the paper's configs: Figure 6's arm26 network
+# (GRU 90, B = 64, T = 80) alone and as an ensemble of 8 (1 and 2 threads), Figure 5's (GRU 110, B = 1,024,
+# T = 80; 2 threads).
+TRAINER = {"fig6": dict(config="fig6_arm26.yaml", batch_size=64, networks=(1, 8), threads=(1, 2)),
+           "fig5": dict(config="fig5_perturbation_free.yaml", batch_size=1024, networks=(1,), threads=(2,))}
 
 
 def make(steps, hidden):
@@ -97,6 +107,88 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
     return statistics.median(times), warm, first
 
 
+def trainer_step_time(config_name, batch_size, n_networks, threads, batches, warmup):
+    """(median s per training batch of all n_networks, compile + warm-up time): motornet.train's step
+    (compiled Rollout with eq. 1's costs, backward, per-network clipping, Adam) on seeds 0..n-1."""
+    torch.set_num_threads(threads)
+    torch._dynamo.reset()
+    config = trainer.load_config(CONFIGS / config_name)
+    config.training.batch_size = batch_size
+    members = [trainer._Member(trainer.load_config({**trainer.config_to_dict(config), "seed": k}), Path("."),
+                               torch.device("cpu")) for k in range(n_networks)]
+    policy, task = PolicyEnsemble([m.policy for m in members]), TaskEnsemble([m.task for m in members])
+    for p in (policy, *policy.policies):
+        p.train()
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.training.learning_rate)
+    runner = Rollout(task, policy, chunk=config.training.chunk, compile=True, record=(),
+                     costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    start = time.perf_counter()
+    for _ in range(warmup):
+        trainer.train_step(runner, optimizer, config)
+    warm = time.perf_counter() - start
+    times = []
+    for _ in range(batches):
+        t0 = time.perf_counter()
+        trainer.train_step(runner, optimizer, config)
+        times.append(time.perf_counter() - t0)
+    dims = dict(rows=batch_size, networks=n_networks, inputs=policy.input_dim, hidden=policy.hidden_dim,
+                steps=int(round(task.max_ep_duration / task.dt)))
+    return statistics.median(times), warm, dims
+
+
+def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
+    """(median s, GFLOP) of the matrix products of one training batch alone: per step, the GRU's two forward
+    products and their four backward ones (input and weight gradients), batched over the networks."""
+    torch.set_num_threads(threads)
+    g = torch.Generator().manual_seed(0)
+    x, h = torch.randn(networks, rows, inputs, generator=g), torch.randn(networks, rows, hidden, generator=g)
+    w_ih, w_hh = torch.randn(networks, 3 * hidden, inputs, generator=g), torch.randn(networks, 3 * hidden, hidden,
+                                                                                    generator=g)
+    grad = torch.randn(networks, rows, 3 * hidden, generator=g)
+
+    def batch():
+        for _ in range(steps):
+            torch.bmm(x, w_ih.transpose(1, 2)), torch.bmm(h, w_hh.transpose(1, 2))              # forward
+            torch.bmm(grad, w_hh), torch.bmm(grad.transpose(1, 2), h)                           # d/dh, d/dW_hh
+            torch.bmm(grad, w_ih), torch.bmm(grad.transpose(1, 2), x)                           # d/dx, d/dW_ih
+    batch()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        batch()
+        times.append(time.perf_counter() - t0)
+    flop = 3 * 2 * networks * rows * 3 * hidden * (inputs + hidden) * steps
+    return statistics.median(times), flop / 1e9
+
+
+def trainer_benchmarks(names, batches, warmup, repeats):
+    """Print motornet.train's step per workload: s/batch, network-batches/s, the ensemble's gain over one
+    network alone (same thread count, medians over the repeats) and the share of the batch's time its
+    matrix products alone take (the GEMM fraction)."""
+    summary = []
+    for name in names:
+        w = TRAINER[name]
+        for threads in w["threads"]:
+            rates = {n: [] for n in w["networks"]}
+            for repeat in range(repeats):
+                for n in w["networks"]:
+                    seconds, warm, dims = trainer_step_time(w["config"], w["batch_size"], n, threads, batches, warmup)
+                    gemm, gflop = gemm_time(threads=threads, **dims)
+                    rates[n].append(n / seconds)
+                    print(f"trainer {name} x{n} {threads} thr  {seconds:.4f} s/batch  {n / seconds:.2f} network-batches/s"
+                          f"  GEMMs alone {gemm:.4f} s ({gflop:.1f} GFLOP, {gflop / gemm:.0f} GFLOP/s): "
+                          f"fraction {gemm / seconds:.2f}  (compile + {warmup} warm-up batches: {warm:.1f} s)",
+                          flush=True)
+            if len(w["networks"]) > 1:
+                one, many = w["networks"][0], w["networks"][-1]
+                gain = statistics.median(m / o for m, o in zip(rates[many], rates[one]))
+                summary.append(f"{name} {threads} thr: x{many} ensemble {statistics.median(rates[many]):.1f} "
+                               f"network-batches/s = {gain:.2f}x one network")
+            else:
+                summary.append(f"{name} {threads} thr: {statistics.median(rates[w['networks'][0]]):.2f} batches/s")
+    print("TRAINER " + " | ".join(summary))
+
+
 def reference(venv, workload, batches):
     w = WORKLOADS[workload]
     cmd = [str(Path(venv) / "bin" / "python"), str(REFERENCE_SCRIPT), "--batches", str(batches + 3),
@@ -109,7 +201,9 @@ def reference(venv, workload, batches):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--trainer", nargs="*", default=[], choices=list(TRAINER),
+                        help="motornet.train's step on these workloads (ensemble gain, GEMM fraction)")
     parser.add_argument("--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled"])
     parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
     parser.add_argument("--batches", type=int, default=10)
@@ -121,6 +215,8 @@ def main():
     parser.add_argument("--step-compile", default="always", choices=["auto", "always", "never"],
                         help="motornet.compiled.MODE for the plain path's steps (default: always)")
     args = parser.parse_args()
+    if args.trainer:
+        trainer_benchmarks(args.trainer, args.batches, args.warmup, args.repeats)
     paths = args.paths + (["compiled"] if args.compile and "compiled" not in args.paths else [])
     baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
     summary = []
@@ -144,7 +240,8 @@ def main():
         ratio = statistics.median(r / t for r, t in zip(references, times[best])) if references else \
             baseline[workload] / seconds if workload in baseline else None
         summary.append(f"{workload} {seconds:.4f}s ({best})" + (f" x{ratio:.1f}" if ratio else ""))
-    print("SUMMARY " + " | ".join(summary))
+    if summary:
+        print("SUMMARY " + " | ".join(summary))
 
 
 if __name__ == "__main__":

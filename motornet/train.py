@@ -1,6 +1,7 @@
 """Training: configuration, the loop, checkpoints and logs.
 
     python -m motornet.train CONFIG.yaml RUN_DIR [--fresh] [--quiet] [--set training.n_batches=10 ...]
+    python -m motornet.train CONFIG.yaml RUN_ROOT --seeds 0 1 2 ...     # an ensemble: RUN_ROOT/seed<k>/
 
 A config has six sections (see motornet/configs/*.yaml): `seed`, `effector`, `task`, `policy`, `loss`,
 `training`. Unknown keys are errors naming the closest valid key. `train(config, run_dir)` writes
@@ -646,7 +647,8 @@ def train_ensemble(configs, run_dirs, resume=True, progress=None):
     would (its own episodes, hidden noise, Adam state, gradient clipping, log and checkpoint), with the same
     results up to float rounding. Networks resumed at different batches train in groups until they meet.
     A network whose loss stops being finite leaves the ensemble (its last good checkpoint kept) and the
-    others go on; NonFiniteLossError names every such network at the end. Returns the N summaries."""
+    others go on; NonFiniteLossError names every such network at the end. `resume`: as train's, for all
+    networks or one value per network. Returns the N summaries."""
     configs = [load_config(c) for c in configs]
     run_dirs = [Path(d) for d in run_dirs]
     if len(configs) != len(run_dirs) or not configs:
@@ -765,8 +767,11 @@ def _train_locked(members, resume, progress, stack):
     from tqdm import tqdm
 
     device = members[0].policy.device
-    for member in members:
-        member.prepare(resume, device)
+    resume = [resume] * len(members) if isinstance(resume, bool) else list(resume)
+    if len(resume) != len(members):
+        raise ValueError(f"resume: give one value, or one per network ({len(members)}), got {len(resume)}")
+    for member, go_on in zip(members, resume):
+        member.prepare(go_on, device)
     tc = members[0].config.training
     logs = {id(m): stack.enter_context(open(m.log, "a", newline="")) for m in members}
     show = tc.progress if progress is None else progress
@@ -855,7 +860,10 @@ def _write_config(path, config):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m motornet.train", description="Train a policy from a YAML config.")
     parser.add_argument("config", help="YAML config (see motornet/configs/)")
-    parser.add_argument("run_dir", help="directory for config.yaml, checkpoint.pt and log.csv")
+    parser.add_argument("run_dir", help="directory for config.yaml, checkpoint.pt and log.csv (with --seeds: "
+                                        "the directory of their seed<k>/ run directories)")
+    parser.add_argument("--seeds", nargs="+", type=int, metavar="K",
+                        help="train these seeds (the config's seed replaced) together as one ensemble")
     parser.add_argument("--fresh", action="store_true",
                         help="delete RUN_DIR's checkpoint and log and start again")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -864,10 +872,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config, args.set)
-        summary = train(config, args.run_dir, resume=not args.fresh, progress=False if args.quiet else None)
+        seeds = [config.seed] if args.seeds is None else args.seeds
+        configs = [load_config(config, [f"seed={k}"]) for k in seeds]
+        run_dirs = [args.run_dir] if args.seeds is None else [Path(args.run_dir) / f"seed{k}" for k in seeds]
+        summaries = train_ensemble(configs, run_dirs, resume=not args.fresh,
+                                   progress=False if args.quiet else None)
     except (ConfigError, RunError, NonFiniteLossError) as error:
         parser.exit(2, f"error: {error}\n")
-    print(f"trained to batch {summary['batch']}: {summary['checkpoint']}")
+    for summary in summaries:
+        print(f"trained to batch {summary['batch']}: {summary['checkpoint']}")
 
 
 if __name__ == "__main__":

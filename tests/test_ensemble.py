@@ -156,3 +156,12 @@ def test_the_fused_costs_give_eq1_of_the_recorded_episode():
                         out["hidden"][5:], policy.input_kernels()[1], task.dt)["loss"]
     torch.testing.assert_close(grads, torch.autograd.grad(recorded, policy.stacked[1])[0], rtol=1e-4, atol=1e-8)
     assert grads[0].abs().sum() == 0, "network 1's loss has no gradient on network 0's weights"
+
+
+def test_the_command_line_trains_an_ensemble_into_seed_directories(alone, tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(tiny(5)))
+    train_module.main([str(config), str(tmp_path / "runs"), "--seeds", "1", "2", "--quiet"])
+    assert capsys.readouterr().out.count("trained to batch 20") == 2
+    for seed in (1, 2):
+        assert_same_run(tmp_path / "runs" / f"seed{seed}", alone / f"seed{seed}")

@@ -51,26 +51,18 @@ def test_nested_overrides_arrive_typed_from_the_command_line_and_a_configfile(tm
     override.write_text("models:\n  fig1_adapted: {training: {n_batches: 3}}\n")
     out = snakemake(tmp_path, "-n", "results/smoke/runs/fig1_adapted/seed0/checkpoint.pt", "--configfile",
                     str(override), "--config", "preset=smoke", "models={fig1_naive: {training: {n_batches: 5}}}")
-    assert "train fig1_naive seed 0: 5 batches x 8 episodes" in out, out
-    assert "train fig1_adapted seed 0: 3 batches x 8 episodes" in out, out
-
-
-class Output(list):
-    """snakemake.output: the paths as a list and by name."""
-
-    def __init__(self, **paths):
-        super().__init__(paths.values())
-        self.__dict__.update(paths)
+    assert "train fig1_naive seeds 0, 1: 5 batches x 8 episodes" in out, out
+    assert "train fig1_adapted seeds 0, 1: 3 batches x 8 episodes" in out, out
 
 
 def run_train_script(tmp_path, monkeypatch, config, staging):
-    """workflow/scripts/train_model.py as the `train` rule runs it, with a stand-in `snakemake` object."""
+    """workflow/scripts/train_model.py as a training job of one seed runs it, with a stand-in `snakemake`."""
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     job = types.SimpleNamespace(
-        log=[str(tmp_path / "train.log")], threads=1, wildcards=types.SimpleNamespace(model="child", seed="0"),
-        params=types.SimpleNamespace(config=config, staging=str(staging)),
-        output=Output(checkpoint=str(out / "checkpoint.pt"), config=str(out / "config.yaml"), log=str(out / "log.csv")))
+        log=[str(tmp_path / "train.log")], threads=1,
+        params=types.SimpleNamespace(configs=[config], stagings=[str(staging)]),
+        output=[str(out / "checkpoint.pt"), str(out / "config.yaml"), str(out / "log.csv")])
     monkeypatch.setattr(sys, "stdout", sys.stdout)   # the script sends both to its log file
     monkeypatch.setattr(sys, "stderr", sys.stderr)
     monkeypatch.syspath_prepend(str(REPO / "workflow" / "scripts"))

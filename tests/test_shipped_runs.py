@@ -42,8 +42,13 @@ def fresh_clone(tmp_path):
 
 
 def planned(out, rule):
-    match = re.search(rf"^{rule}\s+(\d+)$", out, re.M)
-    return int(match.group(1)) if match else 0
+    """Jobs of `rule` in a dry run's summary (printed once or twice); 'train': of every training job's rule
+    (train_<model>_...)."""
+    pattern = r"train_\w+" if rule == "train" else re.escape(rule)
+    counts = {}
+    for name, n in re.findall(rf"^({pattern})\s+(\d+)$", out, re.M):
+        counts.setdefault(name, int(n))
+    return sum(counts.values())
 
 
 def test_shipped_runs_are_not_retrained_on_a_fresh_clone(fresh_clone):

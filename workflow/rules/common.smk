@@ -198,12 +198,19 @@ def run_status(model, seed):
     return _RUN_STATUS[key]
 
 
-def train_model_constraint():
-    """The train rule's `model` wildcard: every model, except at the current runs: a negative lookahead on
-    '<model>/seed<k>/' leaves their files to no rule, so Snakemake takes them as source files."""
-    models = "|".join(map(re.escape, MODELS))
-    current = [f"{m}/seed{s}/" for m, spec in MODELS.items() for s in spec["seeds"] if run_status(m, s) is None]
-    return f"(?!{'|'.join(map(re.escape, current))})(?:{models})" if current else models
+def train_jobs():
+    """[(model, seeds, job name), ...]: the runs to train, one job per group of at most
+    resources.train.seeds_per_job seeds of a model (an ensemble: motornet.train.train_ensemble), named
+    train_<model>_seed<k> (one seed) or train_<model>_seeds<first>_<last>. Current runs (run_status) are in
+    none, so their files are no rule's output and Snakemake takes them as source files."""
+    size = config["resources"]["train"]["seeds_per_job"]
+    jobs = []
+    for model, spec in MODELS.items():
+        seeds = [int(s) for s in spec["seeds"] if run_status(model, s) is not None]
+        for group in (seeds[i : i + size] for i in range(0, len(seeds), size)):
+            name = f"seed{group[0]}" if len(group) == 1 else f"seeds{group[0]}_{group[-1]}"
+            jobs.append((model, group, f"train_{model}_{name}"))
+    return jobs
 
 
 def stale_marker(model, seed):
@@ -224,13 +231,16 @@ def train_steps(model):
     return c["training"]["n_batches"] * c["training"]["batch_size"] * steps
 
 
-def train_resources(model):
+def train_resources(model, n_seeds=1):
+    """mem_mb and runtime (min) of a job training n_seeds runs of `model` as one ensemble."""
     r = config["resources"]["train"]
     c = run_config(model, 0)
     steps = c["task"].get("max_ep_duration", 1.0) / c["effector"].get("timestep", 0.01)
     return {
-        "mem_mb": int(r["mem_mb"] + r["mem_mb_per_trial_step"] * c["training"]["batch_size"] * steps),
-        "runtime": int(max(r["runtime"], math.ceil(r["runtime_per_million_steps"] * train_steps(model) / 1e6))),
+        "mem_mb": int(r["mem_mb"] + r["mem_mb_per_trial_step"] * c["training"]["batch_size"] * steps * n_seeds),
+        "runtime": int(
+            max(r["runtime"], math.ceil(r["runtime_per_million_steps"] * train_steps(model) * n_seeds / 1e6))
+        ),
     }
 
 

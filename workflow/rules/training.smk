@@ -1,9 +1,11 @@
 # Training (figures 1, 5, 6) and the test protocols the trained policies are run through.
 #
-# One `train` job per model and seed of config["models"] (see the schema in workflow/config/paper.yaml).
-# motornet.train works in a staging directory, runs/<model>/seed<k>/training/, which Snakemake never
-# deletes: a job killed or timed out (SLURM runtime) resumes from its last checkpoint when rerun, and a
-# raised n_batches continues an existing run. Only a finished run is copied up to runs/<model>/seed<k>/.
+# One training job per group of seeds of a model of config["models"] (at most resources.train.seeds_per_job
+# seeds: common.smk's train_jobs), a rule of its own named train_<model>_seed<k> or
+# train_<model>_seeds<first>_<last>: the seeds train as one ensemble (motornet.train.train_ensemble), each in
+# its own staging directory, runs/<model>/seed<k>/training/, which Snakemake never deletes: a job killed or
+# timed out (SLURM runtime) resumes from its last checkpoints when rerun, and a raised n_batches continues
+# existing runs. Only finished runs are copied up to runs/<model>/seed<k>/.
 # run_config, train_resources and the other helpers are in common.smk.
 #
 # When a run is trained again is decided from its files' contents, not from mtimes or Snakemake's metadata:
@@ -12,9 +14,9 @@
 # checkpoint records the sha256 of its settings (motornet.train.config_hash) equal to run_config's, the
 # batch count asked for, and the sha256 of its parent checkpoint's bytes (init_from), and its parent run is
 # current (common.smk's run_status, evaluated before any job, in a dry run too). Then:
-# - a current run is no rule's output (train's `model` constraint excludes '<model>/seed<k>/'), so its
-#   files are source files: no input's mtime, no change of this script, its params or Snakemake's
-#   metadata makes Snakemake train it again (`--forcerun train` neither: delete the run to retrain it);
+# - a current run is in no training job (train_jobs), so its files are no rule's output but source files:
+#   no input's mtime, no change of this script, its params or Snakemake's metadata makes Snakemake train
+#   it again (`--forcerun` neither: delete the run to retrain it);
 # - a missing run is trained (missing output);
 # - a run whose files exist but are not current (settings, budget or parent changed) gets one more input,
 #   runs/<model>/seed<k>/stale_<sha>.txt, written by the stale_run rule (the reason, from run_status) and
@@ -28,40 +30,41 @@ wildcard_constraints:
     test=r"test_\w+",
 
 
-# The message reads the budget from params.config rather than from a param of its own: params are
+# The message reads the budget from params.configs rather than from a param of its own: params are
 # provenance, and rewording such a text would retrain every model.
-rule train:
-    """Train one model and seed with motornet.train (budgets in params.config.training)."""
-    message:
-        "train {wildcards.model} seed {wildcards.seed}: {params.config[training][n_batches]} batches x "
-        "{params.config[training][batch_size]} episodes, {params.config[effector][name]}, "
-        "GRU {params.config[policy][hidden_size]}; {threads} threads, {resources.runtime} min, {resources.mem_mb} MB"
-    wildcard_constraints:
-        model=train_model_constraint(),
-    input:
-        base=lambda w: os.path.join(workflow.basedir, MODELS[w.model]["base"]),
-        init=lambda w: [init_checkpoint(w.model, w.seed)] if MODELS[w.model].get("init_from") else [],
-        stale=lambda w: stale_marker(w.model, w.seed),
-    output:
-        checkpoint=f"{RESULTS}/runs/{{model}}/seed{{seed}}/checkpoint.pt",
-        config=f"{RESULTS}/runs/{{model}}/seed{{seed}}/config.yaml",
-        log=f"{RESULTS}/runs/{{model}}/seed{{seed}}/log.csv",
-    params:
-        config=lambda w: run_config(w.model, w.seed),
-        staging=lambda w: f"{run_dir(w.model, w.seed)}/training",
-    log:
-        f"{LOGS}/train/{{model}}_seed{{seed}}.log",
-    benchmark:
-        f"{BENCHMARKS}/train/{{model}}_seed{{seed}}.tsv"
-    threads: threads_for("train")
-    resources:
-        mem_mb=lambda w: train_resources(w.model)["mem_mb"],
-        runtime=lambda w: train_resources(w.model)["runtime"],
-        gpu=config["resources"]["train"]["gpu"],
-    conda:
-        "../envs/motornet.yaml"
-    script:
-        "../scripts/train_model.py"
+for model, seeds, job in train_jobs():
+
+    rule:
+        """Train runs of one model (seeds trained together) with motornet.train (budgets in params.configs)."""
+        name:
+            job
+        message:
+            f"train {model} seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}: "
+            "{params.configs[0][training][n_batches]} batches x {params.configs[0][training][batch_size]} "
+            "episodes, {params.configs[0][effector][name]}, GRU {params.configs[0][policy][hidden_size]}; "
+            "{threads} threads, {resources.runtime} min, {resources.mem_mb} MB"
+        input:
+            base=os.path.join(workflow.basedir, MODELS[model]["base"]),
+            init=[init_checkpoint(model, s) for s in seeds] if MODELS[model].get("init_from") else [],
+            stale=[marker for s in seeds for marker in stale_marker(model, s)],
+        output:
+            [f"{run_dir(model, s)}/{name}" for s in seeds for name in ("checkpoint.pt", "config.yaml", "log.csv")],
+        params:
+            configs=[run_config(model, s) for s in seeds],
+            stagings=[f"{run_dir(model, s)}/training" for s in seeds],
+        log:
+            f"{LOGS}/train/{job[len('train_'):]}.log",
+        benchmark:
+            f"{BENCHMARKS}/train/{job[len('train_'):]}.tsv"
+        threads: threads_for("train")
+        resources:
+            mem_mb=train_resources(model, len(seeds))["mem_mb"],
+            runtime=train_resources(model, len(seeds))["runtime"],
+            gpu=config["resources"]["train"]["gpu"],
+        conda:
+            "../envs/motornet.yaml"
+        script:
+            "../scripts/train_model.py"
 
 
 rule stale_run:

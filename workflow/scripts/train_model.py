@@ -1,47 +1,62 @@
-"""Train one run: the config merged by workflow/rules/training.smk (params.config), in a staging
-directory that survives failed jobs, then copied up.
+"""Train one job's runs, seeds of one model, as one ensemble (motornet.train.train_ensemble): the configs
+merged by workflow/rules/training.smk (params.configs), each in a staging directory that survives failed
+jobs, then copied up.
 
-The staging run is resumed when its checkpoint is unfinished and motornet.train accepts it: written with
-the same settings (n_batches may grow) and from the same bytes of the init_from checkpoint. Otherwise
-(settings or parent changed, an unreadable checkpoint, or a finished run whose outputs Snakemake wants
-again) it starts afresh, which deletes the old checkpoint before anything else is written.
+A staging run is resumed when its checkpoint is unfinished and motornet.train accepts it: written with the
+same settings (n_batches may grow) and from the same bytes of the init_from checkpoint. Otherwise (settings
+or parent changed, an unreadable checkpoint, or a finished run whose outputs Snakemake wants again) it
+starts afresh, which deletes the old checkpoint before anything else is written.
 """
+import hashlib
 import os
 import shutil
 import time
 from pathlib import Path
 
 from _common import log_to
-from motornet.train import CheckpointError, RunMismatchError, load_checkpoint, load_config, train
+from motornet.train import (CheckpointError, RunMismatchError, check_identity, load_checkpoint, load_config,
+                            train_ensemble)
 
 log = log_to(snakemake.log[0])
-config = dict(snakemake.params.config)
-config["training"] = {**config["training"], "threads": snakemake.threads}
-staging = Path(snakemake.params.staging)
-log.info("training %s into %s: %s", snakemake.wildcards.model, staging, config)
-config = load_config(config)
+configs = [load_config({**c, "training": {**c["training"], "threads": snakemake.threads}})
+           for c in snakemake.params.configs]
+stagings = [Path(p) for p in snakemake.params.stagings]
 
 
-def finished():
+def resumable(config, staging):
+    """Whether the staging run can go on: an unfinished checkpoint of these settings, started from the
+    present bytes of its init_from checkpoint."""
     try:
-        return int(load_checkpoint(staging)["batch"]) >= config.training.n_batches
-    except CheckpointError:  # none yet, or unreadable: train() says which
+        state = load_checkpoint(staging)
+        check_identity(state, config, staging)
+    except (CheckpointError, RunMismatchError) as error:
+        if (staging / "checkpoint.pt").exists():
+            log.info("not resuming %s: %s", staging, error)
         return False
+    parent = config.training.init_from
+    if parent and hashlib.sha256(Path(parent).read_bytes()).hexdigest() != state.get("parent_sha256"):
+        log.info("not resuming %s: its init_from checkpoint %s has changed since", staging, parent)
+        return False
+    if int(state["batch"]) >= config.training.n_batches:
+        log.info("%s is finished: Snakemake asks for it again, so it starts afresh", staging)
+        return False
+    return True
 
 
 t0 = time.perf_counter()
-resume = not finished()
-if not resume:
-    log.info("the staging run is finished: Snakemake asks for it again, so it starts afresh")
-try:
-    summary = train(config, staging, resume=resume)
-except (RunMismatchError, CheckpointError) as error:   # another run's checkpoint, or a damaged one
-    log.info("not resuming: %s", error)
-    summary = train(config, staging, resume=False)
-log.info("finished at batch %s in %.1f s (this job): %s", summary["batch"], time.perf_counter() - t0, summary)
-for name in ("config", "log", "checkpoint"):   # the checkpoint last: it marks the run as complete
-    target = Path(getattr(snakemake.output, name))
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copy2(staging / target.name, tmp)
-    tmp.replace(target)
+resume = [resumable(c, s) for c, s in zip(configs, stagings)]
+log.info("training seeds %s into %s (resuming: %s): %s", [c.seed for c in configs], [str(s) for s in stagings],
+         resume, snakemake.params.configs)
+summaries = train_ensemble(configs, stagings, resume=resume)
+log.info("finished in %.1f s (this job): %s", time.perf_counter() - t0, summaries)
+# The outputs: checkpoint.pt, config.yaml, log.csv of each seed in turn (training.smk); checkpoints are
+# copied last: they mark the runs as complete.
+outputs = [dict(zip(("checkpoint.pt", "config.yaml", "log.csv"), snakemake.output[3 * k:3 * k + 3]))
+           for k in range(len(stagings))]
+for name in ("config.yaml", "log.csv", "checkpoint.pt"):
+    for staging, files in zip(stagings, outputs):
+        target = Path(files[name])
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copy2(staging / name, tmp)
+        tmp.replace(target)
 log.info("copied %s", ", ".join(snakemake.output))
