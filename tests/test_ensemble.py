@@ -165,3 +165,12 @@ def test_the_command_line_trains_an_ensemble_into_seed_directories(alone, tmp_pa
     assert capsys.readouterr().out.count("trained to batch 20") == 2
     for seed in (1, 2):
         assert_same_run(tmp_path / "runs" / f"seed{seed}", alone / f"seed{seed}")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_an_ensemble_trains_on_cuda_as_its_networks_alone(tmp_path):
+    configs = [tiny(seed, n_batches=6, device="cuda") for seed in SEEDS[:2]]
+    train_ensemble(configs, [tmp_path / f"ensemble{k}" for k in range(2)])
+    for k, config in enumerate(configs):
+        train(config, tmp_path / f"alone{k}")
+        assert_same_run(tmp_path / f"ensemble{k}", tmp_path / f"alone{k}", rtol=1e-3, atol=1e-5)

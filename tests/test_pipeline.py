@@ -39,6 +39,15 @@ def test_paper_preset_shows_the_training_budgets(tmp_path):
     assert "train fig6_arm26 seeds 0, 1, 2, 3, 4, 5, 6, 7: 38400 batches x 64 episodes" in fig6, fig6
 
 
+def test_ablation_target_plans_one_ensemble_job_per_cell(tmp_path):
+    out = snakemake(tmp_path, "-n", "ablation", "--config", "preset=quick")
+    for muscle in ("thelen", "kistemaker"):
+        for unit in ("per_second", "per_step"):
+            assert f"train ablation_{muscle}_{unit} seeds 0, 1, 2, 3: 1500 batches x 64 episodes" in out, out
+    for rule in ("ablation_metrics", "ablation_figure"):
+        assert re.search(rf"^{rule}\s+1$", out, re.M), out
+
+
 def test_figure_paths_depend_on_the_preset(tmp_path):
     paper = snakemake(tmp_path, "-n", "figures/fig4.pdf")
     assert "results/paper/fig4/passive_drift_arm26.npz" in paper
