@@ -84,10 +84,12 @@ class Rollout:
             h, obs = h.requires_grad_(), obs.detach().requires_grad_()
             state = type(state)(*(t.detach().requires_grad_() for t in state[:-1]),
                                 tuple(a.detach().requires_grad_() for a in state[-1]))
-        desired = env.desired_trajectory if self.costs is not None else None
-        # `first` as tensors: one compiled graph serves the first chunk and the others
-        flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
-        flags[0] = 1.
+        desired = flags = None
+        if self.costs is not None:
+            desired = env.desired_trajectory
+            # `first` as tensors: one compiled graph serves the first chunk and the others
+            flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
+            flags[0] = 1.
         chunks, costs = [], {}
         for first in range(0, n_steps, self.chunk):
             k = min(self.chunk, n_steps - first)
@@ -96,9 +98,11 @@ class Rollout:
             hidden_noise = None if hidden_noise[0] is None else hidden_noise
             inputs = [x[:, first + 1:first + 1 + k] for x in task_inputs]
             load = None if endpoint_load is None else endpoint_load[:, first:first + k]
-            targets = None if desired is None else desired[:, first + 1:first + 1 + k]
+            targets = first_step = None
+            if self.costs is not None:
+                targets, first_step = desired[:, first + 1:first + 1 + k], flags[first:first + k].unbind()
             state, obs, h, records, totals = self._run(state, obs, h, goal, inputs, load, noise, hidden_noise,
-                                                       targets, flags[first:first + k].unbind())
+                                                       targets, first_step)
             chunks.append(records)
             costs = {name: total if name not in costs else costs[name] + total for name, total in totals.items()}
         env._finish_rollout(state, n_steps)

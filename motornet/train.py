@@ -743,7 +743,7 @@ class _Member:
         self.last_good = batch
 
 
-def _stack_adam(optimizer, ensemble, members):
+def _stack_adam(optimizer, members):
     """Load the members' Adam states (PARAMETERS order) into the ensemble's Adam, stacked (N, ...)."""
     states = [m.optimizer.state_dict()["state"] for m in members]
     if not states[0]:
@@ -801,7 +801,7 @@ def _train_group(members, stop, logs, bar):
     for p in (policy, *policy.policies):
         p.train()
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
-    _stack_adam(optimizer, policy, members)
+    _stack_adam(optimizer, members)
     task = TaskEnsemble([m.task for m in members])
     runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile, record=(),
                      costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
