@@ -565,13 +565,35 @@ def run_status(run_dir, config):
             return f"trained with other settings ({'; '.join(diffs)})"
     if int(state["batch"]) != config.training.n_batches:
         return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
-    if config.training.init_from:
-        try:
-            parent = _read_checkpoint(config.training.init_from)[0]
-        except CheckpointError:
-            return f"its init_from checkpoint {config.training.init_from} is missing"
-        if hashlib.sha256(parent).hexdigest() != state.get("parent_sha256"):
-            return f"its init_from checkpoint {config.training.init_from} has changed since it was trained"
+    return _parent_problem(state, config)
+
+
+def resume_status(run_dir, config):
+    """None when `run_dir` holds an unfinished run of `config` that training can go on with (resume=True):
+    written with the same settings (n_batches may grow) from the present bytes of its init_from checkpoint;
+    else why not, in one line."""
+    config, run_dir = load_config(config), Path(run_dir)
+    try:
+        state = load_checkpoint(run_dir)
+        check_identity(state, config, run_dir)
+    except (CheckpointError, RunMismatchError) as error:
+        return str(error)
+    if int(state["batch"]) >= config.training.n_batches:
+        return f"finished ({state['batch']} of training.n_batches = {config.training.n_batches} batches)"
+    return _parent_problem(state, config)
+
+
+def _parent_problem(state, config):
+    """Why the run saved in checkpoint `state` does not follow from the present bytes of
+    config.training.init_from, or None (also when it has none)."""
+    if not config.training.init_from:
+        return None
+    try:
+        parent = _read_checkpoint(config.training.init_from)[0]
+    except CheckpointError:
+        return f"its init_from checkpoint {config.training.init_from} is missing"
+    if hashlib.sha256(parent).hexdigest() != state.get("parent_sha256"):
+        return f"its init_from checkpoint {config.training.init_from} has changed since it was trained"
     return None
 
 

@@ -19,7 +19,7 @@ from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
 from motornet.train import (CheckpointError, ConfigError, NonFiniteLossError, RunLockedError, RunMismatchError, build,
-                            config_hash, config_to_dict, load_checkpoint, load_config, resolve_device, run_status,
+                            config_hash, config_to_dict, load_checkpoint, load_config, resolve_device, resume_status, run_status,
                             train)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -326,6 +326,21 @@ def test_run_status_says_whether_a_run_is_its_configs_finished_result(tmp_path):
         "trained with other settings (training.learning_rate: 0.003 -> 0.001)"
     train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)                    # the parent is retrained
     assert "its init_from checkpoint" in run_status(child, child_config) and "has changed" in run_status(child, child_config)
+
+
+def test_resume_status_says_whether_training_can_go_on_with_a_run(tmp_path):
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    assert "checkpoint" in resume_status(parent, tiny(n_batches=2))                 # nothing to resume
+    train(tiny(n_batches=2), parent)
+    child_config = tiny(n_batches=2, init_from=str(parent / "checkpoint.pt"))
+    train(child_config, child)
+    assert resume_status(parent, tiny(n_batches=4)) is None                          # more batches: goes on
+    assert resume_status(parent, tiny(n_batches=2)) == "finished (2 of training.n_batches = 2 batches)"
+    assert "another configuration" in resume_status(parent, tiny(n_batches=4, learning_rate=1e-3))
+    assert resume_status(child, {**child_config, "training": {**child_config["training"], "n_batches": 3}}) is None
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)                    # the parent is retrained
+    assert "has changed" in resume_status(child, {**child_config, "training": {**child_config["training"],
+                                                                                "n_batches": 3}})
 
 
 def test_run_status_accepts_a_setting_added_since_at_its_default(tmp_path):

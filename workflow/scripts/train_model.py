@@ -7,15 +7,13 @@ same settings (n_batches may grow) and from the same bytes of the init_from chec
 or parent changed, an unreadable checkpoint, or a finished run whose outputs Snakemake wants again) it
 starts afresh, which deletes the old checkpoint before anything else is written.
 """
-import hashlib
 import os
 import shutil
 import time
 from pathlib import Path
 
 from _common import log_to
-from motornet.train import (CheckpointError, RunMismatchError, check_identity, load_checkpoint, load_config,
-                            train_ensemble)
+from motornet.train import load_config, resume_status, train_ensemble
 
 log = log_to(snakemake.log[0])
 configs = [load_config({**c, "training": {**c["training"], "threads": snakemake.threads}})
@@ -24,23 +22,11 @@ stagings = [Path(p) for p in snakemake.params.stagings]
 
 
 def resumable(config, staging):
-    """Whether the staging run can go on: an unfinished checkpoint of these settings, started from the
-    present bytes of its init_from checkpoint."""
-    try:
-        state = load_checkpoint(staging)
-        check_identity(state, config, staging)
-    except (CheckpointError, RunMismatchError) as error:
-        if (staging / "checkpoint.pt").exists():
-            log.info("not resuming %s: %s", staging, error)
-        return False
-    parent = config.training.init_from
-    if parent and hashlib.sha256(Path(parent).read_bytes()).hexdigest() != state.get("parent_sha256"):
-        log.info("not resuming %s: its init_from checkpoint %s has changed since", staging, parent)
-        return False
-    if int(state["batch"]) >= config.training.n_batches:
-        log.info("%s is finished: Snakemake asks for it again, so it starts afresh", staging)
-        return False
-    return True
+    """Whether the staging run can go on (motornet.train.resume_status); logs why not."""
+    reason = resume_status(staging, config)
+    if reason is not None and (staging / "checkpoint.pt").exists():
+        log.info("not resuming %s: %s", staging, reason)
+    return reason is None
 
 
 t0 = time.perf_counter()
