@@ -6,6 +6,8 @@
 # and around them:
 #   make check-shipped  the data `make run` wrote (CSV, JSON, Markdown under results/paper/) equal the
 #                       committed files, number by number (WORKDIR=retrain: a retrained copy's)
+#   make readme         put results/paper/summary.md (figures, claims, training times; built by `make run`)
+#                       into the README between its summary markers
 #   make notebooks      execute analysis/notebooks/*.ipynb in place on the paper preset's results
 #   make retrain        train every network again and rebuild everything in $(RETRAIN_DIR)/, apart from the
 #                       shipped runs: PRESET=quick (default; ~1.5 h on 2 cores) or PRESET=paper (~25
@@ -18,7 +20,7 @@ PRESET ?= quick
 RETRAIN_DIR ?= retrain
 WORKDIR ?= .
 
-.PHONY: run test demo figures check-shipped notebooks retrain bench clean
+.PHONY: run test demo figures check-shipped readme notebooks retrain bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +37,9 @@ figures: $(BIN)/.installed
 
 check-shipped: $(BIN)/.installed
 	$(BIN)/python -m analysis.shipped --preset paper --workdir $(WORKDIR)
+
+readme: $(BIN)/.installed
+	$(BIN)/python -m analysis.summary README.md results/paper/summary.md
 
 notebooks: $(BIN)/.installed
 	$(BIN)/python -m analysis.notebook --preset paper analysis/notebooks/*.ipynb

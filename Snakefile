@@ -53,6 +53,7 @@ rule all:
         f"{RESULTS}/fig6_metrics.csv",
         f"{RESULTS}/claims/fig6.json",
         f"{RESULTS}/claims.json",
+        f"{RESULTS}/summary.md",
         test_outputs(),
         f"{RESULTS}/tables/tables.md",
         f"{RESULTS}/fig4/moment_arm_comparison.csv",

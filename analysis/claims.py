@@ -64,9 +64,14 @@ def _value(r):
     return format(r["value"], ".4g")
 
 
+def against_threshold(r):
+    """The value against its threshold, e.g. '0.0123 < 0.02'."""
+    return f"{_value(r)} {r['comparison']} {r['threshold']:.4g}"
+
+
 def describe(r):
     """One line for a log: id, value, threshold and verdict."""
-    return f"{r['id']}: {_value(r)} {r['comparison']} {r['threshold']:.4g} -> {'holds' if r['pass'] else 'fails'}"
+    return f"{r['id']}: {against_threshold(r)} -> {'holds' if r['pass'] else 'fails'}"
 
 
 def to_markdown(records):

@@ -111,3 +111,32 @@ def test_report_embeds_every_figure_with_its_caption(smoke):
         shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", entry["caption"])).split())
         assert " ".join(first_line.split()) in shown, (n, shown)
     assert "Tables 1-5" in results["results/smoke/tables/tables.md"]["caption"]
+
+
+def test_summary_shows_every_figure_claim_and_training_job(smoke):
+    from analysis import summary
+    results = smoke / "results" / "smoke"
+    page = (results / "summary.md").read_text()
+    records = json.loads((results / "claims.json").read_text())
+    for r in records:
+        assert f"{r['claim']} (" in page, r["id"]
+    assert page.count("**does not hold**") == sum(not r["pass"] for r in records)
+    images = re.findall(r"!\[Figure (\d)\]\(([^)]+)\)", page)
+    assert [int(n) for n, _ in images] == list(range(1, 9))
+    assert all((results / link).resolve() == (smoke / "figures" / "smoke" / f"fig{n}.png").resolve()
+               for n, link in images)
+    for model in ("fig1_naive", "fig1_adapted", "fig5_perturbation_free", "fig5_perturbation_trained", "fig6_arm26",
+                  "fig6_point_mass"):
+        row = next(line for line in page.splitlines() if line.startswith(f"| {model} |"))
+        batches = summary.run_training(results / "runs" / model / "seed0")["batches"]
+        assert f"| {batches:,} x " in row, row
+    # `make readme`: the page goes between the README's markers, its links rebased to the README's directory
+    readme = smoke / "README.md"
+    readme.write_text(f"# Title\n\n{summary.BEGIN}\nOLD-PAGE\n{summary.END}\n\nafter\n")
+    summary.main([str(readme), str(results / "summary.md")])
+    text = readme.read_text()
+    assert text.startswith("# Title\n\n") and text.endswith(f"{summary.END}\n\nafter\n") and "OLD-PAGE" not in text
+    assert "](figures/smoke/fig6.png)" in text
+    readme.write_text("no markers\n")
+    with pytest.raises(SystemExit, match="must hold one"):
+        summary.main([str(readme), str(results / "summary.md")])

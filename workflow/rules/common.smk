@@ -340,6 +340,21 @@ def figure_runs():
     }
 
 
+def summary_jobs():
+    """[(model, seeds, run directories), ...]: the training jobs behind Figures 1, 5 and 6, seeds grouped
+    as train_jobs groups them."""
+    size = config["resources"]["train"]["seeds_per_job"]
+    seeds = {}
+    for runs in figure_runs().values():
+        for model, seed in runs:
+            seeds.setdefault(model, []).append(seed)
+    return [
+        (model, group, [run_dir(model, s) for s in group])
+        for model, all_seeds in seeds.items()
+        for group in (all_seeds[i : i + size] for i in range(0, len(all_seeds), size))
+    ]
+
+
 def without_training(wildcards):
     """Figures 1, 5 and 6 (with their metrics and claims) whose runs are all current (run_status), the tests of
     every model whose runs are all current, and claims.json when all three figures are there. Says on
@@ -357,7 +372,7 @@ def without_training(wildcards):
     trained = [m for m in config["models"] if all(run_status(m, s) is None for s in MODELS[m]["seeds"])]
     targets += test_outputs(trained) if trained else []
     if not missing:
-        return targets + list(rules.claims.output)
+        return targets + list(rules.claims.output) + list(rules.summary.output)
     left_out = [n for n, runs in figure_runs().items() if any(run_dir(m, s) in missing for m, s in runs)]
     figures = " and ".join(map(str, left_out)).replace(" and ", ", ", len(left_out) - 2)
     lines = [
