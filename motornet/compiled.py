@@ -21,12 +21,11 @@ about as long in eager steps as compiling costs, and leaves short scripts and te
 
 If compilation fails (e.g. no C++ compiler), a warning is issued and that function stays eager.
 """
+import functools
 import os
 import warnings
 
 import torch
-from torch._functorch.partitioners import min_cut_rematerialization_partition
-from torch._inductor.custom_graph_pass import CustomPartitionerFn
 
 # torch.compile options of every compiled call: cpp_wrapper launches the generated kernels from C++
 # rather than Python, ~40 % less per call for these small graphs.
@@ -37,22 +36,29 @@ COMPILE_AFTER = int(os.environ.get("MOTORNET_COMPILE_AFTER", 3000))
 _MODES = ("auto", "always", "never")
 
 
-class RecomputeInBackward(CustomPartitionerFn):
-    """torch.compile's forward/backward partitioner with an activation memory budget of 0: the compiled
-    backward recomputes the step's intermediates from its inputs instead of the forward saving them. A
-    step's tensors are small (B x muscles), so recomputing is cheaper than handing ~40 saved tensors
-    from each forward call to its backward (~12 % of a plain training step on arm26)."""
+class RecomputeInBackward:
+    """torch.compile's min-cut forward/backward partitioner with an activation memory budget of 0: the
+    compiled backward recomputes a step's intermediates from its inputs instead of the forward saving
+    them. A step's tensors are small (B x muscles), so recomputing is cheaper than handing ~40 saved
+    tensors from each forward call to its backward (~15 % of a plain training step on arm26)."""
 
     def __call__(self, gm, joint_inputs, **kwargs):
+        from torch._functorch.partitioners import min_cut_rematerialization_partition
         with torch._functorch.config.patch(activation_memory_budget=0.):
             return min_cut_rematerialization_partition(gm, joint_inputs, **kwargs)
 
-    def uuid(self):
+    def uuid(self):  # identifies the partitioner in torch's compile caches
         return "motornet.compiled.RecomputeInBackward: min-cut, activation memory budget 0"
 
 
-# Options of the per-step compiled calls.
-STEP_COMPILE_OPTIONS = {**COMPILE_OPTIONS, "custom_partitioner_fn": RecomputeInBackward()}
+@functools.lru_cache(maxsize=None)
+def step_compile_options():
+    """COMPILE_OPTIONS with RecomputeInBackward as the partitioner of the per-step compiled calls. It is
+    declared a torch partitioner here, at the first compilation, as importing torch's compiler modules
+    adds ~2 s to `import motornet`."""
+    from torch._inductor.custom_graph_pass import CustomPartitionerFn
+    CustomPartitionerFn.register(RecomputeInBackward)
+    return {**COMPILE_OPTIONS, "custom_partitioner_fn": RecomputeInBackward()}
 
 
 class StepFunction:
@@ -76,7 +82,7 @@ class StepFunction:
         if not self._use_compiled():
             return self.fn(*args, **kwargs)
         if self.compiled is None:
-            self.compiled = torch.compile(self.fn, options=dict(STEP_COMPILE_OPTIONS))
+            self.compiled = torch.compile(self.fn, options=dict(step_compile_options()))
         try:
             return self.compiled(*args, **kwargs)
         except Exception as error:  # a compiler failure (or a bad input, which the eager call raises again)
