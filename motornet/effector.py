@@ -3,7 +3,8 @@
 The effector's state is three batch-first tensors: joint (B, 2*dof), muscle (B, n_states, M) and
 geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingertip) and replaced in place
 at every step. The stored muscle state is one geometry update behind the joint state, as in the
-published toolbox.
+published toolbox. The step computes trial-last (motornet.layout): `transition` moves its batch-first
+inputs' trials last, runs the sub-steps and moves them back first.
 """
 import functools
 import math
@@ -14,6 +15,7 @@ import torch
 
 from .compiled import COMPILE_OPTIONS, StepFunction
 from .geometry import ConstantGeometry, PathGeometry, PolynomialGeometry
+from .layout import trials_first, trials_last
 from .muscle import CompliantTendonHillMuscle, RigidTendonHillMuscle, ReluMuscle
 from .skeleton import PointMass, TwoDofArm, integrate_joint
 
@@ -291,29 +293,29 @@ class Effector(torch.nn.Module):
     def joint2cartesian(self, joint_state):
         return self.skeleton.joint2cartesian(joint_state)
 
-    # ---- dynamics (pure) ----------------------------------------------------------------------
+    # ---- dynamics (pure, trial-last) ----------------------------------------------------------
 
     def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
         """Rates at a state: muscle-state derivative, joint velocity and acceleration (model-facts §5)."""
-        d_muscle = self.muscle.ode(action, muscle_state)
-        velocity = joint[:, self.dof:]
-        torque = -(muscle_state[:, -1:] * geometry[:, 2:]).sum(-1)
+        d_muscle = self.muscle._rate(action, muscle_state)
+        velocity = joint[self.dof:]
+        torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
         if joint_load is not None:
             torque = torque + joint_load
         if self.damping:
             torque = torque - self.damping * velocity
-        acceleration = self.skeleton.ode(torque, joint, endpoint_load)
+        acceleration = self.skeleton._acceleration(joint, torque, endpoint_load)
         return d_muscle, velocity, acceleration
 
     def _advance(self, joint, muscle_state, geometry, rates, dt):
         d_muscle, d_position, d_velocity = rates
-        new_muscle = self.muscle.integrate(dt, d_muscle, muscle_state, geometry)
+        new_muscle = self.muscle._integrate(dt, d_muscle, muscle_state, geometry)
         new_joint = integrate_joint(joint, d_position, d_velocity, dt, self.skeleton.pos_bounds,
                                     self.skeleton.vel_bounds)
-        return new_joint, new_muscle, self.geometry(new_joint)
+        return new_joint, new_muscle, self.geometry._state(new_joint)
 
-    def substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
-        """Pure: one sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
+    def _substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+        """One sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
         dt = self.minidt
         state = (joint, muscle_state, geometry)
         loads = (action, endpoint_load, joint_load)
@@ -322,7 +324,7 @@ class Effector(torch.nn.Module):
             return self._advance(*state, k1, dt)
         if self._method == "rk4-chained":
             def own_velocity(rates, s):  # the toolbox steps positions with the updated state's own velocity
-                return rates[0], s[0][:, self.dof:], rates[2]
+                return rates[0], s[0][self.dof:], rates[2]
             s1 = self._advance(*state, own_velocity(k1, state), dt / 2)
             k2 = self._derivatives(*s1, *loads)
             s2 = self._advance(*s1, own_velocity(k2, s1), dt / 2)
@@ -337,27 +339,28 @@ class Effector(torch.nn.Module):
         return self._advance(*state, mean, dt)
 
     def transition(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
-        """Pure: one `timestep` (`n_ministeps` sub-steps) -> (joint, muscle, geometry, cartesian)."""
-        state = (joint, muscle_state, geometry)
+        """Pure: one `timestep` (`n_ministeps` sub-steps) -> (joint, muscle, geometry, cartesian), batch first
+        in and out (computed trial-last)."""
+        state = tuple(trials_last(x) for x in (joint, muscle_state, geometry))
+        loads = tuple(trials_last(x) for x in (action, endpoint_load, joint_load))
         for _ in range(self.n_ministeps):
-            state = self.substep(*state, action, endpoint_load, joint_load)
-        return (*state, self.skeleton.joint2cartesian(state[0]))
+            state = self._substep(*state, *loads)
+        return tuple(trials_first(x) for x in (*state, self.skeleton._cartesian(state[0])))
 
     # ---- MotorNet 0.3 hooks (on the `states` dict) --------------------------------------------
 
     def ode(self, action, states, endpoint_load=None, joint_load=None):
         """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
-        d_muscle, velocity, acceleration = self._derivatives(states["joint"], states["muscle"], states["geometry"],
-                                                             action, endpoint_load, joint_load)
-        return {"muscle": d_muscle, "joint": torch.cat([velocity, acceleration], dim=-1)}
+        d_muscle, velocity, acceleration = self._derivatives(*(trials_last(x) for x in (
+            states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)))
+        return {"muscle": trials_first(d_muscle), "joint": trials_first(torch.cat([velocity, acceleration]))}
 
     def integration_step(self, dt, state_derivative, states):
         """New states dict after `dt` (s) at the rates `state_derivative` (as from `ode`)."""
-        joint = states["joint"]
-        rates = (state_derivative["muscle"], state_derivative["joint"][:, :self.dof],
-                 state_derivative["joint"][:, self.dof:])
-        new_muscle = self.muscle.integrate(dt, rates[0], states["muscle"], states["geometry"])
-        new_joint = integrate_joint(joint, rates[1], rates[2], dt, self.skeleton.pos_bounds, self.skeleton.vel_bounds)
+        d_joint = trials_last(state_derivative["joint"])
+        new_muscle = self.muscle.integrate(dt, state_derivative["muscle"], states["muscle"], states["geometry"])
+        new_joint = trials_first(integrate_joint(trials_last(states["joint"]), d_joint[:self.dof], d_joint[self.dof:],
+                                                 dt, self.skeleton.pos_bounds, self.skeleton.vel_bounds))
         cartesian = self.joint2cartesian(new_joint)
         return {"joint": new_joint, "muscle": new_muscle, "geometry": self.get_geometry(new_joint),
                 "cartesian": cartesian, "fingertip": cartesian[:, :self.space_dim]}

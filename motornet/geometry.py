@@ -1,10 +1,13 @@
 """Muscle geometry: joint state -> musculotendon length, velocity and moment arms.
 
-Both models return a geometry state (B, 2 + dof, n_muscles): length L (m), velocity dL/dt (m/s),
+The models return a geometry state (B, 2 + dof, n_muscles): length L (m), velocity dL/dt (m/s),
 then the moment arms dL/dq_j (m/rad for a joint, dimensionless for a point mass). A negative
 moment arm means that shortening the muscle increases q_j; joint torque is -sum(force * moment arm).
+`forward` is batch first; `_state`, which the effector's step calls, is trial-last (motornet.layout).
 """
 import torch
+
+from .layout import trials_first, trials_last
 
 
 class PathGeometry(torch.nn.Module):
@@ -36,17 +39,22 @@ class PathGeometry(torch.nn.Module):
         self.register_buffer("incidence", incidence, persistent=False)
 
     def forward(self, joint_state):
+        """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
+        return trials_first(self._state(trials_last(joint_state)))
+
+    def _state(self, joint):
+        """Geometry state (2 + dof, M, B) at joint states (2 dof, B)."""
         dof = self.skeleton.dof
-        xy, _, dxy_ddof = self.skeleton.path2cartesian(self.coordinates, self.fixation_body, joint_state)
-        delta = xy[..., self.segment_end] - xy[..., self.segment_start]  # (B, space, S)
-        seg_length = torch.linalg.vector_norm(delta, dim=1)  # (B, S)
-        direction = delta / seg_length.unsqueeze(1)
-        d_delta = dxy_ddof[..., self.segment_end] - dxy_ddof[..., self.segment_start]  # (B, space, dof, S)
-        seg_moment = (direction.unsqueeze(2) * d_delta).sum(1)  # (B, dof, S)
-        length = seg_length @ self.incidence  # (B, M)
-        moment_arm = seg_moment @ self.incidence  # (B, dof, M)
-        velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
-        return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)
+        xy, dxy_ddof = self.skeleton._point_kinematics(joint[:dof], self.coordinates, self.fixation_body)
+        delta = xy[:, self.segment_end] - xy[:, self.segment_start]  # (space, S, B)
+        seg_length = torch.linalg.vector_norm(delta, dim=0)  # (S, B)
+        direction = delta / seg_length
+        d_delta = dxy_ddof[:, :, self.segment_end] - dxy_ddof[:, :, self.segment_start]  # (space, dof, S, B)
+        seg_moment = (direction.unsqueeze(1) * d_delta).sum(0)  # (dof, S, B)
+        length = self.incidence.T @ seg_length  # (M, B)
+        moment_arm = self.incidence.T @ seg_moment  # (dof, M, B)
+        velocity = (moment_arm * joint[dof:].unsqueeze(1)).sum(0)  # (M, B)
+        return torch.cat([length.unsqueeze(0), velocity.unsqueeze(0), moment_arm], dim=0)
 
 
 class PolynomialGeometry(torch.nn.Module):
@@ -65,13 +73,19 @@ class PolynomialGeometry(torch.nn.Module):
         self.register_buffer("phi", torch.as_tensor(phi, dtype=dtype), persistent=False)
 
     def forward(self, joint_state):
+        """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
+        return trials_first(self._state(trials_last(joint_state)))
+
+    def _state(self, joint):
+        """Geometry state (2 + dof, M, B) at joint states (2 dof, B)."""
         dof = self.phi.shape[0]
-        theta = (joint_state[:, :dof] - self.phi).unsqueeze(-1)  # (B, dof, 1)
+        theta = (joint[:dof] - self.phi.unsqueeze(-1)).unsqueeze(1)  # (dof, 1, B)
+        a1, a2 = self.a1.unsqueeze(-1), self.a2.unsqueeze(-1)  # (dof, M, 1)
         # Sums over dof as broadcast products, not matrix products: compiled, they fuse into one loop.
-        length = self.a0 + (theta * (self.a1 + self.a2 * theta)).sum(1)  # (B, M)
-        moment_arm = self.a1 + 2. * self.a2 * theta  # (B, dof, M)
-        velocity = torch.einsum("bdm,bd->bm", moment_arm, joint_state[:, dof:])
-        return torch.cat([length.unsqueeze(1), velocity.unsqueeze(1), moment_arm], dim=1)
+        length = self.a0.unsqueeze(-1) + (theta * (a1 + a2 * theta)).sum(0)  # (M, B)
+        moment_arm = a1 + 2. * a2 * theta  # (dof, M, B)
+        velocity = (moment_arm * joint[dof:].unsqueeze(1)).sum(0)  # (M, B)
+        return torch.cat([length.unsqueeze(0), velocity.unsqueeze(0), moment_arm], dim=0)
 
 
 class ConstantGeometry(torch.nn.Module):
@@ -84,6 +98,11 @@ class ConstantGeometry(torch.nn.Module):
                              persistent=False)
 
     def forward(self, joint_state):
-        moment_arm = self.moment_arm.expand(joint_state.shape[0], -1, -1)
-        zeros = torch.zeros_like(moment_arm[:, :1])
-        return torch.cat([zeros, zeros, moment_arm], dim=1)
+        """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
+        return trials_first(self._state(trials_last(joint_state)))
+
+    def _state(self, joint):
+        """Geometry state (2 + dof, M, B) at joint states (2 dof, B)."""
+        moment_arm = self.moment_arm.unsqueeze(-1).expand(-1, -1, joint.shape[-1])
+        zeros = torch.zeros_like(moment_arm[:1])
+        return torch.cat([zeros, zeros, moment_arm], dim=0)

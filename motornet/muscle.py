@@ -5,11 +5,17 @@ A muscle object describes all n_muscles muscles of an effector at once. Its stat
 `state_name` names the rows. Geometry states are (B, 2 + dof, n_muscles): musculotendon length (m),
 musculotendon velocity (m/s), then one moment arm (m or m/rad) per degree of freedom.
 Parameters are (1, 1, n_muscles) buffers set by `build`.
+
+Public methods are batch first. The underscore methods the effector's step calls (`_state`, `_rate`,
+`_integrate`) are trial-last (motornet.layout): muscle state (n_states, M, B), geometry (2 + dof, M, B),
+excitation (M, B); there a parameter is `p.mT`, (1, M, 1).
 """
 import math
 
 import numpy as np
 import torch
+
+from .layout import trials_first, trials_last
 
 
 def activation_derivative(excitation, activation, tau_activation, tau_deactivation):
@@ -27,7 +33,7 @@ class Muscle(torch.nn.Module):
     """Base muscle: activation dynamics shared by every model (model-facts §2).
 
     Subclasses declare `state_name`, `_required` (build parameters without default),
-    `_defaults` (with default) and implement `_muscle_state(activation, geometry_state)`.
+    `_defaults` (with default) and implement `_state(activation, geometry_state)`, trial-last.
     """
 
     state_name = ["activation", "muscle length", "muscle velocity", "force"]
@@ -114,24 +120,46 @@ class Muscle(torch.nn.Module):
     def activation_ode(self, action, activation):
         """da/dt (B, 1, n_muscles) from excitation `action`: (B, n_muscles), (B, 1, n_muscles) or a scalar
         (broadcast)."""
-        action = torch.as_tensor(action)
-        excitation = self.clip_activation(action.reshape(-1, 1, activation.shape[-1]) if action.ndim else action)
-        return activation_derivative(excitation, self.clip_activation(activation),
-                                     self.tau_activation, self.tau_deactivation)
+        return trials_first(self._activation_rate(self._excitation(action), trials_last(activation)))
 
     def ode(self, action, muscle_state):
         """Time derivative of the integrated muscle state rows (here: activation only)."""
-        return self.activation_ode(action, muscle_state[:, :1])
+        return trials_first(self._rate(self._excitation(action), trials_last(muscle_state)))
 
     def integrate(self, dt, state_derivative, muscle_state, geometry_state):
         """New muscle state: activation stepped by dt (s) and clipped, the other rows computed
         from it and the given (pre-step) geometry."""
-        activation = self.clip_activation(muscle_state[:, :1] + dt * state_derivative)
-        return self._muscle_state(activation, geometry_state)
+        return trials_first(self._integrate(dt, trials_last(state_derivative), trials_last(muscle_state),
+                                            trials_last(geometry_state)))
 
     def get_initial_muscle_state(self, batch_size, geometry_state):
         activation = self.min_activation.to(geometry_state.dtype).expand(batch_size, 1, self.n_muscles)
         return self._muscle_state(activation, geometry_state)
+
+    def _muscle_state(self, activation, geometry_state, *rows):
+        """Muscle state (B, n_states, M) from activation (B, 1, M), geometry (B, 2 + dof, M) and the
+        model's other integrated rows, if any (each (B, 1, M))."""
+        return trials_first(self._state(*(trials_last(x) for x in (activation, geometry_state, *rows))))
+
+    def _excitation(self, action):
+        """Batch-first excitation (B, M), (B, 1, M) or a scalar, trial-last: (M, B) or the scalar."""
+        action = torch.as_tensor(action)
+        return trials_last(action.reshape(-1, self.n_muscles)) if action.ndim else action
+
+    # ---- trial-last physics --------------------------------------------------------------------
+
+    def _activation_rate(self, excitation, activation):
+        """da/dt (1, M, B; 1/s) from excitation (M, B) and activation (1, M, B), both clipped first."""
+        return activation_derivative(self.clip_activation(excitation), self.clip_activation(activation),
+                                     self.tau_activation, self.tau_deactivation)
+
+    def _rate(self, excitation, muscle_state):
+        """Time derivative of the integrated rows (here: activation only), (1, M, B)."""
+        return self._activation_rate(excitation, muscle_state[:1])
+
+    def _integrate(self, dt, rate, muscle_state, geometry_state):
+        activation = self.clip_activation(muscle_state[:1] + dt * rate)
+        return self._state(activation, geometry_state)
 
     def get_save_config(self):
         return {"name": type(self).__name__, "state names": list(self.state_name)}
@@ -146,8 +174,8 @@ class ReluMuscle(Muscle):
     def __init__(self, min_activation=0., **kwargs):
         super().__init__(min_activation=min_activation, **kwargs)
 
-    def _muscle_state(self, activation, geometry_state):
-        return torch.cat([activation, geometry_state[:, :2], activation * self.max_iso_force], dim=1)
+    def _state(self, activation, geometry_state):
+        return torch.cat([activation, geometry_state[:2], activation * self.max_iso_force.mT], dim=0)
 
 
 class RigidTendonHillMuscle(Muscle):
@@ -178,14 +206,15 @@ class RigidTendonHillMuscle(Muscle):
         _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         self._param("k_pe", 1. / (1.66 - slack) ** 2)
 
-    def _muscle_state(self, activation, geometry_state):
+    def _state(self, activation, geometry_state):
         a = activation
-        fibre_length = torch.relu(geometry_state[:, :1] - self.l0_se)
-        fibre_velocity = geometry_state[:, 1:2]
-        l_n = fibre_length / self.l0_ce
-        v_n = fibre_velocity / self.vmax
-        strain = torch.relu((fibre_length - self.l0_pe) / self.l0_ce)
-        f_pe = self.k_pe * strain ** 2
+        l0_se, l0_ce, l0_pe, vmax, k_pe = (p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.k_pe))
+        fibre_length = torch.relu(geometry_state[:1] - l0_se)
+        fibre_velocity = geometry_state[1:2]
+        l_n = fibre_length / l0_ce
+        v_n = fibre_velocity / vmax
+        strain = torch.relu((fibre_length - l0_pe) / l0_ce)
+        f_pe = k_pe * strain ** 2
         f_l = torch.clamp(1. - (l_n - 1.) ** 2 / self._width_sq, min=self._f_l_min)
 
         a_rel = torch.where(l_n > 1., self._a_rel_st * f_l, torch.full_like(f_l, self._a_rel_st))
@@ -202,8 +231,8 @@ class RigidTendonHillMuscle(Muscle):
         f_con = (v_con * a * a_rel + fa * b_rel) / (b_rel - v_con)
         f_ecc = (-p1 * p3 + p1 * self._s_as * v_ecc + p2 - p3 * v_ecc + self._s_as * v_ecc ** 2) / (p1 + v_ecc)
         f_a = torch.relu(torch.where(v_n < 0., f_con, f_ecc))
-        force = (f_a + f_pe) * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=1)
+        force = (f_a + f_pe) * self.max_iso_force.mT
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=0)
 
 
 # ---- Thelen (2003) curves ----------------------------------------------------------------------
@@ -359,18 +388,19 @@ class RigidTendonHillMuscleThelen(Muscle):
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
         self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
 
-    def _muscle_state(self, activation, geometry_state):
+    def _state(self, activation, geometry_state):
         """Rows: a, fibre length (m, floored at MIN_FIBRE_LENGTH), velocity (m/s), f_PE, f_L, f_V, force (N)."""
         a = activation
-        fibre_length = torch.clamp(geometry_state[:, :1] - self.l0_se, min=MIN_FIBRE_LENGTH)
-        fibre_velocity = geometry_state[:, 1:2]
-        f_pe = thelen_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.passive_shape,
+        l0_se, l0_ce, l0_pe, vmax = (p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax))
+        fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
+        fibre_velocity = geometry_state[1:2]
+        f_pe = thelen_passive_force((fibre_length - l0_pe) / l0_ce, self.passive_shape,
                                     self.passive_strain_at_max_force)
-        f_l = thelen_active_force_length(fibre_length / self.l0_ce, self.gamma)
-        f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * self.vmax), self.max_lengthening_force,
+        f_l = thelen_active_force_length(fibre_length / l0_ce, self.gamma)
+        f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * vmax), self.max_lengthening_force,
                                     self.af)
-        force = (a * f_l * f_v + f_pe) * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=1)
+        force = (a * f_l * f_v + f_pe) * self.max_iso_force.mT
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
 
 class CompliantTendonHillMuscle(Muscle):
@@ -422,38 +452,45 @@ class CompliantTendonHillMuscle(Muscle):
             self._param("k_pe", 1. / (1.66 - slack) ** 2)
 
     def _fibre_forces(self, activation, fibre_length, musculotendon_length):
-        tendon_strain = (musculotendon_length - fibre_length) / self.l0_se - 1.
+        """Trial-last: tendon strain, f_T, f_PE and f_L (x F0) of (1, M, B) tensors."""
+        l0_se, l0_ce, l0_pe = self.l0_se.mT, self.l0_ce.mT, self.l0_pe.mT
+        tendon_strain = (musculotendon_length - fibre_length) / l0_se - 1.
         f_t = thelen_tendon_force(tendon_strain, self.tendon_strain_at_max_force)
-        f_pe = thelen_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.passive_shape,
+        f_pe = thelen_passive_force((fibre_length - l0_pe) / l0_ce, self.passive_shape,
                                     self.passive_strain_at_max_force)
-        f_l = thelen_active_force_length(fibre_length / self.l0_ce, self.gamma)
+        f_l = thelen_active_force_length(fibre_length / l0_ce, self.gamma)
         return tendon_strain, f_t, f_pe, f_l
 
-    def _muscle_state(self, activation, geometry_state, fibre_length=None):
-        """State rows from activation (B, 1, M), geometry and fibre length (B, 1, M; m): a, fibre length (m),
+    def _state(self, activation, geometry_state, fibre_length=None):
+        """State rows from activation (1, M, B), geometry and fibre length (1, M, B; m): a, fibre length (m),
         fibre velocity (m/s), f_PE, tendon force f_T (x F0), active force max(f_T - f_PE, 0), force f_T F0 (N).
         Without a fibre length, the static equilibrium one is used."""
         a = activation
-        musculotendon_length = geometry_state[:, :1]
+        musculotendon_length = geometry_state[:1]
         if self.variant == "kistemaker":
             return self._kistemaker_state(a, musculotendon_length, fibre_length)
         if fibre_length is None:
-            fibre_length = self.equilibrium_fibre_length(a, musculotendon_length)
+            fibre_length = self._equilibrium_fibre_length(a, musculotendon_length)
         _, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
         x = thelen_damped_velocity(f_t - f_pe, a * f_l, self.fibre_damping, self.max_lengthening_force, self.af)
-        fibre_velocity = x * (0.25 + 0.75 * a) * self.vmax
-        force = f_t * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_t, torch.relu(f_t - f_pe), force], dim=1)
+        fibre_velocity = x * (0.25 + 0.75 * a) * self.vmax.mT
+        force = f_t * self.max_iso_force.mT
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_t, torch.relu(f_t - f_pe), force], dim=0)
+
+    def equilibrium_fibre_length(self, activation, musculotendon_length):
+        """Fibre length (B, 1, M; m) at which f_T = a f_L + f_PE (zero fibre velocity), from activation and
+        musculotendon length (B, 1, M), by bisection (see `_equilibrium_fibre_length`)."""
+        return trials_first(self._equilibrium_fibre_length(trials_last(activation), trials_last(musculotendon_length)))
 
     @torch.no_grad()
-    def equilibrium_fibre_length(self, activation, musculotendon_length):
-        """Fibre length (m) at which f_T = a f_L + f_PE (zero fibre velocity), by bisection.
+    def _equilibrium_fibre_length(self, activation, musculotendon_length):
+        """Trial-last `equilibrium_fibre_length`, (1, M, B) tensors.
 
         The bracket runs from a tendon stretched to 10 e0 to a slack tendon (where f_T = 0 is below
         the fibre force); if the geometry admits no balance the nearest end is returned."""
-        a, length = activation.detach(), musculotendon_length.detach()
-        hi = torch.relu(length - self.l0_se) + torch.zeros_like(a)
-        lo = torch.minimum(torch.relu(length - self.l0_se * (1. + 10. * self.tendon_strain_at_max_force)), hi)
+        a, length, l0_se = activation.detach(), musculotendon_length.detach(), self.l0_se.mT
+        hi = torch.relu(length - l0_se) + torch.zeros_like(a)
+        lo = torch.minimum(torch.relu(length - l0_se * (1. + 10. * self.tendon_strain_at_max_force)), hi)
         for _ in range(round(-math.log2(torch.finfo(hi.dtype).eps)) + 1):
             mid = 0.5 * (lo + hi)
             _, f_t, f_pe, f_l = self._fibre_forces(a, mid, length)
@@ -464,17 +501,17 @@ class CompliantTendonHillMuscle(Muscle):
 
     def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
         """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
-        rigid, l_ce, l_se, l_pe, k_se = RigidTendonHillMuscle, self.l0_ce, self.l0_se, self.l0_pe, 625.
+        rigid, k_se = RigidTendonHillMuscle, 625.
+        l_ce, l_se, l_pe, k_pe = (p.mT for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
         length = musculotendon_length
         if fibre_length is None:  # closed-form balance of tendon and passive fibre forces
-            k_pe = self.k_pe
             balance = (k_pe * l_pe * l_se ** 2 - k_se * l_ce ** 2 * length + k_se * l_ce ** 2 * l_se
                        - l_ce * l_se * torch.sqrt(k_pe * k_se) * (l_pe + l_se - length)) / (k_pe * l_se ** 2 - k_se * l_ce ** 2)
             fibre_length = torch.where(length < l_se, 0.001 * l_ce,
                                        torch.where(length < l_se + l_pe, length - l_se, balance))
         l_n = fibre_length / l_ce
         f_se = torch.clamp(k_se * torch.relu((length - fibre_length - l_se) / l_se) ** 2, max=1.)
-        f_pe = self.k_pe * torch.relu((fibre_length - l_pe) / l_ce) ** 2
+        f_pe = k_pe * torch.relu((fibre_length - l_pe) / l_ce) ** 2
         f_act = torch.relu(f_se - f_pe)
         f_l = torch.clamp(1. - (l_n - 1.) ** 2 / rigid._width_sq, min=rigid._f_l_min)
         a_rel = torch.where(l_n < 1., rigid._a_rel_st * f_l, torch.full_like(f_l, rigid._a_rel_st))
@@ -488,22 +525,23 @@ class CompliantTendonHillMuscle(Muscle):
                  - 4. * p2 * s_as + p3 ** 2)
         v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2. * s_as)
         v_n = torch.where(f_act < f_a, v_con, v_ecc)
-        return torch.cat([a, fibre_length, v_n * self.vmax, f_pe, f_se, f_act, f_se * self.max_iso_force], dim=1)
+        return torch.cat([a, fibre_length, v_n * self.vmax.mT, f_pe, f_se, f_act, f_se * self.max_iso_force.mT],
+                         dim=0)
 
-    def ode(self, action, muscle_state):
-        """d/dt of the integrated rows: activation (1/s) and fibre length (the stored velocity, m/s; with
-        `variant='kistemaker'` v_n l_ce, a tenth of it)."""
-        velocity = muscle_state[:, 2:3]
+    def _rate(self, excitation, muscle_state):
+        """d/dt of the integrated rows (2, M, B): activation (1/s) and fibre length (the stored velocity,
+        m/s; with `variant='kistemaker'` v_n l_ce, a tenth of it)."""
+        velocity = muscle_state[2:3]
         if self.variant == "kistemaker":
-            velocity = velocity / self.vmax * self.l0_ce
-        return torch.cat([self.activation_ode(action, muscle_state[:, :1]), velocity], dim=1)
+            velocity = velocity / self.vmax.mT * self.l0_ce.mT
+        return torch.cat([self._activation_rate(excitation, muscle_state[:1]), velocity], dim=0)
 
-    def integrate(self, dt, state_derivative, muscle_state, geometry_state):
+    def _integrate(self, dt, rate, muscle_state, geometry_state):
         """Step activation (clipped) and fibre length by dt (s); the other rows follow from them and
         the given (pre-step) geometry."""
-        activation = self.clip_activation(muscle_state[:, :1] + dt * state_derivative[:, :1])
-        fibre_length = muscle_state[:, 1:2] + dt * state_derivative[:, 1:2]
-        return self._muscle_state(activation, geometry_state, fibre_length)
+        activation = self.clip_activation(muscle_state[:1] + dt * rate[:1])
+        fibre_length = muscle_state[1:2] + dt * rate[1:2]
+        return self._state(activation, geometry_state, fibre_length)
 
 
 class MujocoHillMuscle(Muscle):
@@ -556,16 +594,17 @@ class MujocoHillMuscle(Muscle):
         vmax = torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1)
         self._param("vmax", vmax if self.reference_parameters else vmax * l_ce)
 
-    def _muscle_state(self, activation, geometry_state):
+    def _state(self, activation, geometry_state):
         a = activation
-        fibre_length = torch.clamp(geometry_state[:, :1] - self.l0_se, min=MIN_FIBRE_LENGTH)
-        fibre_velocity = geometry_state[:, 1:2]
-        f_pe = self.passive_forces * mujoco_passive_force((fibre_length - self.l0_pe) / self.l0_ce, self.lmax,
-                                                          self.fpmax)
-        f_l = mujoco_active_force_length(fibre_length / self.l0_ce, self.lmin, self.lmax)
-        f_v = mujoco_force_velocity(fibre_velocity / self.vmax, self.fvmax)
-        force = (a * f_l * f_v + f_pe) * self.max_iso_force
-        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=1)
+        l0_se, l0_ce, l0_pe, vmax, lmin, lmax, fvmax, fpmax = (p.mT for p in (
+            self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.lmin, self.lmax, self.fvmax, self.fpmax))
+        fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
+        fibre_velocity = geometry_state[1:2]
+        f_pe = self.passive_forces * mujoco_passive_force((fibre_length - l0_pe) / l0_ce, lmax, fpmax)
+        f_l = mujoco_active_force_length(fibre_length / l0_ce, lmin, lmax)
+        f_v = mujoco_force_velocity(fibre_velocity / vmax, fvmax)
+        force = (a * f_l * f_v + f_pe) * self.max_iso_force.mT
+        return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
 
 # Config names of the muscle models (motornet.train's `effector.muscle`).

@@ -1,38 +1,43 @@
 """Rigid-body skeletons: joint state -> acceleration, kinematics, fixation-point paths.
 
 A joint state is a (B, 2*dof) tensor, positions then velocities (rad or m; rad/s or m/s).
-The physics lives in pure functions of tensors; the classes hold parameters and bounds.
+The physics lives in pure functions of tensors; the classes hold parameters and bounds. Public methods
+are batch first; the underscore methods the effector's step calls are trial-last (motornet.layout).
 """
 import math
 
 import torch
 
+from .layout import trials_first, trials_last
+
 
 def integrate_joint(joint_state, d_position, d_velocity, dt, pos_bounds, vel_bounds):
-    """Explicit step of the joint state with clipping (model-facts §1).
+    """Explicit step of the joint state with clipping (model-facts §1), trial-last.
 
-    joint_state (B, 2*dof); d_position, d_velocity (B, dof) are the rates applied over dt (s);
-    pos_bounds, vel_bounds are (lower, upper) tensors of shape (dof,).
+    joint_state (2*dof, B); d_position, d_velocity (dof, B) are the rates applied over dt (s);
+    pos_bounds, vel_bounds are (lower, upper) tensors of shape (2, dof).
     Velocity is clipped to its bounds and zeroed where it points further out of a position
     bound that the new position has reached; then position is clipped.
     """
-    dof = d_position.shape[-1]
-    pos, vel = joint_state[:, :dof], joint_state[:, dof:]
+    dof = d_position.shape[0]
+    pos_lower, pos_upper = pos_bounds.unsqueeze(-1)
+    vel_lower, vel_upper = vel_bounds.unsqueeze(-1)
+    pos, vel = joint_state[:dof], joint_state[dof:]
     new_vel = vel + d_velocity * dt
     new_pos = pos + d_position * dt
-    new_vel = torch.minimum(torch.maximum(new_vel, vel_bounds[0]), vel_bounds[1])
-    out_low = (new_vel < 0) & (new_pos <= pos_bounds[0])
-    out_high = (new_vel > 0) & (new_pos >= pos_bounds[1])
+    new_vel = torch.minimum(torch.maximum(new_vel, vel_lower), vel_upper)
+    out_low = (new_vel < 0) & (new_pos <= pos_lower)
+    out_high = (new_vel > 0) & (new_pos >= pos_upper)
     new_vel = torch.where(out_low | out_high, torch.zeros_like(new_vel), new_vel)
-    new_pos = torch.minimum(torch.maximum(new_pos, pos_bounds[0]), pos_bounds[1])
-    return torch.cat([new_pos, new_vel], dim=-1)
+    new_pos = torch.minimum(torch.maximum(new_pos, pos_lower), pos_upper)
+    return torch.cat([new_pos, new_vel], dim=0)
 
 
 class Skeleton(torch.nn.Module):
     """Base skeleton: `dof` degrees of freedom moving an endpoint in `space_dim` dimensions.
 
     Bounds are per degree of freedom (scalars broadcast). Subclasses implement `_acceleration`,
-    `joint2cartesian` and `_point_kinematics`.
+    `_cartesian` and `_point_kinematics`, trial-last.
     """
 
     def __init__(self, dof, space_dim, name="skeleton", pos_lower_bound=-1., pos_upper_bound=1.,
@@ -95,12 +100,18 @@ class Skeleton(torch.nn.Module):
     def ode(self, inputs, joint_state, endpoint_load):
         """Joint acceleration (B, dof) from generalised forces `inputs` (B, dof; N m or N),
         the joint state and an endpoint force (B, space_dim; N)."""
-        return self._acceleration(joint_state, inputs, endpoint_load)
+        return trials_first(self._acceleration(trials_last(joint_state), trials_last(inputs),
+                                               trials_last(endpoint_load)))
 
     def integrate(self, dt, state_derivative, joint_state):
         """Euler step with clipping; `state_derivative` is the acceleration (B, dof)."""
-        return integrate_joint(joint_state, joint_state[:, self.dof:], state_derivative, dt,
-                               self.pos_bounds, self.vel_bounds)
+        joint = trials_last(joint_state)
+        return trials_first(integrate_joint(joint, joint[self.dof:], trials_last(state_derivative), dt,
+                                            self.pos_bounds, self.vel_bounds))
+
+    def joint2cartesian(self, joint_state):
+        """Endpoint state (B, 2 space_dim): position (m), then velocity (m/s)."""
+        return trials_first(self._cartesian(trials_last(joint_state)))
 
     def clip_velocity(self, pos, vel):
         """Clip velocity to its bounds and zero it where it pushes past a reached position bound."""
@@ -118,9 +129,10 @@ class Skeleton(torch.nn.Module):
         coords = torch.as_tensor(path_coordinates, dtype=joint_state.dtype, device=joint_state.device)
         coords = coords.reshape(coords.shape[-2], coords.shape[-1])
         body = torch.as_tensor(path_fixation_body, device=joint_state.device).long().flatten()
-        xy, dxy_ddof = self._point_kinematics(joint_state[:, :self.dof], coords, body)
-        dxy_dt = torch.einsum("bsdp,bd->bsp", dxy_ddof, joint_state[:, self.dof:])
-        return xy, dxy_dt, dxy_ddof
+        joint = trials_last(joint_state)
+        xy, dxy_ddof = self._point_kinematics(joint[:self.dof], coords, body)
+        dxy_dt = (dxy_ddof * joint[self.dof:].unsqueeze(1)).sum(1)
+        return trials_first(xy), trials_first(dxy_dt), trials_first(dxy_ddof)
 
     def get_base_config(self):
         return {"name": self.name, "dof": self.dof, "dt": str(self.dt), "space_dim": self.space_dim}
@@ -152,14 +164,16 @@ class PointMass(Skeleton):
             generalised_force = generalised_force + endpoint_load
         return generalised_force / self.mass
 
-    def joint2cartesian(self, joint_state):
-        return joint_state
+    def _cartesian(self, joint):
+        return joint
 
     def _point_kinematics(self, pos, coords, body):
-        on_mass = (body == 1).to(pos.dtype)
-        xy = coords.unsqueeze(0) + pos.unsqueeze(-1) * on_mass
+        """Fixation points xy (2, P, B; m) and dxy/dq (2, dof, P, B) from positions (dof, B), body-frame
+        coordinates (2, P) and body indices (P,)."""
+        on_mass = (body == 1).to(pos.dtype).unsqueeze(-1)  # (P, 1)
+        xy = coords.unsqueeze(-1) + pos.unsqueeze(1) * on_mass
         eye = torch.eye(self.dof, dtype=pos.dtype, device=pos.device)
-        dxy_ddof = (eye.unsqueeze(-1) * on_mass).unsqueeze(0).expand(pos.shape[0], -1, -1, -1)
+        dxy_ddof = (eye[:, :, None, None] * on_mass).expand(-1, -1, -1, pos.shape[-1])
         return xy, dxy_ddof
 
     def get_save_config(self):
@@ -207,13 +221,15 @@ class TwoDofArm(Skeleton):
     I2 = property(lambda self: self.i2)
 
     def _acceleration(self, joint_state, torque, endpoint_load):
-        q1, q2, qd1, qd2 = joint_state.unbind(-1)
+        """Joint acceleration (2, B; rad/s^2) from joint state (4, B), torque (2, B; N m) and endpoint
+        force (2, B; N) or None."""
+        q1, q2, qd1, qd2 = joint_state
         s2, c2 = torch.sin(q2), torch.cos(q2)
         # Generalised force: muscles and joint loads, endpoint load through J^T, minus velocity terms.
-        g1 = torque[:, 0] + self.coriolis * s2 * (2 * qd1 + qd2) * qd2 - self.viscosity * qd1
-        g2 = torque[:, 1] - self.coriolis * s2 * qd1 ** 2 - self.viscosity * qd2
+        g1 = torque[0] + self.coriolis * s2 * (2 * qd1 + qd2) * qd2 - self.viscosity * qd1
+        g2 = torque[1] - self.coriolis * s2 * qd1 ** 2 - self.viscosity * qd2
         if endpoint_load is not None:
-            fx, fy = endpoint_load[:, 0], endpoint_load[:, 1]
+            fx, fy = endpoint_load
             s1, c1 = torch.sin(q1), torch.cos(q1)
             s12, c12 = torch.sin(q1 + q2), torch.cos(q1 + q2)
             j12, j22 = -self.l2 * s12, self.l2 * c12
@@ -225,24 +241,27 @@ class TwoDofArm(Skeleton):
         m12 = self._c12 + self.coriolis * c2
         m22 = self._c12
         det = m11 * m22 - m12 * m12
-        return torch.stack([(m22 * g1 - m12 * g2) / det, (m11 * g2 - m12 * g1) / det], dim=-1)
+        return torch.stack([(m22 * g1 - m12 * g2) / det, (m11 * g2 - m12 * g1) / det])
 
-    def joint2cartesian(self, joint_state):
-        """Endpoint position and velocity (B, 4): x, y (m), xd, yd (m/s)."""
-        q1, q2, qd1, qd2 = joint_state.unbind(-1)
+    def _cartesian(self, joint_state):
+        """Endpoint position and velocity (4, B): x, y (m), xd, yd (m/s)."""
+        q1, q2, qd1, qd2 = joint_state
         s1, c1 = torch.sin(q1), torch.cos(q1)
         s12, c12 = torch.sin(q1 + q2), torch.cos(q1 + q2)
         x = self.l1 * c1 + self.l2 * c12
         y = self.l1 * s1 + self.l2 * s12
         xd = -y * qd1 - self.l2 * s12 * qd2
         yd = x * qd1 + self.l2 * c12 * qd2
-        return torch.stack([x, y, xd, yd], dim=-1)
+        return torch.stack([x, y, xd, yd])
 
     def _point_kinematics(self, pos, coords, body):
-        q1, q2 = pos[:, :1], pos[:, 1:]
+        """Fixation points xy (2, P, B; m) and dxy/dq (2, 2, P, B; m/rad) from positions (2, B), body-frame
+        coordinates (2, P) and body indices (P,)."""
+        q1, q2 = pos[:1], pos[1:]
+        body = body.unsqueeze(-1)  # (P, 1)
         angle = torch.where(body == 2, q1 + q2, torch.where(body == 1, q1, torch.zeros_like(q1)))
         c, s = torch.cos(angle), torch.sin(angle)
-        u, w = coords[0], coords[1]
+        u, w = coords.unsqueeze(-1)
         on_bone = (body > 0).to(pos.dtype)
         on_forearm = (body == 2).to(pos.dtype)
         # Rotated bone coordinates, and their derivative w.r.t. the bone's absolute angle.
@@ -251,10 +270,10 @@ class TwoDofArm(Skeleton):
         world = (1 - on_bone)
         x = rx + elbow_x + u * world
         y = ry + elbow_y + w * world
-        xy = torch.stack([x, y], dim=1)
+        xy = torch.stack([x, y])
         dx_dq1, dy_dq1 = -ry - elbow_y, rx + elbow_x
         dx_dq2, dy_dq2 = -ry * on_forearm, rx * on_forearm
-        dxy_ddof = torch.stack([torch.stack([dx_dq1, dx_dq2], dim=1), torch.stack([dy_dq1, dy_dq2], dim=1)], dim=1)
+        dxy_ddof = torch.stack([torch.stack([dx_dq1, dx_dq2]), torch.stack([dy_dq1, dy_dq2])])
         return xy, dxy_ddof
 
     def get_save_config(self):
