@@ -28,28 +28,16 @@ HERE = Path(__file__).resolve().parents[1]
 def worker(workload, threads, warmup):
     """Build the step, run the warm-up, then time one batch per line read from stdin."""
     import motornet
-    from motornet import train as trainer
-    from motornet.ensemble import PolicyEnsemble, TaskEnsemble
-    from motornet.loss import eq1_step_costs
-    from motornet.rollout import Rollout
+    from bench import training_step  # this checkout's benchmark; motornet comes from PYTHONPATH's checkout
     torch.set_num_threads(threads)
     config_name, batch_size, n = WORKLOADS[workload]
-    config = trainer.load_config(Path(motornet.__file__).parent / "configs" / config_name)
-    config.training.batch_size = batch_size
-    members = [trainer._Member(trainer.load_config({**trainer.config_to_dict(config), "seed": k}), Path("."),
-                               torch.device("cpu")) for k in range(n)]
-    policy, task = PolicyEnsemble([m.policy for m in members]), TaskEnsemble([m.task for m in members])
-    for p in (policy, *policy.policies):
-        p.train()
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.training.learning_rate)
-    runner = Rollout(task, policy, chunk=config.training.chunk, compile=True, record=(),
-                     costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    step, _, _ = training_step(Path(motornet.__file__).parent / "configs" / config_name, batch_size, n)
     for _ in range(warmup):
-        trainer.train_step(runner, optimizer, config)
+        step()
     print(json.dumps({"ready": str(Path(motornet.__file__).parent)}), flush=True)
     for _ in sys.stdin:
         wall, cpu = time.perf_counter(), time.process_time()
-        trainer.train_step(runner, optimizer, config)
+        step()
         print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}), flush=True)
 
 

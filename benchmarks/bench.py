@@ -107,12 +107,11 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
     return statistics.median(times), warm, first
 
 
-def trainer_step_time(config_name, batch_size, n_networks, threads, batches, warmup):
-    """(median s per training batch of all n_networks, compile + warm-up time): motornet.train's step
-    (compiled Rollout with eq. 1's costs, backward, per-network clipping, Adam) on seeds 0..n-1."""
-    torch.set_num_threads(threads)
-    torch._dynamo.reset()
-    config = trainer.load_config(CONFIGS / config_name)
+def training_step(config_path, batch_size, n_networks):
+    """(step, policy, task): `step()` runs one batch of motornet.train's step (compiled Rollout with eq. 1's
+    costs, backward, per-network clipping, Adam) for seeds 0..n_networks-1 of the config at `config_path`,
+    as one ensemble."""
+    config = trainer.load_config(config_path)
     config.training.batch_size = batch_size
     members = [trainer._Member(trainer.load_config({**trainer.config_to_dict(config), "seed": k}), Path("."),
                                torch.device("cpu")) for k in range(n_networks)]
@@ -122,14 +121,23 @@ def trainer_step_time(config_name, batch_size, n_networks, threads, batches, war
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.training.learning_rate)
     runner = Rollout(task, policy, chunk=config.training.chunk, compile=True, record=(),
                      costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    return (lambda: trainer.train_step(runner, optimizer, config)), policy, task
+
+
+def trainer_step_time(config_name, batch_size, n_networks, threads, batches, warmup):
+    """(median s per training batch of all n_networks, compile + warm-up time, dimensions): training_step
+    on the config `config_name`."""
+    torch.set_num_threads(threads)
+    torch._dynamo.reset()
+    step, policy, task = training_step(CONFIGS / config_name, batch_size, n_networks)
     start = time.perf_counter()
     for _ in range(warmup):
-        trainer.train_step(runner, optimizer, config)
+        step()
     warm = time.perf_counter() - start
     times = []
     for _ in range(batches):
         t0 = time.perf_counter()
-        trainer.train_step(runner, optimizer, config)
+        step()
         times.append(time.perf_counter() - t0)
     dims = dict(rows=batch_size, networks=n_networks, inputs=policy.input_dim, hidden=policy.hidden_dim,
                 steps=int(round(task.max_ep_duration / task.dt)))
