@@ -538,11 +538,19 @@ def load_checkpoint(path, device="cpu"):
 def check_identity(state, config, path):
     """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
     identity (config_hash), naming the settings that differ."""
-    recorded = state.get("config_sha256") or config_hash(state["config"])  # format 1 recorded no hash
-    if recorded != config_hash(config):
-        diffs = _config_differences(state["config"], config_to_dict(config))
+    diffs = _identity_differences(state, config)
+    if diffs is not None:
         raise RunMismatchError(f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
                                f"; start again (--fresh, resume=False) or use another run directory")
+
+
+def _identity_differences(state, config, ignore_added_defaults=False):
+    """None when the checkpoint `state` was written with `config`'s identity (config_hash), else the
+    settings that differ (_config_differences; it may name none)."""
+    recorded = state.get("config_sha256") or config_hash(state["config"])  # format 1 recorded no hash
+    if recorded == config_hash(config):
+        return None
+    return _config_differences(state["config"], config_to_dict(config), ignore_added_defaults)
 
 
 def run_status(run_dir, config):
@@ -558,11 +566,9 @@ def run_status(run_dir, config):
         state = load_checkpoint(run_dir)
     except CheckpointError as error:
         return str(error)
-    recorded = state.get("config_sha256") or config_hash(state["config"])
-    if recorded != config_hash(config):
-        diffs = _config_differences(state["config"], config_to_dict(config), ignore_added_defaults=True)
-        if diffs:
-            return f"trained with other settings ({'; '.join(diffs)})"
+    diffs = _identity_differences(state, config, ignore_added_defaults=True)
+    if diffs:
+        return f"trained with other settings ({'; '.join(diffs)})"
     if int(state["batch"]) != config.training.n_batches:
         return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
     return _parent_problem(state, config)
