@@ -1,11 +1,14 @@
 """Shared matplotlib style for every figure of the pipeline.
 
 `use()` sets the theme (seaborn's, with the sizes below) once; `panel_label(ax, "a")` writes a bold panel letter; `save(fig, path)`
-writes the vector PDF and a 300 dpi PNG next to it. Sizes are in inches for a two-column page.
+writes the vector PDF and a 300 dpi PNG next to it. Sizes are in inches for a two-column page. `reaches_cm`,
+`draw_reaches` and `square_axes` draw a test's reaches the same way in every figure.
 """
 from pathlib import Path
 
 import matplotlib
+from matplotlib import patches
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -35,6 +38,7 @@ POINT_MASS_MUSCLES = ["upper right", "upper left", "lower right", "lower left"]
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "viridis"
 BONE = "0.25"
+MAX_REACH_LIMIT = 30.   # cm: reach axes stop here whatever an untrained network does
 WORLD = "#2ca02c"   # world-anchored fixation points (green, as in paper Fig. 8)
 
 
@@ -85,3 +89,33 @@ def save(fig, pdf_path, png_path=None):
     fig.savefig(pdf_path, bbox_inches="tight")
     fig.savefig(png_path, bbox_inches="tight", dpi=DPI)
     plt.close(fig)
+
+
+def reaches_cm(d):
+    """(paths (trials, T, 2), targets (trials, 2)) of a test NPZ's arrays `d`, in cm from the first trial's
+    start."""
+    start = d["trial_start"][:1]
+    return 100 * (d["fingertip"] - start[:, None]), 100 * (d["trial_target"] - start)
+
+
+def draw_reaches(ax, paths, targets, radius, lw, circle_lw):
+    """Each reach (cm) in its direction's colour (hsv, in trial order) with its target circle of `radius`
+    (cm), and a cross at the start."""
+    for k, colour in enumerate(plt.get_cmap("hsv")(np.arange(len(paths)) / len(paths))):
+        ax.add_patch(patches.Circle(targets[k], radius, fc="none", ec=colour, lw=circle_lw))
+        ax.plot(paths[k, :, 0], paths[k, :, 1], color=colour, lw=lw)
+    ax.plot(0, 0, "k+", ms=5)
+
+
+def reach_limit(paths, least):
+    """Symmetric axis limit (cm) covering the finite points of `paths` with a 5 % margin, at least `least`,
+    at most MAX_REACH_LIMIT."""
+    finite = np.abs(paths[np.isfinite(paths)])
+    return float(np.clip(1.05 * finite.max(initial=0.), least, MAX_REACH_LIMIT))
+
+
+def square_axes(ax, lim):
+    """Equal aspect, x and y within +-`lim`."""
+    ax.set_aspect("equal")
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from matplotlib import cm, patches
+from matplotlib import patches
 import matplotlib.pyplot as plt
 
 from analysis import style
@@ -42,9 +42,9 @@ def _arrow(ax, a, b, text=None, offset=(0, 0.05), rad=0.0):
 
 def _panel_a(ax, meta):
     """The closed loop, labelled from the test metadata (sizes, muscles, delays)."""
-    task = meta.get("task", {})
-    proprio = 1000 * float(task.get("proprioception_delay", 0.02))
-    vision = 1000 * float(task.get("vision_delay", 0.05))
+    step_ms = 1000 * float(meta["dt"])   # the environment's delays are in timesteps, as the toolbox's attributes
+    proprio = meta["task"]["proprioception_delay"] * step_ms
+    vision = meta["task"]["vision_delay"] * step_ms
     _box(ax, (0.2, 0.78), f"policy\nGRU, {meta['hidden_size']} units")
     _box(ax, (0.8, 0.78), f"effector\narm26, {len(meta['muscle_names'])} muscles", "#e8f0fa")
     _box(ax, (0.5, 0.25), "task\ntarget, go-cue,\ncurl field")
@@ -57,31 +57,18 @@ def _panel_a(ax, meta):
     ax.axis("off")
 
 
-def _colours(n):
-    return [cm.hsv(k / n) for k in range(n)]
-
-
 def _panel_b(axes, runs, metrics, fields):
     for i, stage in enumerate(STAGES):
         for j, field in enumerate(fields):
             ax = axes[i, j]
             d, _ = runs[stage, field]
-            start = d["trial_start"][:1]
-            xy = 100 * (d["fingertip"] - start[:, None])            # cm from the start
-            target = 100 * (d["trial_target"] - start)
-            for k, colour in enumerate(_colours(len(xy))):
-                ax.add_patch(patches.Circle(target[k], 1.0, fc="none", ec=colour, lw=0.8))
-                ax.plot(xy[k, :, 0], xy[k, :, 1], color=colour, lw=1.0)
-            ax.plot(0, 0, "k+", ms=5)
+            xy, targets = style.reaches_cm(d)
+            style.draw_reaches(ax, xy, targets, radius=1.0, lw=1.0, circle_lw=0.8)
             sel = metrics[(metrics.stage == stage) & (metrics.field == field)]
             ax.text(0.02, 0.02, f"|lateral| {100 * sel.max_lateral_deviation_m.abs().mean():.1f} cm\n"
                     f"error {100 * sel.endpoint_error_m.mean():.1f} cm", transform=ax.transAxes,
                     fontsize=style.FONT_SIZE - 2, va="bottom")
-            ax.set_aspect("equal")
-            lim = max(14, float(np.nanmax(np.abs(xy))) * 1.05) if np.isfinite(xy).all() else 14
-            lim = min(lim, 30)
-            ax.set_xlim(-lim, lim)
-            ax.set_ylim(-lim, lim)
+            style.square_axes(ax, style.reach_limit(xy, 14.))
             if i == 0:
                 ax.set_title(FIELD_TITLES.get(field, field))
             else:

@@ -20,7 +20,6 @@ from analysis import style
 NETWORKS = {"trained": "perturbation-trained", "free": "perturbation-free"}
 COLOURS = {"trained": "#1f77b4", "free": "#2ca02c", "unperturbed": "k", "highlight": "#1f77b4", "other": "0.7"}
 POSTURE_AXES = {"vertical": (90., 270.), "horizontal": (0., 180.)}   # pulse directions (deg) per panel
-MAX_LIMIT = 30.   # cm: axes stop here whatever an untrained network does
 
 
 def _load(inputs, network, test):
@@ -40,18 +39,6 @@ def reach_colour(magnitude, largest):
 
 def _magnitude_label(magnitude, in_distribution):
     return "0 N" if magnitude == 0 else f"{magnitude:+g} N" + ("" if in_distribution else " (o.o.d.)")
-
-
-def _limit(xy, least):
-    """Symmetric axis limit (cm) covering xy, at least `least`, at most MAX_LIMIT."""
-    finite = np.abs(xy[np.isfinite(xy)])
-    return float(np.clip(1.1 * finite.max(initial=0.), least, MAX_LIMIT))
-
-
-def _square(ax, lim):
-    ax.set_aspect("equal")
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
 
 
 def _panel_a(ax, d, highlight_above):
@@ -84,16 +71,15 @@ def _panel_b(ax, logs):
 def panel_centre_out(ax, d, metrics, radius):
     """Centre-out reaches of one network (test NPZ `d`, its rows of the metrics CSV) in cm from the start,
     targets of `radius` (m); returns the title text (mean error, deviation) and the legend (handles, labels)."""
-    start = d["trial_start"][:1]
-    xy = 100 * (d["fingertip"] - start[:, None])                 # cm from the start
+    xy, targets = style.reaches_cm(d)
     magnitude = d["trial_magnitude"]
     largest = max(np.abs(magnitude).max(), 1e-9)
-    for target in np.unique(np.round(100 * (d["trial_target"] - start), 9), axis=0):
+    for target in np.unique(np.round(targets, 9), axis=0):
         ax.add_patch(patches.Circle(target, 100 * radius, fc="none", ec="0.5", lw=0.6))
     for k in np.argsort(np.abs(magnitude), kind="stable")[::-1]:   # the unperturbed reaches on top
         ax.plot(xy[k, :, 0], xy[k, :, 1], color=reach_colour(magnitude[k], largest), lw=0.8)
     ax.plot(0, 0, "k+", ms=5)
-    _square(ax, _limit(xy, 14.))
+    style.square_axes(ax, style.reach_limit(xy, 14.))
     perturbed = metrics[metrics.perturbation_N != 0]
     ood = metrics.groupby("perturbation_N")["in_distribution"].all()
     handles = [plt.Line2D([], [], color=reach_colour(m, largest)) for m in sorted(np.unique(magnitude))]
@@ -113,7 +99,7 @@ def panel_posture(ax, d, metrics, radius, lim, directions):
     for k in np.flatnonzero(np.isin(np.round(angle), directions)):
         ax.plot(xy[k, :, 0], xy[k, :, 1], color=colours[magnitude[k]], lw=0.8)
     ax.plot(0, 0, "k+", ms=5)
-    _square(ax, lim)
+    style.square_axes(ax, lim)
     ood = metrics.groupby(metrics.perturbation_N.abs())["in_distribution"].all()
     handles = [plt.Line2D([], [], color=colours[m]) for m in sizes]
     labels = [f"±{m:g} N" + ("" if ood.get(m, True) else " (o.o.d.)") for m in sizes]
@@ -155,7 +141,7 @@ def plot(inputs, highlight_above=3., angle_deg=90., perturbation=-6.):
     metrics = pd.read_csv(inputs["metrics"])
     logs = {n: pd.read_csv(inputs[f"{n}_log"]) for n in NETWORKS}
     radius = float(runs["trained", "centre_out"][1]["run_config"]["loss"]["target_radius"])
-    posture_lim = _limit(np.concatenate([100 * (runs[n, "posture"][0]["fingertip"] -
+    posture_lim = style.reach_limit(np.concatenate([100 * (runs[n, "posture"][0]["fingertip"] -
                                                 runs[n, "posture"][0]["trial_start"][:, None]).ravel()
                                          for n in NETWORKS]), 3.)
 

@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import pandas as pd
-from matplotlib import cm, colors, patches, ticker
+from matplotlib import colors, patches, ticker
 import matplotlib.pyplot as plt
 
 from analysis import style
@@ -63,21 +63,10 @@ def _panel_a_point_mass(ax, anchors):
     ax.axis("off")
 
 
-def _angle_colours(n):
-    return [cm.hsv(k / n) for k in range(n)]
-
-
 def _panel_b(ax, d, effector):
-    start = d["trial_start"][:1]
-    xy = 100 * (d["fingertip"] - start[:, None])               # cm from the start
-    target = 100 * (d["trial_target"] - start)
-    for k, colour in enumerate(_angle_colours(len(xy))):
-        ax.add_patch(patches.Circle(target[k], 0.8, fc="none", ec=colour, lw=0.6))
-        ax.plot(xy[k, :, 0], xy[k, :, 1], color=colour, lw=0.8)
-    lim = min(max(13.0, 1.05 * float(np.nanmax(np.abs(xy)))), 30.0) if np.isfinite(xy).all() else 13.0
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
+    xy, targets = style.reaches_cm(d)
+    style.draw_reaches(ax, xy, targets, radius=0.8, lw=0.8, circle_lw=0.6)
+    style.square_axes(ax, style.reach_limit(xy, 13.))
     ax.set_xlabel("x (cm)")
     ax.set_ylabel("y (cm)")
     ax.set_title(TITLES[effector])
