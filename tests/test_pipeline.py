@@ -88,6 +88,13 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
     assert test["fingertip"].shape == (8, 101, 2) and test["hidden"].shape[-1] == 8
 
 
+def test_figures_2_and_3_describe_the_arm26_the_networks_train_on(smoke):
+    config = yaml.safe_load((REPO / "workflow" / "config" / "paper.yaml").read_text())
+    assert config["arm26"]["muscle"] == "thelen"   # paper 4.1.1: Thelen (2003)
+    description = json.loads((smoke / "results" / "smoke" / "schematics" / "model_description.json").read_text())
+    assert (description["effector"], description["muscle"]) == ("RigidTendonArm26", "RigidTendonHillMuscleThelen")
+
+
 def test_second_invocation_does_nothing_and_a_deleted_figure_rebuilds_alone(smoke):
     assert "Nothing to be done" in snakemake(smoke, "-n", "--config", "preset=smoke")
     (smoke / "figures" / "smoke" / "fig4.png").unlink()

@@ -3,11 +3,20 @@
 inputs: description (JSON written by workflow/scripts/describe_model.py).
 """
 import json
+import re
 
 import matplotlib.pyplot as plt
 
 from analysis import style
 from analysis.plotting.schematic import arrow, blank, box
+
+
+def _wrapped(name, width=20):
+    """A class name longer than `width` characters split in two lines at the capital nearest its middle."""
+    if len(name) <= width:
+        return name
+    cut = min((m.start() for m in re.finditer("[A-Z]", name) if m.start()), key=lambda i: abs(i - len(name) / 2))
+    return f"{name[:cut]}\n{name[cut:]}"
 
 
 def _flow(ax, d):
@@ -17,7 +26,7 @@ def _flow(ax, d):
     box(ax, 0.2, 3.2, 4.4, 1.2, f"Effector\n{d['effector']}", fill="effector", weight="bold", va="top")
     ax.text(2.4, 3.35, f"{d['geometry']}: moment arms; integration", ha="center", va="bottom",
             fontsize=style.FONT_SIZE - 2, style="italic")
-    box(ax, -0.1, 0.6, 2.4, 1.0, f"Muscle\n{d['muscle']}", fill="muscle", fontsize=style.FONT_SIZE - 2)
+    box(ax, -0.1, 0.6, 2.4, 1.0, f"Muscle\n{_wrapped(d['muscle'])}", fill="muscle", fontsize=style.FONT_SIZE - 2)
     box(ax, 2.7, 0.6, 2.1, 1.0, f"Skeleton\n{d['skeleton']}", fill="skeleton", fontsize=style.FONT_SIZE - 2)
     box(ax, 5.4, 5.6, 1.7, 1.0, f"Policy\n{d['policy']}", fill="policy", weight="bold", fontsize=small)
     arrow(ax, (5.4, 6.35), (4.6, 6.35))
@@ -49,7 +58,7 @@ def _nesting(ax, d):
     box(ax, 0.35, 0.7, 3.4, 4.7, f"Effector ({d['effector']})", fill="effector", va="top",
         fontsize=style.FONT_SIZE - 1)
     box(ax, 0.6, 3.0, 2.9, 1.2, f"Skeleton\n{d['skeleton']}", fill="skeleton", fontsize=style.FONT_SIZE - 1)
-    box(ax, 0.6, 1.0, 2.9, 1.6, f"Muscle\n{d['muscle']}", fill="muscle", fontsize=style.FONT_SIZE - 1)
+    box(ax, 0.6, 1.0, 2.9, 1.6, f"Muscle\n{_wrapped(d['muscle'])}", fill="muscle", fontsize=style.FONT_SIZE - 1)
     box(ax, 4.35, 4.4, 1.55, 2.4, f"Policy\n{d['policy']}\n\nany PyTorch\nnetwork", fill="policy",
         fontsize=style.FONT_SIZE - 1)
     ax.text(2.05, 5.75, "attributes: effector,\ndelay buffers, noise levels", ha="center", va="center",

@@ -9,6 +9,7 @@ rule model_description:
         proprioception_delay=config["model"]["proprioception_delay"],
         vision_delay=config["model"]["vision_delay"],
         n_hidden=config["model"]["n_hidden"],
+        effector=config["arm26"],
     log:
         f"{LOGS}/model_description.log",
     benchmark:

@@ -3,10 +3,12 @@ import json
 
 from _common import log_to  # first: it puts this checkout's motornet on the path
 import motornet as mn
+from motornet.train import EffectorConfig, make_effector
 
 log = log_to(snakemake.log[0])
 p = snakemake.params
-effector = mn.effector.RigidTendonArm26()
+# the arm26 of every trained network (config `arm26`: RigidTendonArm26 with Thelen's muscle, paper 4.1.1)
+effector = make_effector(EffectorConfig(**p.effector))
 env = mn.environment.RandomTargetReach(effector=effector, proprioception_delay=p.proprioception_delay,
                                        vision_delay=p.vision_delay)
 policy = mn.policy.PolicyGRU(env.observation_space.shape[0], p.n_hidden, env.n_muscles)
