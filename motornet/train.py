@@ -701,7 +701,7 @@ def train_ensemble(configs, run_dirs, resume=True, progress=None):
         for run_dir in run_dirs:
             run_dir.mkdir(parents=True, exist_ok=True)
             stack.enter_context(run_lock(run_dir))
-        return _train_locked(members, resume, progress, stack)
+        return _train_locked(members, resume, progress)
 
 
 def _ensemble_identity(config):
@@ -791,7 +791,7 @@ def _unstack(ensemble, optimizer, members):
         member.optimizer.load_state_dict({"state": own, "param_groups": member.optimizer.state_dict()["param_groups"]})
 
 
-def _train_locked(members, resume, progress, stack):
+def _train_locked(members, resume, progress):
     from tqdm import tqdm
 
     device = members[0].policy.device
@@ -801,7 +801,6 @@ def _train_locked(members, resume, progress, stack):
     for member, go_on in zip(members, resume):
         member.prepare(go_on, device)
     tc = members[0].config.training
-    logs = {id(m): stack.enter_context(open(m.log, "a", newline="")) for m in members}
     show = tc.progress if progress is None else progress
     todo = [m for m in members if m.start < tc.n_batches]
     bar = tqdm(total=tc.n_batches * len(todo), initial=sum(m.start for m in todo), disable=not show or not todo,
@@ -812,7 +811,7 @@ def _train_locked(members, resume, progress, stack):
         start = min(m.start for m in todo)
         step = next(m for m in todo if m.start == start).adam_step()
         group = [m for m in todo if m.start == start and m.adam_step() == step]
-        _train_group(group, min((m.start for m in todo if m.start > start), default=tc.n_batches), logs, bar)
+        _train_group(group, min((m.start for m in todo if m.start > start), default=tc.n_batches), bar)
         todo = [m for m in todo if m.start < tc.n_batches and m.failure is None]
     bar.close()
     failed = [m for m in members if m.failure is not None]
@@ -821,7 +820,7 @@ def _train_locked(members, resume, progress, stack):
     return [m.summary for m in members]
 
 
-def _train_group(members, stop, logs, bar):
+def _train_group(members, stop, bar):
     """Train `members` (all at one batch) together up to batch `stop`, or until one stops being finite."""
     config = members[0].config
     tc, n = config.training, len(members)
@@ -855,9 +854,10 @@ def _train_group(members, stop, logs, bar):
             wall = member.wall_offset + elapsed
             row = {key: values[key][k] for key in values}
             if log_now or failed[k]:
-                logs[id(member)].write(",".join([str(batch)] + [f"{row[c]:.9g}" for c in LOG_COLUMNS[1:-1]]
-                                                + [f"{wall:.3f}"]) + "\n")
-                logs[id(member)].flush()
+                # opened for each row: a log.csv replaced meanwhile (e.g. by a git checkout) still gets the rows
+                with open(member.log, "a", newline="") as log:
+                    log.write(",".join([str(batch)] + [f"{row[c]:.9g}" for c in LOG_COLUMNS[1:-1]]
+                                       + [f"{wall:.3f}"]) + "\n")
             if failed[k]:
                 kept = (f"the last good checkpoint (batch {member.last_good}) is kept in {member.checkpoint}"
                         if member.last_good is not None else "no checkpoint had been written yet")

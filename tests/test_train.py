@@ -2,6 +2,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -480,3 +481,20 @@ def test_init_from_carries_the_adam_state_with_the_weights(tmp_path, init_optimi
     state = load_checkpoint(tmp_path / "child" / "checkpoint.pt")["optimizer"]
     assert {int(s["step"]) for s in state["state"].values()} == {expected_step}
     assert state["param_groups"][0]["lr"] == 1e-4
+
+
+def test_a_log_replaced_during_training_still_gets_every_row(tmp_path, monkeypatch):
+    # e.g. `git checkout` or `git stash` of a committed staging log while its run trains
+    log, step, calls = tmp_path / "log.csv", train_module.train_step, []
+
+    def replacing_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            copy = tmp_path / "copy.csv"
+            shutil.copy(log, copy)
+            os.replace(copy, log)   # a new file at the path, as git writes one
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "train_step", replacing_step)
+    train(tiny(n_batches=15), tmp_path)
+    assert [int(r["batch"]) for r in read_log(tmp_path)] == [5, 10, 15]
