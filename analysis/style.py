@@ -2,7 +2,7 @@
 
 `use()` sets the theme (seaborn's, with the sizes below) once; `panel_label(ax, "a")` writes a bold panel letter; `save(fig, path)`
 writes the vector PDF and a 300 dpi PNG next to it. Sizes are in inches for a two-column page. `reaches_cm`,
-`draw_reaches` and `square_axes` draw a test's reaches the same way in every figure.
+`draw_reaches`, `reach_limit` and `square_axes` draw a test's reaches the same way in every figure.
 """
 from pathlib import Path
 
