@@ -82,11 +82,12 @@ def fig_label(fig, letter, x, y):
 
 
 def save(fig, pdf_path, png_path=None):
-    """Write `fig` as a vector PDF and a PNG (same stem unless `png_path` is given)."""
+    """Write `fig` as a vector PDF and a PNG (same stem unless `png_path` is given). The PDF carries no
+    creation date, so that the same data give the same bytes."""
     pdf_path = Path(pdf_path)
     png_path = Path(png_path) if png_path is not None else pdf_path.with_suffix(".png")
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(pdf_path, bbox_inches="tight")
+    fig.savefig(pdf_path, bbox_inches="tight", metadata={"CreationDate": None})
     fig.savefig(png_path, bbox_inches="tight", dpi=DPI)
     plt.close(fig)
 
