@@ -20,6 +20,7 @@ those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 """
 from typing import NamedTuple
 
+import contextlib
 import json
 import warnings
 
@@ -212,8 +213,8 @@ class Environment(torch.nn.Module, gym.Env):
     def draw_noise(self, batch_size):
         """One step's noise samples, drawn in a fixed order (action, proprioception, vision,
         observation); None where the standard deviations are 0."""
-        if self._deterministic or not any(any(n) for n in (self.action_noise, self.proprioception_noise,
-                                                           self.vision_noise, self.obs_noise)):
+        if self._deterministic or not (any(self.action_noise) or any(self.proprioception_noise) or
+                                       any(self.vision_noise) or any(self.obs_noise)):
             return NO_NOISE
         goal_noise = any(self.obs_noise[:self.space_dim])
         obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim:]
@@ -306,6 +307,8 @@ class Environment(torch.nn.Module, gym.Env):
     def _task_inputs(self):
         """Task inputs shown with the current observation (list of (B, n) tensors)."""
         inputs, _ = self.schedule()
+        if not inputs:
+            return []
         n = min(self._n_steps, self._episode_steps())
         return [x[:, n] for x in inputs]
 
@@ -399,7 +402,7 @@ class Environment(torch.nn.Module, gym.Env):
         if deterministic:
             self._deterministic = True
         try:
-            with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
+            with contextlib.nullcontext() if self.differentiable else torch.no_grad():
                 obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
                     self._pure_step(action, kwargs["endpoint_load"], kwargs["joint_load"])
         finally:

@@ -7,7 +7,7 @@ from motornet import compiled
 
 
 def fake_compile(calls):
-    def compile(fn, options=None):
+    def compile(fn, **options):
         def run(*args, **kwargs):
             calls.append(fn)
             return fn(*args, **kwargs)
@@ -47,7 +47,7 @@ def test_always_and_never_modes(monkeypatch):
 
 
 def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
-    def broken(fn, options=None):
+    def broken(fn, **options):
         def run(*args, **kwargs):
             raise RuntimeError("no C++ compiler")
         return run
@@ -88,7 +88,43 @@ def test_compiled_public_loop_matches_eager_in_values_and_gradients(monkeypatch)
     eager_obs, eager_grads = public_loop()
     monkeypatch.setattr(compiled, "MODE", "always")
     torch._dynamo.reset()
+    captured = []
+    capture = compiled._capture
+    monkeypatch.setattr(compiled, "_capture", lambda *args: captured.append(capture(*args)) or captured[-1])
     fast_obs, fast_grads = public_loop()
+    assert captured and all(step is not None for step in captured)  # every graph runs its kernels directly
     assert torch.allclose(fast_obs, eager_obs, rtol=1e-5, atol=1e-5)
     for fast, eager in zip(fast_grads, eager_grads):
         assert torch.allclose(fast, eager, rtol=1e-4, atol=1e-6)
+
+
+def test_step_backend_runs_kernels_directly_and_keeps_the_standard_call_where_they_do_not_fit(monkeypatch):
+    """A training graph becomes one _LeanStep node with the eager values and gradients; a graph whose output
+    shares memory with its input (a view) keeps inductor's standard call."""
+    captured = []
+    capture = compiled._capture
+    monkeypatch.setattr(compiled, "_capture", lambda *args: captured.append(capture(*args)) or captured[-1])
+
+    def step(x, w):
+        y = torch.tanh(x @ w)
+        return y * x.sum(-1, keepdim=True), y.exp()
+
+    def view(x):
+        return (x * 2)[0], x[1:]
+
+    x, w = torch.randn(5, 3, requires_grad=True), torch.randn(3, 3, requires_grad=True)
+    fast = torch.compile(step, backend=compiled.step_backend)
+    a, b = fast(x, w)
+    assert type(a.grad_fn).__name__ == "_LeanStepBackward"
+    grads = torch.autograd.grad((a.square().sum() + b.sum()), (x, w))
+    ea, eb = step(x, w)
+    expected = torch.autograd.grad((ea.square().sum() + eb.sum()), (x, w))
+    assert torch.allclose(a, ea) and torch.allclose(b, eb)
+    assert all(torch.allclose(g, e, atol=1e-6) for g, e in zip(grads, expected))
+    with torch.no_grad():
+        assert all(torch.allclose(f, e) for f, e in zip(fast(x, w), step(x, w)))
+    assert len(captured) == 2 and all(c is not None for c in captured)
+
+    y = torch.randn(4, 3)
+    first, rest = torch.compile(view, backend=compiled.step_backend)(y)
+    assert torch.equal(first, y[0] * 2) and torch.equal(rest, y[1:]) and captured[-1] is None
