@@ -15,8 +15,9 @@ mode says: `always` (default) times the compiled steps a long script reaches aft
 with their compilation in the first warm-up batch, printed apart), `fused` (motornet.rollout.Rollout,
 eager), `compiled` (Rollout with torch.compile; its compile time is printed separately and excluded
 from the per-batch figure). Both Rollout paths record only what the loss uses
-(fingertip, action). Each figure is the median over --batches batches after --warmup batches. With
---repeats R the reference and our paths alternate R times. The last line summarises s/batch and the
+(fingertip, action). Each figure is the median over --batches batches after --warmup batches, each path
+and workload in a Python process of its own, as the reference's. With --repeats R the reference and our
+paths alternate R times. The last line summarises s/batch and the
 speed-up over the baseline (medians over the repeats: the fastest path's time, its per-repeat ratio).
 """
 import argparse
@@ -74,12 +75,10 @@ def fused_batch(runner, batch_size):
 
 
 def time_path(path, workload, batches, warmup, step_compile="always"):
+    """(median s per batch, warm-up time, first batch's time) of one path on one workload, in this process."""
     w = WORKLOADS[workload]
     compiled.MODE = step_compile
     torch.set_num_threads(w["threads"])
-    # Each path starts from empty compile caches, as in a training job: otherwise every earlier path's
-    # graphs stay guarded on the same code and each later call checks them all first.
-    torch._dynamo.reset()
     env, policy, optimizer = make(w["steps"], w["hidden"])
     runner = Rollout(env, policy, compile=(path == "compiled"), record=("fingertip", "action")) \
         if path != "plain" else None
@@ -105,6 +104,16 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
         one()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), warm, first
+
+
+def time_path_in_process_of_its_own(path, workload, batches, warmup, step_compile):
+    """time_path in a new Python process, as the reference runs: a script's first and only workload, with no
+    earlier workload's compiled graphs, guards or heap in the process."""
+    cmd = [sys.executable, __file__, "--worker", path, workload, "--batches", str(batches), "--warmup", str(warmup),
+           "--step-compile", step_compile]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("WORKER"))
+    return tuple(float(x) for x in line.split()[1:])
 
 
 def training_step(config_path, batch_size, n_networks):
@@ -222,7 +231,11 @@ def main():
     parser.add_argument("--baseline", nargs="*", default=[], metavar="WORKLOAD=SECONDS")
     parser.add_argument("--step-compile", default="always", choices=["auto", "always", "never"],
                         help="motornet.compiled.MODE for the plain path's steps (default: always)")
+    parser.add_argument("--worker", nargs=2, metavar=("PATH", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        print("WORKER", *time_path(*args.worker, args.batches, args.warmup, args.step_compile))
+        return
     if args.trainer:
         trainer_benchmarks(args.trainer, args.batches, args.warmup, args.repeats)
     paths = args.paths + (["compiled"] if args.compile and "compiled" not in args.paths else [])
@@ -238,7 +251,8 @@ def main():
                 baseline[workload] = references[-1]
                 print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
             for path in paths:
-                seconds, warm, first = time_path(path, workload, args.batches, args.warmup, args.step_compile)
+                seconds, warm, first = time_path_in_process_of_its_own(path, workload, args.batches, args.warmup,
+                                                                      args.step_compile)
                 times[path].append(seconds)
                 ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
                 print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "

@@ -146,6 +146,12 @@ def step_backend(graph, example_inputs):
     return run
 
 
+def _kernel_call(code):
+    """The function an inductor OutputCode runs (its generated wrapper), without OutputCode.__call__'s
+    bookkeeping (autotune caches, profiler, runtime metrics), when it has one."""
+    return getattr(code, "current_callable", None) or code
+
+
 def _fresh(results, inputs):
     """Whether `results` are tensors none of which shares memory with a tensor of `inputs`."""
     own = {x.untyped_storage().data_ptr() for x in inputs}
@@ -165,7 +171,7 @@ def _capture(standard, kernels, args, training):
                                         [torch.ones_like(outputs[i]) for i in tangents], allow_unused=True)
     if "forward" not in kernels or (training and len(kernels.get("tangent_strides", ())) != len(tangents)):
         return None
-    step = _CapturedStep(kernels["forward"], kernels.get("backward"), len(outputs),
+    step = _CapturedStep(_kernel_call(kernels["forward"]), _kernel_call(kernels.get("backward")), len(outputs),
                          list(zip(tangents, kernels.get("tangent_strides", ()))),
                          [i for i in range(len(outputs)) if i not in tangents])
     with torch.no_grad():

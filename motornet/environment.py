@@ -20,7 +20,6 @@ those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 """
 from typing import NamedTuple
 
-import contextlib
 import json
 import warnings
 
@@ -393,18 +392,24 @@ class Environment(torch.nn.Module, gym.Env):
             raise RuntimeError(f"{self.name}.step called before reset()")
         effector = self.effector
         action = effector._check_input("action", action, self.n_muscles)
-        kwargs["endpoint_load"] = effector._check_input("endpoint_load", kwargs.get("endpoint_load"), self.space_dim)
-        kwargs["joint_load"] = effector._check_input("joint_load", kwargs.get("joint_load"), effector.dof)
+        endpoint_load, joint_load = kwargs.get("endpoint_load"), kwargs.get("joint_load")
+        if endpoint_load is not None:
+            endpoint_load = kwargs["endpoint_load"] = effector._check_input("endpoint_load", endpoint_load,
+                                                                           self.space_dim)
+        if joint_load is not None:
+            joint_load = kwargs["joint_load"] = effector._check_input("joint_load", joint_load, effector.dof)
         scheduled = self._scheduled_load()
         if scheduled is not None:
-            given = kwargs["endpoint_load"]
-            kwargs["endpoint_load"] = scheduled if given is None else given + scheduled
+            endpoint_load = kwargs["endpoint_load"] = scheduled if endpoint_load is None else endpoint_load + scheduled
+        if self.differentiable and not (deterministic or self._hooks):  # a MotorNet 0.3 training loop's step
+            obs, noisy_action = self._pure_step(action, endpoint_load, joint_load)
+            return obs, None, self.elapsed >= self.max_ep_duration - 1e-9, False, self._info(action, noisy_action)
         if deterministic:
             self._deterministic = True
         try:
-            with contextlib.nullcontext() if self.differentiable else torch.no_grad():
+            with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
                 obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
-                    self._pure_step(action, kwargs["endpoint_load"], kwargs["joint_load"])
+                    self._pure_step(action, endpoint_load, joint_load)
         finally:
             if deterministic:
                 self._deterministic = False
@@ -418,21 +423,22 @@ class Environment(torch.nn.Module, gym.Env):
         return self._output(obs), reward, terminated, False, self._output(info)
 
     def _pure_step(self, action, endpoint_load, joint_load):
-        if torch.is_grad_enabled() and not self._state.joint.requires_grad:
-            self._state = requiring_grad(self._state)
+        state = self._state
+        if not state.joint.requires_grad and torch.is_grad_enabled():
+            state = requiring_grad(state)
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
-        self.elapsed += self.dt
-        self._state, obs, self._last_load = self._transition(self._state, action, noise, self.goal, endpoint_load,
-                                                             joint_load, self._task_inputs())
-        noisy_action = action if noise.action is None else action + noise.action
-        self.effector._set_state(*self._state[:4])
-        return obs, noisy_action
+        self.elapsed += self.effector.dt
+        state, obs, self._last_load = self._transition(state, action, noise, self.goal, endpoint_load, joint_load,
+                                                       self._task_inputs())
+        self._state = state
+        self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian)
+        return obs, action if noise.action is None else action + noise.action
 
     def _step_through_hooks(self, action, kwargs):
         noisy_action = self.apply_noise(action, self.action_noise)
         self.effector.step(noisy_action, **kwargs)
-        self._last_load = kwargs["endpoint_load"]
+        self._last_load = kwargs.get("endpoint_load")
         self._n_steps += 1
         self.elapsed += self.dt
         return self.get_obs(action=noisy_action), noisy_action
