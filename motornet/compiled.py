@@ -199,16 +199,13 @@ class StepFunction:
         self.compiled = None
         self.failed = False
 
-    def _use_compiled(self):
+    def __call__(self, *args, **kwargs):
         if MODE not in _MODES:
             raise ValueError(f"MOTORNET_COMPILE must be one of {_MODES}, got {MODE!r}")
         if self.failed or MODE == "never" or torch.compiler.is_compiling():
-            return False
+            return self.fn(*args, **kwargs)
         self.calls += 1
-        return MODE == "always" or self.calls > COMPILE_AFTER
-
-    def __call__(self, *args, **kwargs):
-        if not self._use_compiled():
+        if MODE == "auto" and self.calls <= COMPILE_AFTER:
             return self.fn(*args, **kwargs)
         if self.compiled is None:
             self.compiled = torch.compile(self.fn, backend=step_backend)

@@ -218,11 +218,11 @@ class Effector(torch.nn.Module):
     def np_random(self, value):
         self._np_random = value
 
-    def _set_state(self, joint, muscle_state, geometry, cartesian=None):
-        """Update `states` in place (scripts may hold the dict)."""
+    def _set_state(self, joint, muscle_state, geometry, cartesian=None, fingertip=None):
+        """Update `states` in place (scripts may hold the dict); `fingertip` defaults to cartesian's positions."""
         cartesian = self.skeleton.joint2cartesian(joint) if cartesian is None else cartesian
         self.states.update(joint=joint, muscle=muscle_state, geometry=geometry, cartesian=cartesian,
-                           fingertip=cartesian[:, :self.space_dim])
+                           fingertip=cartesian[:, :self.space_dim] if fingertip is None else fingertip)
 
     def initial_state(self, joint):
         """Pure: the state at rest activation in joint state (B, 2 dof) -> (muscle state, geometry, cartesian)."""
@@ -391,6 +391,8 @@ class Effector(torch.nn.Module):
         if not isinstance(value, torch.Tensor) or value.dtype != joint.dtype or value.device != joint.device:
             value = torch.as_tensor(value, dtype=joint.dtype, device=joint.device)
         batch = joint.shape[0]
+        if value.shape == (batch, width):  # the usual case, checked first: a step's input
+            return value
         if value.ndim == 3 and value.shape[1] == 1:
             value = value[:, 0]
         elif value.ndim == 1 and value.shape[0] == width:

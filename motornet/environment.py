@@ -338,10 +338,11 @@ class Environment(torch.nn.Module, gym.Env):
 
     def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
         """`transition` without the noisy action (recomputed outside: an output that is an input costs a
-        compiled call more than the addition)."""
+        compiled call more than the addition), with the fingertip (B, space_dim) as an output of its own
+        (cheaper compiled than sliced eagerly after the call)."""
         state, obs, _, endpoint_load = self.transition(state, action, noise, goal, endpoint_load, joint_load,
                                                        task_inputs)
-        return state, obs, endpoint_load
+        return state, obs, endpoint_load, state.cartesian[:, :self.space_dim].clone()
 
     # ---- gymnasium API ------------------------------------------------------------------------
 
@@ -429,10 +430,10 @@ class Environment(torch.nn.Module, gym.Env):
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
         self.elapsed += self.effector.dt
-        state, obs, self._last_load = self._transition(state, action, noise, self.goal, endpoint_load, joint_load,
-                                                       self._task_inputs())
+        state, obs, self._last_load, fingertip = self._transition(state, action, noise, self.goal, endpoint_load,
+                                                                  joint_load, self._task_inputs())
         self._state = state
-        self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian)
+        self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian, fingertip)
         return obs, action if noise.action is None else action + noise.action
 
     def _step_through_hooks(self, action, kwargs):
