@@ -38,18 +38,22 @@ def run_training(run_dir):
 
 def training_table(jobs):
     """Markdown table of training jobs, `jobs` a list of (model, seeds, [run_training(...) per seed]),
-    and the total CPU-hours (each job: its longest wall time x its threads)."""
+    and the total CPU-hours (each job: its wall time x its threads). The seeds of one entry that were
+    trained apart (a seed added to a finished ensemble) get a row per job: the runs of one ensemble job
+    share its wall time and threads, runs of different jobs do not."""
     lines = ["| model | seeds (one job) | batches x episodes | wall time | threads | CPU-hours |",
              "|---|---|---|---|---|---|"]
     total = 0.
     for model, seeds, runs in jobs:
-        wall = max(r["wall_h"] for r in runs)
-        threads = max(r["threads"] for r in runs)
-        total += wall * threads
-        budget = sorted({(r["batches"], r["batch_size"]) for r in runs})
-        lines.append(f"| {model} | {', '.join(map(str, seeds))} | "
-                     f"{'; '.join(f'{b:,} x {s:,}' for b, s in budget)} | {wall:.2f} h | {threads} | "
-                     f"{wall * threads:.2f} |")
+        trained_together = {}
+        for seed, run in zip(seeds, runs):
+            trained_together.setdefault((run["wall_h"], run["threads"]), []).append((seed, run))
+        for (wall, threads), members in trained_together.items():
+            total += wall * threads
+            budget = sorted({(r["batches"], r["batch_size"]) for _, r in members})
+            lines.append(f"| {model} | {', '.join(str(seed) for seed, _ in members)} | "
+                         f"{'; '.join(f'{b:,} x {s:,}' for b, s in budget)} | {wall:.2f} h | {threads} | "
+                         f"{wall * threads:.2f} |")
     return "\n".join(lines) + "\n", total
 
 

@@ -69,4 +69,6 @@ def test_a_shipped_run_whose_settings_changed_is_retrained_with_its_child(fresh_
     assert "fig1_naive seed 0 is to be trained again: trained with other settings " \
            "(training.learning_rate: 0.001 -> 0.002)" in out, out
     assert "fig1_adapted seed 0 is to be trained again: its parent run results/paper/runs/fig1_naive/seed0" in out, out
-    assert "train fig1_naive seed 0: 7680 batches" in out and "train fig1_adapted seed 0: 768 batches" in out, out
+    # the paper preset's three Figure 1 seeds share the changed settings: they train again as one ensemble job
+    assert "train fig1_naive seeds 0, 1, 2: 7680 batches" in out and \
+        "train fig1_adapted seeds 0, 1, 2: 768 batches" in out, out
