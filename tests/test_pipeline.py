@@ -18,23 +18,24 @@ def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
     out = snakemake(tmp_path, "-n", "--quiet", "rules")
     for rule in ("point_mass_moment_arms", "arm_moment_arms", "passive_drift", "figure4", "muscle_paths",
                  "figure8", "parameter_tables", "model_description", "figure2", "figure3", "figure7",
-                 "train_fig1_naive_seed0", "train_fig6_arm26_seeds0_7", "test_model", "fig1_metrics", "figure1", "fig5_metrics", "figure5",
+                 "train_fig1_naive_seeds0_2", "train_fig6_arm26_seeds0_7", "test_model", "fig1_metrics", "figure1", "fig5_metrics", "figure5",
                  "pmd", "fig6_metrics", "figure6"):
         assert rule in out, f"rule {rule} not planned:\n{out}"
-    # fig1 naive + adapted, fig5 x 2, fig6 8 arm26 + 8 point-mass seeds (one ensemble job per model: 6 jobs);
-    # each run on its test protocols (the perturbation-trained fig5 model also on its training task: panel a)
+    # fig1 naive + adapted 3 seeds each, fig5 x 2, fig6 8 arm26 + 8 point-mass seeds (one ensemble job per
+    # model: 6 jobs); each run on its test protocols (the perturbation-trained fig5 model also on its training
+    # task: panel a): 2 x 3 x 2 + 2 x 2 + 1 + 16 = 33 test jobs
     jobs = dict(re.findall(r"^(train_\w+)\s+(\d+)$", out, re.M))
-    assert sorted(jobs) == ["train_fig1_adapted_seed0", "train_fig1_naive_seed0", "train_fig5_perturbation_free_seed0",
+    assert sorted(jobs) == ["train_fig1_adapted_seeds0_2", "train_fig1_naive_seeds0_2", "train_fig5_perturbation_free_seed0",
                             "train_fig5_perturbation_trained_seed0", "train_fig6_arm26_seeds0_7",
                             "train_fig6_point_mass_seeds0_7"] and set(jobs.values()) == {"1"}, out
-    assert re.search(r"^test_model\s+25$", out, re.M), out
+    assert re.search(r"^test_model\s+33$", out, re.M), out
     assert not (tmp_path / "results").exists()
 
 
 def test_paper_preset_shows_the_training_budgets(tmp_path):
     out = snakemake(tmp_path, "-n", "results/paper/runs/fig1_adapted/seed0/checkpoint.pt")
-    assert "train fig1_naive seed 0: 7680 batches x 64 episodes, arm26, GRU 50;" in out, out
-    assert "train fig1_adapted seed 0: 768 batches x 64 episodes, arm26, GRU 50;" in out, out
+    assert "train fig1_naive seeds 0, 1, 2: 7680 batches x 64 episodes, arm26, GRU 50;" in out, out
+    assert "train fig1_adapted seeds 0, 1, 2: 768 batches x 64 episodes, arm26, GRU 50;" in out, out
     fig6 = snakemake(tmp_path, "-n", "results/paper/runs/fig6_arm26/seed3/checkpoint.pt")
     assert "train fig6_arm26 seeds 0, 1, 2, 3, 4, 5, 6, 7: 38400 batches x 64 episodes" in fig6, fig6
 
