@@ -404,18 +404,8 @@ class Environment(torch.nn.Module, gym.Env):
             endpoint_load = kwargs["endpoint_load"] = scheduled if endpoint_load is None else endpoint_load + scheduled
         if self.differentiable and not (deterministic or self._hooks):  # a MotorNet 0.3 training loop's step
             obs, noisy_action = self._pure_step(action, endpoint_load, joint_load)
-            return obs, None, self.elapsed >= self.max_ep_duration - 1e-9, False, self._info(action, noisy_action)
-        if deterministic:
-            self._deterministic = True
-        try:
-            with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
-                obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
-                    self._pure_step(action, endpoint_load, joint_load)
-        finally:
-            if deterministic:
-                self._deterministic = False
-        if not self.differentiable:
-            self._maybe_detach_states()
+        else:
+            obs, noisy_action = self._general_step(action, kwargs, deterministic)
         terminated = self.elapsed >= self.max_ep_duration - 1e-9
         info = self._info(action, noisy_action)
         if self.differentiable:
@@ -423,13 +413,28 @@ class Environment(torch.nn.Module, gym.Env):
         reward = np.zeros((obs.shape[0], 1), dtype=np.float32)
         return self._output(obs), reward, terminated, False, self._output(info)
 
+    def _general_step(self, action, kwargs, deterministic):
+        """A step that is deterministic, goes through a subclass's hooks, or is not differentiable."""
+        if deterministic:
+            self._deterministic = True
+        try:
+            with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
+                obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
+                    self._pure_step(action, kwargs.get("endpoint_load"), kwargs.get("joint_load"))
+        finally:
+            if deterministic:
+                self._deterministic = False
+        if not self.differentiable:
+            self._maybe_detach_states()
+        return obs, noisy_action
+
     def _pure_step(self, action, endpoint_load, joint_load):
         state = self._state
         if not state.joint.requires_grad and torch.is_grad_enabled():
             state = requiring_grad(state)
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
-        self.elapsed += self.effector.dt
+        self.elapsed += self.dt
         state, obs, self._last_load, fingertip = self._transition(state, action, noise, self.goal, endpoint_load,
                                                                   joint_load, self._task_inputs())
         self._state = state
