@@ -39,6 +39,7 @@ include: "workflow/rules/fig5.smk"
 include: "workflow/rules/fig6.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/ablation.smk"
+include: "workflow/rules/pmd_study.smk"
 
 
 # Every figure and table (default target; the paper preset trains for days: see workflow/config/paper.yaml).

@@ -13,7 +13,11 @@ with, for a batch of B trials of T steps (t = 1..T are the states reached after 
 | K, kernel | `kernel_loss` | sum of the squared weights of the GRU's input kernel |
 
 The paper sums L_t over time; we average, so that the coefficients do not depend on the episode's
-length (the published TensorFlow toolbox averages too). Defaults are the paper's: alpha = 2, beta = 5,
+length (the published TensorFlow toolbox averages too). Over components (x and y, muscles, hidden units)
+we average too, as the original toolbox does; `component_reduction: sum` sums over them instead, reading
+the paper's vector norms literally: P_t = ||x_t - x*_t||_1, A_t = ||a_t * F / mean(F)||_2^2,
+H_t = ||h_t||_2^2 and D_t = ||dh_t/dt||_2^2 (still averaged over batch and time), so that A weighs 6 and
+H, D weigh n_hidden times more than with means (an ablation of Figure 6's model, not the paper's default). Defaults are the paper's: alpha = 2, beta = 5,
 gamma = 0.1, kappa = 0.05, lambda = 1e-6, r = 0.01 m. D is the paper's dh/dt, per second, as the original
 toolbox computes it (with dt = 0.01 s, 10^4 times the squared per-step difference);
 `hidden_derivative_unit: per_step` drops the 1 / dt, for comparison only (our code before 2026-11-29).
@@ -23,49 +27,57 @@ import dataclasses
 import torch
 
 
-def position_cost(position, desired, target_radius=0.):
-    """Per-row P: mean over (x, y) of |x - x*| (m), 0 where the distance ||x - x*||_2 < r; (..., 2) -> (...)."""
+def _over_components(values, reduction="mean"):
+    """Mean (the original toolbox's) or sum (the paper's norms) over the last dimension."""
+    return values.sum(-1) if reduction == "sum" else values.mean(-1)
+
+
+def position_cost(position, desired, target_radius=0., reduction="mean"):
+    """Per-row P: mean (or sum) over (x, y) of |x - x*| (m), 0 where the distance ||x - x*||_2 < r;
+    (..., 2) -> (...)."""
     error = position - desired
     outside = torch.linalg.vector_norm(error, dim=-1, keepdim=True) >= target_radius
-    return (error.abs() * outside).mean(-1)
+    return _over_components(error.abs() * outside, reduction)
 
 
-def activation_cost(activation, max_isometric_force):
-    """Per-row A: mean over muscles of (a_i F_i / mean(F))^2; (..., n_muscles) -> (...)."""
+def activation_cost(activation, max_isometric_force, reduction="mean"):
+    """Per-row A: mean (or sum) over muscles of (a_i F_i / mean(F))^2; (..., n_muscles) -> (...)."""
     force = torch.as_tensor(max_isometric_force, dtype=activation.dtype, device=activation.device).flatten()
-    return (activation * (force / force.mean())).square().mean(-1)
+    return _over_components((activation * (force / force.mean())).square(), reduction)
 
 
-def hidden_cost(hidden):
-    """Per-row H: mean over units of h^2; (..., n_hidden) -> (...)."""
-    return hidden.square().mean(-1)
+def hidden_cost(hidden, reduction="mean"):
+    """Per-row H: mean (or sum) over units of h^2; (..., n_hidden) -> (...)."""
+    return _over_components(hidden.square(), reduction)
 
 
-def hidden_derivative_cost(hidden, previous, dt):
-    """Per-row D: mean over units of ((h_t - h_{t-1}) / dt)^2 (1/s^2 with dt in s; dt = 1: per step)."""
-    return ((hidden - previous) / dt).square().mean(-1)
+def hidden_derivative_cost(hidden, previous, dt, reduction="mean"):
+    """Per-row D: mean (or sum) over units of ((h_t - h_{t-1}) / dt)^2 (1/s^2 with dt in s; dt = 1: per
+    step)."""
+    return _over_components(((hidden - previous) / dt).square(), reduction)
 
 
-def position_loss(position, desired, target_radius=0.):
-    """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)."""
-    return position_cost(position, desired, target_radius).mean()
+def position_loss(position, desired, target_radius=0., reduction="mean"):
+    """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)
+    (`reduction`: over x and y, see _over_components)."""
+    return position_cost(position, desired, target_radius, reduction).mean()
 
 
-def activation_loss(activation, max_isometric_force):
+def activation_loss(activation, max_isometric_force, reduction="mean"):
     """A: mean squared activation (..., n_muscles) weighted by each muscle's max isometric force relative
     to the muscles' mean force."""
-    return activation_cost(activation, max_isometric_force).mean()
+    return activation_cost(activation, max_isometric_force, reduction).mean()
 
 
-def hidden_loss(hidden):
+def hidden_loss(hidden, reduction="mean"):
     """H: mean squared hidden activity (B, T, n_hidden)."""
-    return hidden_cost(hidden).mean()
+    return hidden_cost(hidden, reduction).mean()
 
 
-def hidden_derivative_loss(hidden, dt):
+def hidden_derivative_loss(hidden, dt, reduction="mean"):
     """D: mean squared time derivative (1/s) of the hidden activity (B, T, n_hidden) along time (dim 1),
     (h_t - h_{t-1}) / dt with dt the step (s); dt = 1 gives the per-step difference."""
-    return hidden_derivative_cost(hidden[:, 1:], hidden[:, :-1], dt).mean()
+    return hidden_derivative_cost(hidden[:, 1:], hidden[:, :-1], dt, reduction).mean()
 
 
 def kernel_loss(weight):
@@ -75,13 +87,16 @@ def kernel_loss(weight):
 
 TERMS = ("position", "activation", "hidden", "hidden_derivative", "kernel")
 HIDDEN_DERIVATIVE_UNITS = ("per_second", "per_step")
+COMPONENT_REDUCTIONS = ("mean", "sum")
 
 
 @dataclasses.dataclass
 class LossConfig:
     """Coefficients of eq. 1: alpha (position_weight), beta (activation_weight), gamma (hidden_weight),
     kappa (hidden_derivative_weight, inside gamma), lambda (kernel_weight); target_radius r (m);
-    hidden_derivative_unit: per_second (the paper's dh/dt) or per_step (h_t - h_{t-1}, an ablation)."""
+    hidden_derivative_unit: per_second (the paper's dh/dt) or per_step (h_t - h_{t-1}, an ablation);
+    component_reduction: mean (the original toolbox's) or sum (the paper's vector norms, an ablation) over
+    each term's components (see the module's docstring)."""
     position_weight: float = 2.
     activation_weight: float = 5.
     hidden_weight: float = 0.1
@@ -89,11 +104,15 @@ class LossConfig:
     kernel_weight: float = 1e-6
     target_radius: float = 0.01
     hidden_derivative_unit: str = "per_second"
+    component_reduction: str = "mean"
 
     def __post_init__(self):
         if self.hidden_derivative_unit not in HIDDEN_DERIVATIVE_UNITS:
             raise ValueError(f"loss.hidden_derivative_unit must be one of {HIDDEN_DERIVATIVE_UNITS}, "
                              f"got {self.hidden_derivative_unit!r}")
+        if self.component_reduction not in COMPONENT_REDUCTIONS:
+            raise ValueError(f"loss.component_reduction must be one of {COMPONENT_REDUCTIONS}, "
+                             f"got {self.component_reduction!r}")
 
 
 def derivative_step(config, dt):
@@ -111,14 +130,14 @@ def eq1(config, terms):
 def eq1_step_costs(config, max_isometric_force, dt):
     """Eq. 1's costs of one step, for motornet.rollout.Rollout(costs=...): a function of the step's values
     returning each term's per-episode (B,) value (D is 0 on the episode's first step)."""
-    step_dt = derivative_step(config, dt)
+    step_dt, reduction = derivative_step(config, dt), config.component_reduction
 
     def costs(step):
-        return {"position": position_cost(step["fingertip"], step["desired"], config.target_radius),
-                "activation": activation_cost(step["activation"], max_isometric_force),
-                "hidden": hidden_cost(step["hidden"]),
-                "hidden_derivative": (1. - step["first"]) * hidden_derivative_cost(step["hidden"],
-                                                                                   step["previous_hidden"], step_dt)}
+        return {"position": position_cost(step["fingertip"], step["desired"], config.target_radius, reduction),
+                "activation": activation_cost(step["activation"], max_isometric_force, reduction),
+                "hidden": hidden_cost(step["hidden"], reduction),
+                "hidden_derivative": (1. - step["first"]) * hidden_derivative_cost(
+                    step["hidden"], step["previous_hidden"], step_dt, reduction)}
     return costs
 
 
@@ -140,10 +159,11 @@ def eq1_loss(config, position, desired, activation, max_isometric_force, hidden,
     """Eq. 1 from an episode's tensors: position and desired (B, T, 2; m), muscle activation (B, T, M),
     max isometric forces (M; N), hidden activity (B, T, n_hidden), the GRU input kernel and the step dt (s).
     Returns a dict of scalar tensors: 'loss' and each unweighted term (TERMS)."""
-    terms = {"position": position_loss(position, desired, config.target_radius),
-             "activation": activation_loss(activation, max_isometric_force),
-             "hidden": hidden_loss(hidden),
-             "hidden_derivative": hidden_derivative_loss(hidden, derivative_step(config, dt)),
+    reduction = config.component_reduction
+    terms = {"position": position_loss(position, desired, config.target_radius, reduction),
+             "activation": activation_loss(activation, max_isometric_force, reduction),
+             "hidden": hidden_loss(hidden, reduction),
+             "hidden_derivative": hidden_derivative_loss(hidden, derivative_step(config, dt), reduction),
              "kernel": kernel_loss(input_kernel)}
     terms["loss"] = eq1(config, terms)
     return terms

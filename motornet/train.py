@@ -11,6 +11,7 @@ A config has six sections (see motornet/configs/*.yaml): `seed`, `effector`, `ta
 | run_dir/config.yaml | the full configuration, defaults filled in |
 | run_dir/checkpoint.pt | policy, optimiser, RNG states, batch index, the sha256 of the settings that shape the result and of the `init_from` checkpoint's bytes; replaced atomically every `checkpoint_every` batches |
 | run_dir/log.csv | every `log_every` batches: batch, loss, each unweighted loss term, gradient norm, wall time (s) |
+| run_dir/snapshots/batch<N>.pt | at each batch N of `training.snapshots`: the policy's weights with the run's identity (~100 kB) |
 | run_dir/train.lock (+ .holder) | held while a process trains here (filelock; the OS frees it if the process dies) |
 
 and resumes from the checkpoint when one exists: the random streams are restored too, so on the same
@@ -117,7 +118,9 @@ class TrainingConfig:
     `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run, with its Adam state
     (moments, step count) when `init_optimizer` (the paper's "resumed" adaptation, 4.2; the learning rate is
     this config's); `compile`: run
-    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches)."""
+    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches);
+    `snapshots`: batches at which the policy's weights are kept in run_dir/snapshots/ (save_snapshot), to
+    analyse a run along its training; they do not change its result, so they are not part of its identity."""
     n_batches: int = 7680
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -131,6 +134,7 @@ class TrainingConfig:
     init_from: typing.Optional[str] = None
     init_optimizer: bool = True
     progress: bool = True
+    snapshots: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -144,7 +148,8 @@ class Config:
 
 
 # Training settings a resumed run may change without changing its result.
-_RESUMABLE_CHANGES = ("n_batches", "log_every", "checkpoint_every", "device", "threads", "progress", "chunk")
+_RESUMABLE_CHANGES = ("n_batches", "log_every", "checkpoint_every", "device", "threads", "progress", "chunk",
+                      "snapshots")
 
 
 def check_keys(where, given, valid):
@@ -174,6 +179,8 @@ def _coerce(where, value, kind):
             return value
         if kind is dict and isinstance(value, dict):
             return value
+        if kind is list and isinstance(value, (list, tuple)):
+            return list(value)
     except (TypeError, ValueError, OverflowError):
         pass
     raise ConfigError(f"{where} must be {'None or ' if optional else ''}{getattr(kind, '__name__', kind)}, "
@@ -184,7 +191,12 @@ def _section(cls, where, values):
     values = dict(values or {})
     fields = {f.name: f for f in dataclasses.fields(cls)}
     check_keys(where, values, fields)
-    return cls(**{k: _coerce(f"{where}.{k}", v, fields[k].type) for k, v in values.items()})
+    try:
+        return cls(**{k: _coerce(f"{where}.{k}", v, fields[k].type) for k, v in values.items()})
+    except ConfigError:
+        raise
+    except ValueError as error:  # the section's own checks (__post_init__)
+        raise ConfigError(str(error)) from None
 
 
 def _task_section(where, values):
@@ -290,6 +302,12 @@ def _check_values(config):
                 raise ConfigError(f"{name} must be greater than 0, got {value!r}")
             if value < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {value!r}")
+    snapshots = config.training.snapshots = [int(b) if isinstance(b, float) and b.is_integer() else b
+                                             for b in config.training.snapshots]
+    if not all(isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= config.training.n_batches
+               for b in snapshots) or sorted(set(snapshots)) != snapshots:
+        raise ConfigError(f"training.snapshots must list increasing batch numbers from 1 to training.n_batches "
+                          f"({config.training.n_batches}), got {snapshots!r}")
     if config.effector.name not in EFFECTORS:
         close = difflib.get_close_matches(config.effector.name, list(EFFECTORS), n=1)
         raise ConfigError(f"effector.name {config.effector.name!r} is not an effector; valid: {', '.join(EFFECTORS)}."
@@ -501,6 +519,23 @@ def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, par
     _atomic_write(path, lambda f: torch.save(state, f))
 
 
+def snapshot_path(run_dir, batch):
+    """run_dir/snapshots/batch<N>.pt, the snapshot `training.snapshots` keeps at batch N."""
+    return Path(run_dir) / "snapshots" / f"batch{int(batch):06d}.pt"
+
+
+def save_snapshot(run_dir, batch, policy, config, wall_time, parent_sha256=None):
+    """The policy's weights at `batch` with the run's identity (as save_checkpoint's, less the optimiser and
+    random streams: a snapshot is analysed, not resumed), at snapshot_path(run_dir, batch)."""
+    path = snapshot_path(run_dir, batch)
+    path.parent.mkdir(exist_ok=True)
+    state = {"format": 2, "kind": "snapshot", "batch": batch, "policy": policy.state_dict(),
+             "config": config_to_dict(config), "config_sha256": config_hash(config), "parent_sha256": parent_sha256,
+             "wall_time": wall_time}
+    _atomic_write(path, lambda f: torch.save(state, f))
+    return path
+
+
 def _checkpoint_path(path):
     path = Path(path)
     return path / "checkpoint.pt" if path.is_dir() else path
@@ -537,9 +572,10 @@ def load_checkpoint(path, device="cpu"):
 
 def check_identity(state, config, path):
     """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
-    identity (config_hash), naming the settings that differ."""
-    diffs = _identity_differences(state, config)
-    if diffs is not None:
+    identity (config_hash), naming the settings that differ; a setting added to motornet since, at its
+    default, is no difference (its default keeps the behaviour the run was trained with)."""
+    diffs = _identity_differences(state, config, ignore_added_defaults=True)
+    if diffs:
         raise RunMismatchError(f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
                                f"; start again (--fresh, resume=False) or use another run directory")
 
@@ -571,6 +607,9 @@ def run_status(run_dir, config):
         return f"trained with other settings ({'; '.join(diffs)})"
     if int(state["batch"]) != config.training.n_batches:
         return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
+    missing = [b for b in config.training.snapshots if not snapshot_path(run_dir, b).is_file()]
+    if missing:
+        return f"its snapshots at batch{'es' * (len(missing) > 1)} {', '.join(map(str, missing))} are missing"
     return _parent_problem(state, config)
 
 
@@ -739,6 +778,8 @@ class _Member:
         if not resume:  # before anything new is written: the old run's weights must not outlive its config
             self.checkpoint.unlink(missing_ok=True)
             self.log.unlink(missing_ok=True)
+            for snapshot in (self.run_dir / "snapshots").glob("batch*.pt"):
+                snapshot.unlink()
         state = load_checkpoint(self.checkpoint, device) if self.checkpoint.exists() else None
         self.summary = {"batch": 0, "checkpoint": str(self.checkpoint), "log": str(self.log)}
         if state is None:
@@ -752,6 +793,11 @@ class _Member:
                                    f"resume=False)")
         self.start = self.last_good = int(state["batch"])
         self.wall_offset = float(state["wall_time"])
+        missing = [b for b in tc.snapshots if b <= self.start and not snapshot_path(self.run_dir, b).is_file()]
+        if missing:
+            raise ConfigError(f"training.snapshots asks for batch {missing[0]}, but {self.checkpoint} is at batch "
+                              f"{self.start} and kept no snapshot there; remove it from training.snapshots, or "
+                              f"train into another run directory")
         self.summary["batch"] = self.start
         if self.start >= tc.n_batches:
             return
@@ -764,6 +810,9 @@ class _Member:
     def adam_step(self):
         steps = {float(s["step"]) for s in self.optimizer.state.values()}
         return steps.pop() if len(steps) == 1 else 0.
+
+    def snapshot(self, batch, wall):
+        save_snapshot(self.run_dir, batch, self.policy, self.config, wall, self.parent_sha256)
 
     def save(self, batch, wall):
         save_checkpoint(self.checkpoint, batch, self.policy, self.optimizer, self.task, self.config, wall,
@@ -845,7 +894,8 @@ def _train_group(members, stop, bar):
         bad = bad | ~finite
         log_now = batch % tc.log_every == 0 or batch == tc.n_batches
         checkpoint_now = batch % tc.checkpoint_every == 0 or batch == tc.n_batches
-        if not (log_now or checkpoint_now or batch == stop):
+        snapshot_now = batch in tc.snapshots
+        if not (log_now or checkpoint_now or snapshot_now or batch == stop):
             continue
         elapsed = time.perf_counter() - t0
         values = {k: terms[k].tolist() for k in ("loss",) + TERMS + ("grad_norm",)}
@@ -868,11 +918,13 @@ def _train_group(members, stop, bar):
                 member.summary = {"batch": batch, "checkpoint": str(member.checkpoint), "log": str(member.log),
                                   **row, "wall_time": wall}
         bar.set_postfix(loss=f"{statistics.fmean(values['loss']):.4g}")
-        if checkpoint_now or any(failed) or batch == stop:
+        if checkpoint_now or snapshot_now or any(failed) or batch == stop:
             _unstack(policy, optimizer, members)
             for k, member in enumerate(members):
                 if not failed[k]:
                     member.start, member.wall_offset = batch, member.wall_offset + elapsed
+                    if snapshot_now:
+                        member.snapshot(batch, member.wall_offset)
                     if checkpoint_now:
                         member.save(batch, member.wall_offset)
             t0 = time.perf_counter()

@@ -113,26 +113,59 @@ def ablation_cells(ablation):
     return {"ablation_" + "_".join(level for _, level in combo): dict(combo) for combo in combos}
 
 
+def _overridden(spec, overrides):
+    """A model entry with {section: {key: value}} overrides merged in, one level deep."""
+    spec = dict(spec)
+    for section, values in overrides.items():
+        spec[section] = {**(spec.get(section) or {}), **values}
+    return spec
+
+
+def _study_base(study, models, where):
+    if study["model"] not in models:
+        config_error(f"{where}.model: {study['model']!r} is not a model; valid: {', '.join(models)}")
+    return {**models[study["model"]], "seeds": list(study["seeds"])}
+
+
 def ablation_models(ablation, models):
     """The ablation's cells as model entries: `ablation['model']`'s entry with each level's section
-    overrides merged in (one level deep), trained on the ablation's seeds."""
+    overrides merged in, trained on the ablation's seeds."""
     if not ablation:
         return {}
-    if ablation["model"] not in models:
-        config_error(f"ablation.model: {ablation['model']!r} is not a model; valid: {', '.join(models)}")
-    base = models[ablation["model"]]
+    base = _study_base(ablation, models, "ablation")
     out = {}
     for cell, levels in ablation_cells(ablation).items():
-        spec = {**base, "seeds": list(ablation["seeds"])}
+        spec = base
         for factor, level in levels.items():
-            for section, values in ablation["factors"][factor][level].items():
-                spec[section] = {**(spec.get(section) or {}), **values}
+            spec = _overridden(spec, ablation["factors"][factor][level])
         out[cell] = spec
     return out
 
 
-# The paper's models and the ablation's cells (ablation.smk), one entry each.
-MODELS = {**config["models"], **ablation_models(config.get("ablation"), config["models"])}
+def pmd_study_models(study, models):
+    """The PMD study's cells as model entries pmd_<cell>: `study['model']`'s entry with the cell's overrides,
+    trained on the study's seeds, keeping snapshots at the study's batches (training.snapshots)."""
+    if not study:
+        return {}
+    base = _study_base(study, models, "pmd_study")
+    return {
+        f"pmd_{cell}": _overridden(_overridden(base, overrides), {"training": {"snapshots": list(study["snapshots"])}})
+        for cell, overrides in study["cells"].items()
+    }
+
+
+# The paper's models, the ablation's cells (ablation.smk) and the PMD study's (pmd_study.smk), one entry each.
+MODELS = {
+    **config["models"],
+    **ablation_models(config.get("ablation"), config["models"]),
+    **pmd_study_models(config.get("pmd_study"), config["models"]),
+}
+
+
+def snapshot_files(model, seed):
+    """runs/<model>/seed<k>/snapshots/batch<N>.pt for every snapshot the model's runs keep."""
+    snapshots = run_config(model, seed)["training"].get("snapshots") or []
+    return [f"{run_dir(model, seed)}/snapshots/batch{int(b):06d}.pt" for b in snapshots]
 
 
 def run_dir(model, seed):

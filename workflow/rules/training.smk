@@ -49,6 +49,7 @@ for model, seeds, job in train_jobs():
             stale=[marker for s in seeds for marker in stale_marker(model, s)],
         output:
             [f"{run_dir(model, s)}/{name}" for s in seeds for name in ("checkpoint.pt", "config.yaml", "log.csv")],
+            snapshots=[path for s in seeds for path in snapshot_files(model, s)],
         params:
             configs=[run_config(model, s) for s in seeds],
             stagings=[f"{run_dir(model, s)}/training" for s in seeds],

@@ -35,14 +35,24 @@ log.info("training seeds %s into %s (resuming: %s): %s", [c.seed for c in config
          resume, snakemake.params.configs)
 summaries = train_ensemble(configs, stagings, resume=resume)
 log.info("finished in %.1f s (this job): %s", time.perf_counter() - t0, summaries)
-# The outputs: checkpoint.pt, config.yaml, log.csv of each seed in turn (training.smk); checkpoints are
-# copied last: they mark the runs as complete.
+# The outputs: checkpoint.pt, config.yaml, log.csv of each seed in turn (training.smk), then the snapshots
+# (runs/<model>/seed<k>/snapshots/, from the staging's); checkpoints are copied last: they mark the runs as
+# complete.
 outputs = [dict(zip(("checkpoint.pt", "config.yaml", "log.csv"), snakemake.output[3 * k:3 * k + 3]))
            for k in range(len(stagings))]
+
+
+def copy_up(source, target):
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copy2(source, tmp)
+    tmp.replace(target)
+
+
+for target in snakemake.output.snapshots:
+    run = Path(target).parent.parent
+    copy_up(run / "training" / "snapshots" / Path(target).name, target)
 for name in ("config.yaml", "log.csv", "checkpoint.pt"):
     for staging, files in zip(stagings, outputs):
-        target = Path(files[name])
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copy2(staging / name, tmp)
-        tmp.replace(target)
+        copy_up(staging / name, files[name])
 log.info("copied %s", ", ".join(snakemake.output))
