@@ -33,6 +33,17 @@ def window_mean_activity(hidden, go_step, delay_steps, window_steps):
     return np.take_along_axis(hidden, steps[:, :, None], axis=1).mean(axis=1)
 
 
+def go_window_activity(results, window):
+    """Window-mean hidden activity (n_trials, n_units) of a test's results (motornet.evaluate's arrays), over
+    `window` s from when the go-cue reaches the network (paper 4.5.4), and that step per trial.
+
+    The go-cue reaches the network at the first observation whose go-cue input is 0 (go step + visual
+    delay); hidden[:, t] is computed from observation t, so the window opens there."""
+    seen = (results["go_cue"][:, :-1] == 0).argmax(axis=1)
+    steps = int(round(window / float(results["time"][1] - results["time"][0])))
+    return window_mean_activity(results["hidden"], seen, 0, steps), seen
+
+
 def pmd_regression(activity, angles):
     """Regress each unit's activity on a one-hot design of the reach directions.
 

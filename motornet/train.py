@@ -558,7 +558,9 @@ def _parse_checkpoint(data, path, device):
     except Exception as error:  # torch raises several types for a damaged file
         raise CheckpointError(f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
                               f"it is truncated or damaged: delete it and train again (--fresh)") from None
-    if not isinstance(state, dict) or not {"batch", "policy", "optimizer", "config"} <= set(state):
+    needed = {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set()) \
+        if isinstance(state, dict) else None
+    if needed is None or not needed <= set(state):
         raise CheckpointError(f"{path} is not a motornet.train checkpoint; delete it and train again (--fresh)")
     return state
 

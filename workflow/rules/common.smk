@@ -363,6 +363,13 @@ ABLATION = config["ablation"]
 CELLS = ablation_cells(ABLATION)
 
 
+# ---- PMD study (pmd_study.smk) ----
+PMD_STUDY = config["pmd_study"]
+PMD_MODELS = [f"pmd_{cell}" for cell in PMD_STUDY["cells"]]
+if PMD_STUDY["early_batch"] not in PMD_STUDY["snapshots"]:
+    config_error(f"pmd_study.early_batch: {PMD_STUDY['early_batch']} is not one of pmd_study.snapshots")
+
+
 # ---- Without training (the Snakefile's `without_training` target, `make run`) ----
 def figure_runs():
     """{figure number: [(model, seed), ...]}: the training runs behind Figures 1, 5 and 6."""

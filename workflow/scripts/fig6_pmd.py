@@ -12,18 +12,14 @@ p = snakemake.params
 rows, betas, pmds, activities = [], [], [], []
 for seed, path in zip(p.seeds, snakemake.input.npz):
     d = np.load(path)
-    # The go-cue reaches the network at the first observation whose go-cue input is 0 (go step + visual
-    # delay); hidden[:, t] is computed from observation t, so the window opens there.
-    seen = (d["go_cue"][:, :-1] == 0).argmax(axis=1)
-    window = int(round(p.window / float(d["time"][1] - d["time"][0])))
-    activity = pmd.window_mean_activity(d["hidden"], seen, 0, window)              # (trials, units)
+    activity, seen = pmd.go_window_activity(d, p.window)                           # (trials, units)
     result = pmd.pmd_regression(activity, d["trial_angle"])
     if len(result.angles) != len(activity):
         raise ValueError(f"{path}: expected one trial per reach direction")
     order = np.argsort(np.mod(d["trial_angle"], 2 * np.pi))                         # rows in result.angles' order
     signed = activity[order][np.searchsorted(result.angles, np.nan_to_num(result.pmd)), np.arange(activity.shape[1])]
-    log.info("seed %s: go-cue seen at step %s, window %d steps, %d of %d units tuned", seed,
-             sorted(set(seen.tolist())), window, np.isfinite(result.pmd).sum(), len(result.pmd))
+    log.info("seed %s: go-cue seen at step %s, window %g s, %d of %d units tuned", seed,
+             sorted(set(seen.tolist())), p.window, np.isfinite(result.pmd).sum(), len(result.pmd))
     for unit, (angle, value) in enumerate(zip(result.pmd, signed)):
         rows.append({"model": snakemake.wildcards.model, "seed": seed, "unit": unit,
                      "pmd_deg": np.rad2deg(angle), "activity_at_pmd": value if np.isfinite(angle) else np.nan})
