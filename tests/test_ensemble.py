@@ -132,10 +132,12 @@ def test_ensemble_configs_may_differ_only_in_seed(tmp_path):
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad ensemble"
 
 
-def test_the_fused_costs_give_eq1_of_the_recorded_episode():
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_the_fused_costs_give_eq1_of_the_recorded_episode(reduction):
     """Rollout(costs=eq1_step_costs) sums, turned into eq. 1 by eq1_from_costs, equal eq1_loss on the
-    recorded trajectories, per network of an ensemble; and their gradients agree."""
-    configs = [train_module.load_config(tiny(seed)) for seed in (3, 4)]
+    recorded trajectories, per network of an ensemble, with either component reduction; and their
+    gradients agree."""
+    configs = [train_module.load_config({**tiny(seed), "loss": {"component_reduction": reduction}}) for seed in (3, 4)]
     built = [build(c) for c in configs]
     policy, task = PolicyEnsemble([p for _, p in built]), TaskEnsemble([t for t, _ in built])
     config = configs[0].loss

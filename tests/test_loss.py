@@ -78,3 +78,23 @@ def test_default_coefficients_are_the_papers():
     c = LossConfig()
     assert (c.position_weight, c.activation_weight, c.hidden_weight, c.hidden_derivative_weight, c.kernel_weight,
             c.target_radius) == (2., 5., 0.1, 0.05, 1e-6, 0.01)
+
+
+def test_summed_components_read_the_paper_norms_literally():
+    """component_reduction: sum gives P = ||x - x*||_1, A, H, D = squared L2 norms: each mean-based term
+    times its number of components (2 coordinates, M muscles, n hidden units), kernel unchanged."""
+    g = torch.Generator().manual_seed(0)
+    position, desired = torch.rand(3, 5, 2, generator=g), torch.rand(3, 5, 2, generator=g)
+    activation, hidden = torch.rand(3, 5, 6, generator=g), torch.rand(3, 5, 7, generator=g)
+    force, kernel = torch.rand(6, generator=g) + 0.5, torch.rand(4, 7, generator=g)
+    mean = eq1_loss(LossConfig(), position, desired, activation, force, hidden, kernel, 0.01)
+    summed = eq1_loss(LossConfig(component_reduction="sum"), position, desired, activation, force, hidden, kernel, 0.01)
+    for term, n in (("position", 2), ("activation", 6), ("hidden", 7), ("hidden_derivative", 7), ("kernel", 1)):
+        assert summed[term].item() == pytest.approx(n * mean[term].item(), rel=1e-6), term
+    l1 = (position - desired).abs().sum(-1).mean()
+    assert summed["position"].item() == pytest.approx(l1.item(), rel=1e-6)
+
+
+def test_an_unknown_component_reduction_is_refused():
+    with pytest.raises(ValueError, match="component_reduction must be one of"):
+        LossConfig(component_reduction="max")
