@@ -43,3 +43,10 @@ def test_smoke_study_builds_figure_9_from_every_cell_snapshot_and_posture(study)
     assert set(pd.read_csv(results / "loss_curves.csv").cell) == set(CELLS)
     for ext in ("pdf", "png"):
         assert (study / "figures" / "smoke" / f"fig9.{ext}").stat().st_size > 10_000
+
+
+def test_any_snapshot_runs_through_a_test_protocol(study):
+    snakemake(study, "--cores", "1", "results/smoke/tests/pmd_baseline/seed1/batch000001/test_fig6.npz",
+              "--config", "preset=smoke")
+    meta = (study / "results/smoke/tests/pmd_baseline/seed1/batch000001/test_fig6.json").read_text()
+    assert "pmd_baseline/seed1" in meta

@@ -109,6 +109,30 @@ rule test_model:
         "../scripts/test_model.py"
 
 
+rule test_snapshot:
+    """Run a training run's snapshot (training.snapshots) through a test protocol: NPZ + JSON, as test_model."""
+    input:
+        checkpoint=f"{RESULTS}/runs/{{model}}/seed{{seed}}/snapshots/batch{{batch}}.pt",
+        config=f"{RESULTS}/runs/{{model}}/seed{{seed}}/config.yaml",
+        test=os.path.join(workflow.basedir, "motornet", "configs", "{test}.yaml"),
+    output:
+        npz=f"{RESULTS}/tests/{{model}}/seed{{seed}}/batch{{batch}}/{{test}}.npz",
+        json=f"{RESULTS}/tests/{{model}}/seed{{seed}}/batch{{batch}}/{{test}}.json",
+    log:
+        f"{LOGS}/test/{{model}}_seed{{seed}}_batch{{batch}}_{{test}}.log",
+    benchmark:
+        f"{BENCHMARKS}/test/{{model}}_seed{{seed}}_batch{{batch}}_{{test}}.tsv"
+    wildcard_constraints:
+        batch=r"\d{6}",
+    threads: threads_for("test")
+    resources:
+        **resources_for("test"),
+    conda:
+        "../envs/motornet.yaml"
+    script:
+        "../scripts/test_model.py"
+
+
 rule trained_models:
     """Every training run of the preset, tested on its protocols."""
     input:

@@ -1,4 +1,5 @@
-"""Evaluate one trained run on one test protocol (motornet.evaluate.run_test): NPZ + JSON."""
+"""Evaluate one trained run, or one of its snapshots, on one test protocol (motornet.evaluate.run_test): NPZ +
+JSON."""
 from pathlib import Path
 
 import torch
@@ -9,6 +10,8 @@ from motornet.evaluate import run_test
 log = log_to(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 out = Path(snakemake.output.npz)
-paths = run_test(Path(snakemake.input.checkpoint).parent, snakemake.input.test, out.with_suffix(""),
-                 device="cpu")   # a few trials per protocol: the CPU is fast enough and deterministic
+checkpoint = Path(snakemake.input.checkpoint)
+run = Path(snakemake.input.config).parent     # the run directory (its checkpoint, or one of its snapshots)
+paths = run_test(run, snakemake.input.test, out.with_suffix(""), device="cpu",   # a few trials: the CPU is
+                 checkpoint=None if checkpoint == run / "checkpoint.pt" else checkpoint)   # fast and deterministic
 log.info("wrote %s and %s", *paths)
