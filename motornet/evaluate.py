@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .train import ConfigError, RunError, TaskConfig, _coerce, _task_section, build, check_identity, check_keys, \
-    load_checkpoint, load_config, read_yaml, resolve_device
+from .train import CheckpointError, ConfigError, RunError, RunMismatchError, TaskConfig, _atomic_write, _coerce, \
+    _task_section, build, check_identity, check_keys, check_task, config_hash, load_checkpoint, load_config, read_yaml, \
+    resolve_device
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
 ARRAYS = {
@@ -42,6 +43,10 @@ ARRAYS = {
     "hidden": ("trial, step, unit", "GRU hidden state after observation t"),
     "endpoint_load": ("trial, step, [x, y]", "N (pulse + curl field)"),
 }
+
+
+class RunUnfinishedError(RunMismatchError):
+    """The checkpoint asked for belongs to a run that has not reached its training.n_batches."""
 
 
 @dataclasses.dataclass
@@ -68,6 +73,7 @@ def load_test_config(source):
                       **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"})
     if test.batch_size is not None and test.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")
+    check_task(test.task)   # the training configs' checker
     return test
 
 
@@ -129,19 +135,23 @@ def metadata(task, policy, results, **extra):
 
 
 def save_results(out, results, meta):
-    """Write OUT.npz (the arrays) and OUT.json (the metadata); returns the two paths."""
+    """Write OUT.npz (the arrays) and OUT.json (the metadata), each through a temporary file and a rename
+    (a full disk or a kill leaves the previous files whole); returns the two paths."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     npz, js = out.with_name(out.name + ".npz"), out.with_name(out.name + ".json")
-    np.savez_compressed(npz, **results)
-    js.write_text(json.dumps(meta, indent=1, default=str))
+    _atomic_write(npz, lambda f: np.savez_compressed(f, **results))
+    _atomic_write(js, lambda f: f.write(json.dumps(meta, indent=1, default=str).encode()))
     return npz, js
 
 
-def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None):
-    """(task, policy, config) from a run directory: its config.yaml, its checkpoint's weights, and the
-    run's task or `task_config` (a TaskConfig) on the run's effector. RunMismatchError if the checkpoint
-    was written with other settings than config.yaml's; CheckpointError if there is none."""
+def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None, allow_unfinished=False):
+    """(task, policy, config) from a run directory: its config.yaml, its checkpoint's weights (or those of
+    `checkpoint`, e.g. one of its snapshots), and the run's task or `task_config` (a TaskConfig) on the
+    run's effector. RunMismatchError if the checkpoint was written with other settings than config.yaml's,
+    or is the checkpoint of an unfinished run (batch < training.n_batches) and not `allow_unfinished`;
+    CheckpointError if there is none. The checkpoint's state is `policy.checkpoint`: its batch, kind and
+    config hash."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ConfigError(f"run directory {run_dir} does not exist")
@@ -149,18 +159,31 @@ def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None):
     path = checkpoint or run_dir / "checkpoint.pt"
     state = load_checkpoint(path, device)
     check_identity(state, config, path)
+    kind = state.get("kind", "checkpoint")
+    if kind == "checkpoint" and int(state["batch"]) < config.training.n_batches and not allow_unfinished:
+        raise RunUnfinishedError(f"{path} is at batch {state['batch']} of training.n_batches = "
+                                 f"{config.training.n_batches}: the run is unfinished; let it finish, or evaluate it "
+                                 f"as it is with --allow-unfinished (allow_unfinished=True: the results are marked)")
     task, policy = build(config, device, task=task_config)
-    policy.load_state_dict(state["policy"])
+    try:
+        policy.load_state_dict(state["policy"])
+    except RuntimeError as error:
+        raise CheckpointError(f"{path} holds a policy of another shape than {run_dir / 'config.yaml'} builds "
+                              f"({str(error).splitlines()[-1].strip()})") from None
+    policy.checkpoint = {"path": str(path), "kind": kind, "batch": int(state["batch"]),
+                         "unfinished": int(state["batch"]) < config.training.n_batches,
+                         "config_sha256": state.get("config_sha256") or config_hash(state["config"])}
     return task, policy, config
 
 
-def run_test(run_dir, test_config, out, device="auto", checkpoint=None):
-    """Evaluate a run on a test protocol (TestConfig, dict or YAML path) and save OUT.npz / OUT.json."""
+def run_test(run_dir, test_config, out, device="auto", checkpoint=None, allow_unfinished=False):
+    """Evaluate a run (or, with `checkpoint`, one of its snapshots) on a test protocol (TestConfig, dict or
+    YAML path) and save OUT.npz / OUT.json; the metadata say which checkpoint, at which batch, was run."""
     test = test_config if isinstance(test_config, TestConfig) else load_test_config(test_config)
-    task, policy, config = load_policy(run_dir, test.task, resolve_device(device), checkpoint)
+    task, policy, config = load_policy(run_dir, test.task, resolve_device(device), checkpoint, allow_unfinished)
     results = evaluate(policy, task, test.batch_size, test.seed, test.deterministic)
     meta = metadata(task, policy, results, run_dir=str(run_dir), seed=test.seed, deterministic=test.deterministic,
-                    test_task={"name": test.task.name, **test.task.options},
+                    checkpoint=policy.checkpoint, test_task={"name": test.task.name, **test.task.options},
                     run_config=json.loads(json.dumps(dataclasses.asdict(config), default=str)))
     return save_results(out, results, meta)
 
@@ -172,12 +195,19 @@ def main(argv=None):
     parser.add_argument("test_config", help="YAML test protocol (see motornet/configs/test_*.yaml)")
     parser.add_argument("out", help="output prefix: writes OUT.npz and OUT.json")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--checkpoint", default=None, help="another checkpoint than RUN_DIR/checkpoint.pt")
+    parser.add_argument("--checkpoint", default=None,
+                        help="another checkpoint than RUN_DIR/checkpoint.pt, e.g. RUN_DIR/snapshots/batch001500.pt")
+    parser.add_argument("--allow-unfinished", action="store_true",
+                        help="evaluate an unfinished run's checkpoint (the metadata mark it)")
     args = parser.parse_args(argv)
     try:
-        paths = run_test(args.run_dir, args.test_config, args.out, args.device, args.checkpoint)
+        paths = run_test(args.run_dir, args.test_config, args.out, args.device, args.checkpoint, args.allow_unfinished)
     except (ConfigError, RunError) as error:
         parser.exit(2, f"error: {error}\n")
+    except OSError as error:
+        parser.exit(2, f"error: {error.filename or args.out}: {error.strerror}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "interrupted: nothing was written\n")
     print(f"wrote {paths[0]} and {paths[1]}")
 
 

@@ -30,6 +30,8 @@ import io
 import json
 import math
 import os
+import pickle
+import re
 import socket
 import statistics
 import sys
@@ -318,10 +320,16 @@ def _check_values(config):
         except RuntimeError:
             raise ConfigError(f"training.device must be auto, cpu, cuda or cuda:N, got {config.training.device!r}") \
                 from None
-    for key, value in config.task.options.items():
+    check_task(config.task)
+
+
+def check_task(task_config):
+    """ConfigError for task options no episode can use (training and test configs alike): numbers that are not
+    finite, target or direction counts below 1, a go-cue at or after the episode's end."""
+    for key, value in task_config.options.items():
         if not all(math.isfinite(v) for v in _numbers(value)):
             raise ConfigError(f"task.{key} must hold finite numbers, got {value!r}")
-    task = {**task_parameters(config.task.name), **config.task.options}
+    task = {**task_parameters(task_config.name), **task_config.options}
     for key in ("n_targets", "n_directions"):
         if key in task and not (isinstance(task[key], int) and task[key] >= 1):
             raise ConfigError(f"task.{key} must be an integer of at least 1, got {task[key]!r}")
@@ -553,15 +561,24 @@ def _read_checkpoint(path):
 
 
 def _parse_checkpoint(data, path, device):
+    """The state dict in a checkpoint's bytes, unpickled with torch's weights-only loader: tensors and plain
+    containers only, so that no code a downloaded file carries runs (CheckpointError for anything else)."""
     try:
-        state = torch.load(io.BytesIO(data), map_location=device, weights_only=False)
+        state = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
+    except pickle.UnpicklingError as error:  # the weights-only loader met an object it will not build
+        found = re.search(r"GLOBAL (\S+)", str(error))
+        raise CheckpointError(f"{path} holds {found.group(1) if found else 'objects'} besides tensors and plain "
+                              f"containers, which motornet does not load (it would run the file's code); "
+                              f"use a checkpoint written by motornet.train") from None
     except Exception as error:  # torch raises several types for a damaged file
         raise CheckpointError(f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
-                              f"it is truncated or damaged: delete it and train again (--fresh)") from None
+                              f"it is truncated or damaged: restore it from its source, or train into another "
+                              f"run directory") from None
     needed = {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set()) \
         if isinstance(state, dict) else None
     if needed is None or not needed <= set(state):
-        raise CheckpointError(f"{path} is not a motornet.train checkpoint; delete it and train again (--fresh)")
+        raise CheckpointError(f"{path} is not a motornet.train checkpoint (it lacks "
+                              f"{', '.join(sorted(needed - set(state))) if needed else 'a mapping of states'})")
     return state
 
 
