@@ -8,7 +8,8 @@ results/<preset>/ as committed at `--rev` (CSV, JSON and Markdown; not the netwo
 benchmarks) with the file of the same path under `--workdir` (default this checkout). Numbers are equal
 within max(atol, rtol x |value|), and in Markdown (numbers rounded for display) within one unit of the last
 digit shown; integers, and everything that is not a number, must be equal exactly. One line per file, the
-first differences of each file that differs, then a summary; exit status 1 if a file differs or is missing.
+first differences of each file that differs, then a summary; exit status 1 if a file differs or is missing,
+or if a run's config.yaml does not hold the settings its checkpoint records (a hand edit).
 """
 import argparse
 import csv
@@ -19,6 +20,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from motornet.train import config_file_problem
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_SUFFIXES = (".csv", ".json", ".md")
@@ -153,6 +156,11 @@ def check(preset="paper", workdir=REPO, rev="HEAD", rtol=1e-5, atol=1e-9, repo=R
         print(f"no data files under results/{preset}/ are committed at {rev}: nothing to compare", file=out)
         return 0
     bad = 0
+    for run in sorted(Path(workdir).glob(f"results/{preset}/runs/*/seed*/")):
+        problem = config_file_problem(run) if (run / "checkpoint.pt").is_file() else None
+        if problem:
+            print(f"EDITED   {problem}", file=out)
+            bad += 1
     for path in files:
         new_path = Path(workdir) / path
         if not new_path.is_file():

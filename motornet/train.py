@@ -32,6 +32,7 @@ import math
 import os
 import pickle
 import re
+import signal
 import socket
 import statistics
 import sys
@@ -222,15 +223,37 @@ def _task_section(where, values):
     return TaskConfig(name=name, options=options)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, refusing a mapping that holds a key twice (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: keys written next to it override it
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise ConfigError(f"key {key!r} is given twice, at lines {seen[key] + 1} and "
+                                  f"{key_node.start_mark.line + 1}; keep one")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path, what="config"):
-    """The mapping in a YAML file; ConfigError naming the file for a missing file, bad YAML or a non-mapping."""
+    """The mapping in a YAML file; ConfigError naming the file for a missing file, bad YAML, a key given
+    twice, bytes that are not UTF-8 or a non-mapping."""
     try:
-        with open(path) as f:
-            data = yaml.safe_load(f)
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError(f"{what} file {path} does not exist") from None
     except IsADirectoryError:
         raise ConfigError(f"{what} file {path} is a directory; give the YAML file") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{what} file {path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+                          f"{error.start}); save it as UTF-8") from None
+    except ConfigError as error:
+        raise ConfigError(f"{what} file {path}: {error}") from None
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
@@ -279,6 +302,8 @@ def load_config(source, overrides=()):
                     policy=_section(PolicyConfig, "policy", source.get("policy")),
                     loss=_section(LossConfig, "loss", source.get("loss")),
                     training=_section(TrainingConfig, "training", source.get("training")))
+    if not 0 <= config.seed < 2 ** 63:
+        raise ConfigError(f"seed must be an integer from 0 to 2**63 - 1, got {source.get('seed')!r}")
     _check_values(config)
     return config
 
@@ -450,8 +475,15 @@ def train_step(runner, optimizer, config):
 
 # ---- checkpoints and logs -------------------------------------------------------------------------
 
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path, write):
-    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename."""
+    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename; the file
+    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -459,6 +491,7 @@ def _atomic_write(path, write):
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -595,8 +628,11 @@ def check_identity(state, config, path):
     default, is no difference (its default keeps the behaviour the run was trained with)."""
     diffs = _identity_differences(state, config, ignore_added_defaults=True)
     if diffs:
+        restore = (f"; if {Path(path).parent / 'config.yaml'} was edited or emptied, `python -m motornet.train "
+                   f"--restore-config {Path(path).parent}` rewrites it from the checkpoint" if Path(path).name ==
+                   "checkpoint.pt" else "")
         raise RunMismatchError(f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
-                               f"; start again (--fresh, resume=False) or use another run directory")
+                               f"; train this configuration into another run directory{restore}")
 
 
 def _identity_differences(state, config, ignore_added_defaults=False):
@@ -630,6 +666,29 @@ def run_status(run_dir, config):
     if missing:
         return f"its snapshots at batch{'es' * (len(missing) > 1)} {', '.join(map(str, missing))} are missing"
     return _parent_problem(state, config)
+
+
+def config_file_problem(run_dir):
+    """None when run_dir/config.yaml holds the settings its checkpoint records (a hand-edited or emptied file
+    does not), else why not, in one line with the command that restores it."""
+    run_dir = Path(run_dir)
+    try:
+        state = load_checkpoint(run_dir)
+        diffs = _identity_differences(state, load_config(run_dir / "config.yaml"), ignore_added_defaults=True)
+    except (ConfigError, CheckpointError) as error:
+        diffs = [str(error)]
+    if not diffs:
+        return None
+    return (f"{run_dir / 'config.yaml'} does not hold the settings its checkpoint was trained with "
+            f"({'; '.join(diffs)}); `python -m motornet.train --restore-config {run_dir}` rewrites it from the checkpoint")
+
+
+def restore_config(run_dir):
+    """Rewrite run_dir/config.yaml from the settings its checkpoint records; returns its path."""
+    run_dir = Path(run_dir)
+    config = load_config(load_checkpoint(run_dir)["config"])
+    _write_config(run_dir / "config.yaml", config)
+    return run_dir / "config.yaml"
 
 
 def resume_status(run_dir, config):
@@ -681,14 +740,30 @@ def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="c
     return hashlib.sha256(data).hexdigest()
 
 
+def _log_row_ok(row):
+    """Whether a log.csv row (csv.DictReader's) holds a number in every column (NaN included: a failing
+    batch is logged) and a whole batch number."""
+    try:
+        [float(row[c]) for c in LOG_COLUMNS]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return row["batch"].isdigit()
+
+
 def _start_log(path, keep_until=None):
-    """A fresh log with its header, or the existing one cut after batch `keep_until` (for a resume)."""
+    """A fresh log with its header, or the existing one cut after batch `keep_until` (for a resume). Rows a
+    resume cannot keep (damaged: not UTF-8, incomplete, not numbers) are dropped with a message on stderr."""
     rows = []
     if keep_until is not None and path.exists():
-        with open(path, newline="") as f:
-            # a run killed while writing may leave a partial last row: keep complete rows only
-            rows = [r for r in csv.DictReader(f) if all(r.get(c) for c in LOG_COLUMNS) and r["batch"].isdigit()
-                    and int(r["batch"]) <= keep_until]
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            read = list(csv.DictReader(f))
+        # a run killed while writing may leave a partial last row: keep complete rows only
+        damaged = [k + 2 for k, r in enumerate(read) if "\ufffd" in "".join(map(str, r.values())) or not _log_row_ok(r)]
+        rows = [r for k, r in enumerate(read) if k + 2 not in damaged and int(r["batch"]) <= keep_until]
+        if damaged:
+            print(f"{path}: {len(damaged)} damaged row{'s' * (len(damaged) > 1)} dropped (line"
+                  f"{'s' * (len(damaged) > 1)} {', '.join(map(str, damaged[:5]))}{' ...' if len(damaged) > 5 else ''});"
+                  f" the run resumes from its checkpoint at batch {keep_until}", file=sys.stderr)
 
     def write(f):
         text = f"{','.join(LOG_COLUMNS)}\n" + "".join(
@@ -753,6 +828,9 @@ def train_ensemble(configs, run_dirs, resume=True, progress=None):
         torch.set_num_threads(tc.threads)
     members = [_Member(config, run_dir, device) for config, run_dir in zip(configs, run_dirs)]  # checks first
     for run_dir in run_dirs:
+        if run_dir.is_symlink() and not run_dir.exists():
+            raise ConfigError(f"run directory {run_dir} is a symbolic link to {os.readlink(run_dir)}, which does not "
+                              f"exist; create that directory, or give another run directory")
         if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
     with contextlib.ExitStack() as stack:
@@ -808,8 +886,8 @@ class _Member:
         check_identity(state, self.config, self.checkpoint)
         if tc.init_from and state.get("parent_sha256") != self.parent_sha256:
             raise RunMismatchError(f"{self.checkpoint} started from another version of training.init_from "
-                                   f"{tc.init_from} (its contents changed since); start again (--fresh, "
-                                   f"resume=False)")
+                                   f"{tc.init_from} (its contents changed since); train into another run "
+                                   f"directory")
         self.start = self.last_good = int(state["batch"])
         self.wall_offset = float(state["wall_time"])
         missing = [b for b in tc.snapshots if b <= self.start and not snapshot_path(self.run_dir, b).is_file()]
@@ -956,11 +1034,19 @@ def _write_config(path, config):
     _atomic_write(path, lambda f: f.write(text.encode()))
 
 
+def exit_on_sigterm():
+    """Turn SIGTERM (a scheduler's kill, a job's timeout) into SystemExit in the main thread, so that a
+    checkpoint being written is cleaned up (_atomic_write) instead of leaving its temporary file."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m motornet.train", description="Train a policy from a YAML config.")
-    parser.add_argument("config", help="YAML config (see motornet/configs/)")
-    parser.add_argument("run_dir", help="directory for config.yaml, checkpoint.pt and log.csv (with --seeds: "
-                                        "the directory of their seed<k>/ run directories)")
+    parser.add_argument("config", help="YAML config (see motornet/configs/); with --restore-config, the run directory")
+    parser.add_argument("run_dir", nargs="?", help="directory for config.yaml, checkpoint.pt and log.csv (with "
+                                                   "--seeds: the directory of their seed<k>/ run directories)")
     parser.add_argument("--seeds", nargs="+", type=int, metavar="K",
                         help="train these seeds (the config's seed replaced) together as one ensemble")
     parser.add_argument("--fresh", action="store_true",
@@ -968,8 +1054,16 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a config value (repeatable), e.g. --set training.n_batches=10")
+    parser.add_argument("--restore-config", action="store_true",
+                        help="rewrite RUN_DIR/config.yaml (given as the first argument) from its checkpoint")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     try:
+        if args.restore_config:
+            print(f"wrote {restore_config(args.config)}")
+            return
+        if args.run_dir is None:
+            parser.error("give the run directory after the config")
         config = load_config(args.config, args.set)
         seeds = [config.seed] if args.seeds is None else args.seeds
         configs = [load_config(config, [f"seed={k}"]) for k in seeds]
@@ -978,6 +1072,12 @@ def main(argv=None):
                                    progress=False if args.quiet else None)
     except (ConfigError, RunError, NonFiniteLossError) as error:
         parser.exit(2, f"error: {error}\n")
+    except OSError as error:   # a read-only or full disk, a file where a directory should be...
+        parser.exit(2, f"error: {error.filename or args.run_dir}: {error.strerror or error}; nothing already "
+                       f"written was lost: each run keeps its last checkpoint\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "interrupted: each run keeps its last checkpoint (every training.checkpoint_every "
+                         "batches); run the same command again to resume\n")
     for summary in summaries:
         print(f"trained to batch {summary['batch']}: {summary['checkpoint']}")
 

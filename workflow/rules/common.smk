@@ -13,7 +13,13 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from motornet.evaluate import load_test_config
-from motornet.train import ConfigError, check_config as check_train_config, read_yaml, run_status as finished_run_status
+from motornet.train import (
+    ConfigError,
+    check_config as check_train_config,
+    config_file_problem,
+    read_yaml,
+    run_status as finished_run_status,
+)
 
 # The config's schema (types, defaults, the valid keys of every section): add a new key there.
 SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
@@ -70,7 +76,13 @@ def typed_config(value, schema, root, where="the config"):
 
 def check_config():
     """Validate `config` against SCHEMA (snakemake.utils.validate, which also fills the defaults), after
-    typing --config strings; one line naming the key and the problem if it fails."""
+    typing --config strings; one line naming the key and the problem if it fails. The config files are read
+    again with motornet's YAML reader first, which refuses a key given twice (YAML keeps the last)."""
+    for path in workflow.configfiles:
+        try:
+            read_yaml(path, "config")
+        except ConfigError as error:
+            config_error(str(error))
     with open(SCHEMA) as f:
         schema = yaml.safe_load(f)
     typed_config(config, schema, schema)
@@ -88,6 +100,19 @@ RESULTS = f"results/{PRESET}"
 FIGURES = "figures" if PRESET == "paper" else f"figures/{PRESET}"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
+
+
+# The shipped networks are in the repository's results/paper/runs/: a workflow run elsewhere (--directory, or
+# `snakemake -s /path/Snakefile` from another directory) does not see them, and would train them again.
+if os.path.abspath(os.getcwd()) != os.path.abspath(workflow.basedir) and os.path.isdir(
+    os.path.join(workflow.basedir, RESULTS, "runs")
+) and not os.path.isdir(f"{RESULTS}/runs"):
+    print(
+        f"note: this workflow runs in {os.getcwd()}, where {RESULTS}/runs/ does not exist; the networks shipped with "
+        f"the repository are in {os.path.join(workflow.basedir, RESULTS, 'runs')} (run from {workflow.basedir}, or "
+        f"copy that directory here, to use them instead of training them again)",
+        file=sys.stderr,
+    )
 
 
 def figure(n, ext="pdf"):
@@ -299,6 +324,12 @@ def check_models():
             check_train_config(run_config(model, spec["seeds"][0]))
         except ConfigError as error:
             config_error(f"models.{model}: {error}")
+    for model, spec in MODELS.items():
+        for seed in spec["seeds"]:
+            if os.path.isfile(f"{run_dir(model, seed)}/checkpoint.pt") and os.path.isfile(f"{run_dir(model, seed)}/config.yaml"):
+                problem = config_file_problem(run_dir(model, seed))
+                if problem:
+                    config_error(problem)
     named = {
         "fig1.naive": config["fig1"]["naive"],
         "fig1.adapted": config["fig1"]["adapted"],

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 from _common import log_to
-from motornet.train import load_config, resume_status, train_ensemble
+from motornet.train import exit_on_sigterm, load_config, resume_status, train_ensemble
 
 log = log_to(snakemake.log[0])
+exit_on_sigterm()   # a killed job (SLURM timeout, Ctrl-C of snakemake) leaves no temporary checkpoint
 configs = [load_config({**c, "training": {**c["training"], "threads": snakemake.threads}})
            for c in snakemake.params.configs]
 stagings = [Path(p) for p in snakemake.params.stagings]
