@@ -46,6 +46,10 @@ def overrides_outside_motornet(cls, names):
     return False
 
 
+# Muscle build parameters no muscle can have at 0 or below (N, m, normalised); the others must be >= 0.
+_POSITIVE_MUSCLE_PARAMETERS = ("max_isometric_force", "optimal_muscle_length", "normalized_slack_muscle_length")
+
+
 class Effector(torch.nn.Module):
     """A skeleton actuated by muscles.
 
@@ -70,8 +74,8 @@ class Effector(torch.nn.Module):
         self.integration_method = str(integration_method).lower()
         if int(n_ministeps) != n_ministeps or n_ministeps < 1:
             raise ValueError(f"n_ministeps must be a positive integer, got {n_ministeps!r}")
-        if timestep <= 0:
-            raise ValueError(f"timestep must be positive (s), got {timestep!r}")
+        if not timestep > 0 or not math.isfinite(timestep):
+            raise ValueError(f"timestep must be a positive number of seconds, got {timestep!r}")
         self.name = name
         self.skeleton = skeleton
         self.muscle = muscle
@@ -170,6 +174,13 @@ class Effector(torch.nn.Module):
         self._declare_muscle(name, body, coords.tolist(), {k: v for k, v in muscle_kwargs.items() if k not in unused})
 
     def _declare_muscle(self, name, body, coords, params):
+        for key, value in params.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if not math.isfinite(value) or value < 0 or (value == 0 and key in _POSITIVE_MUSCLE_PARAMETERS):
+                raise ValueError(f"muscle {name!r}: {key} must be a finite number "
+                                 f"{'greater than 0' if key in _POSITIVE_MUSCLE_PARAMETERS else 'of at least 0'}, "
+                                 f"got {value!r}")
         required, defaults = self.muscle.to_build_dict, self.muscle.to_build_dict_default
         missing = [k for k in required if k not in params]
         if missing:
@@ -259,6 +270,8 @@ class Effector(torch.nn.Module):
                              f"velocities) columns, got shape {tuple(js.shape)}")
         if js.shape[1] == self.dof:
             js = torch.cat([js, torch.zeros_like(js)], dim=1)
+        if not torch.isfinite(js).all():
+            raise ValueError(f"joint_state must hold finite numbers, got {joint_state!r}")
         if js.shape[0] == 1:
             js = js.expand(batch_size, -1)
         pos, vel = js[:, :self.dof], js[:, self.dof:]
@@ -497,14 +510,15 @@ def per_muscle_kwargs(muscle_kwargs, names):
 
 def _muscle_parameters(effector, table, muscle_kwargs):
     """Per muscle: the effector's `table` parameters that its muscle model takes, over `muscle_kwargs`
-    (scalar or per muscle; the table wins). A key the muscle model does not take is a KeyError."""
+    (scalar or per muscle), which override the table's values. A key the muscle model does not take is a
+    KeyError."""
     takes = set(effector.muscle.to_build_dict) | set(effector.muscle.to_build_dict_default)
     unknown = sorted(set(muscle_kwargs or {}) - takes)
     if unknown:
         raise KeyError(f"muscle_kwargs {unknown} are not parameters of {type(effector.muscle).__name__} "
                        f"(it takes {sorted(takes)})")
     extra = per_muscle_kwargs(muscle_kwargs, list(table))
-    return {name: {**extra[name], **{k: v for k, v in row.items() if k in takes}} for name, row in table.items()}
+    return {name: {**{k: v for k, v in row.items() if k in takes}, **extra[name]} for name, row in table.items()}
 
 
 def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs, tendon_length=None):
@@ -531,8 +545,9 @@ class RigidTendonArm26(Effector):
 
     `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
     toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
-    `muscle_kwargs`: extra build parameters, each a scalar or one value per muscle; F_max, tendon and
-    optimal lengths are always table 3's.
+    `muscle_kwargs`: build parameters, each a scalar or one value per muscle, over table 3's F_max, tendon
+    and optimal lengths (MotorNet 0.3 kept the table's values and ignored these silently: we apply them, so
+    that a weakened-muscle study gets weaker muscles).
     """
 
     def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):

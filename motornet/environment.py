@@ -127,6 +127,12 @@ class Environment(torch.nn.Module, gym.Env):
         self.proprioception_delay = delay_in_steps(self.dt if proprioception_delay is None else proprioception_delay,
                                                    self.dt, "proprioception_delay")
         self.vision_delay = delay_in_steps(self.dt if vision_delay is None else vision_delay, self.dt, "vision_delay")
+        if not self.max_ep_duration >= self.dt:
+            raise ValueError(f"max_ep_duration={max_ep_duration!r} s is shorter than one timestep ({self.dt} s)")
+        longest = max(self.proprioception_delay, self.vision_delay) * self.dt
+        if longest > self.max_ep_duration:
+            raise ValueError(f"a feedback delay of {longest:g} s is longer than the episode (max_ep_duration = "
+                             f"{self.max_ep_duration:g} s): no feedback would ever arrive")
         self.action_noise = noise_list(action_noise, self.n_muscles, "action_noise")
         self.proprioception_noise = noise_list(proprioception_noise, 1, "proprioception_noise") \
             if np.size(proprioception_noise) == 1 else noise_list(proprioception_noise, 2 * self.n_muscles,

@@ -33,6 +33,15 @@ def integrate_joint(joint_state, d_position, d_velocity, dt, pos_bounds, vel_bou
     return torch.cat([new_pos, new_vel], dim=0)
 
 
+def _check_physical(name, positive=(), non_negative=()):
+    """ValueError naming the first parameter that is not a finite number > 0 (`positive`) or >= 0."""
+    positive = dict(positive)
+    for label, value in {**positive, **dict(non_negative)}.items():
+        if not (math.isfinite(value) and (value > 0 if label in positive else value >= 0)):
+            raise ValueError(f"{name}: {label} must be a finite number "
+                             f"{'greater than 0' if label in positive else 'of at least 0'}, got {value!r}")
+
+
 class Skeleton(torch.nn.Module):
     """Base skeleton: `dof` degrees of freedom moving an endpoint in `space_dim` dimensions.
 
@@ -157,6 +166,7 @@ class PointMass(Skeleton):
 
     def __init__(self, space_dim=2, mass=1., name="point_mass", **kwargs):
         super().__init__(dof=space_dim, space_dim=space_dim, name=name, **kwargs)
+        _check_physical(name, positive={"mass (kg)": mass})
         self.mass = float(mass)
 
     def _acceleration(self, joint_state, generalised_force, endpoint_load):
@@ -203,6 +213,9 @@ class TwoDofArm(Skeleton):
         kwargs.setdefault("pos_lower_bound", (0., 0.))
         kwargs.setdefault("pos_upper_bound", (math.radians(140.), math.radians(160.)))
         super().__init__(dof=2, space_dim=2, name=name, **kwargs)
+        _check_physical(self.name, positive={"m1 (kg)": m1, "m2 (kg)": m2, "l1 (m)": l1, "l2 (m)": l2},
+                        non_negative={"l1g (m)": l1g, "l2g (m)": l2g, "i1 (kg m^2)": i1, "i2 (kg m^2)": i2,
+                                      "viscosity (N m s/rad)": viscosity})
         self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
         self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
         self.viscosity = self.c_viscosity = float(viscosity)

@@ -262,12 +262,13 @@ def test_free_point_mass_is_the_toolbox_four_muscle_point_mass():
     assert effector.states["joint"][0, 2] > 0 and effector.states["joint"][0, 3] > 0
 
 
-def test_prebuilt_muscle_kwargs_scalar_or_per_muscle_table_wins_unknown_is_key_error():
+def test_prebuilt_muscle_kwargs_scalar_or_per_muscle_override_the_table_unknown_is_key_error():
     effector = arm26(mn.muscle.RigidTendonHillMuscleThelen(), muscle_kwargs={
         "normalized_slack_muscle_length": [1.1, 1.2, 1.3, 1.4, 1.5, 1.6], "max_isometric_force": 1.})
     slack = (effector.muscle.l0_pe / effector.muscle.l0_ce).flatten().tolist()
     assert slack == pytest.approx([1.1, 1.2, 1.3, 1.4, 1.5, 1.6])
-    assert effector.muscle.max_iso_force.flatten().tolist()[0] == 838.
+    assert effector.muscle.max_iso_force.flatten().tolist() == [1.] * 6   # MotorNet 0.3 kept 838 N, silently
+    assert arm26(mn.muscle.RigidTendonHillMuscleThelen()).muscle.max_iso_force.flatten().tolist()[0] == 838.
     with pytest.raises(KeyError):
         arm26(muscle_kwargs={"not_a_parameter": 1.})
     assert arm26(mn.muscle.ReluMuscle()).n_muscles == 6

@@ -10,13 +10,14 @@ from motornet.skeleton import TwoDofArm
 
 def test_unit_arm_at_a_right_elbow_has_the_hand_computed_ellipses():
     # l1 = l2 = 1 m, q = (0, 90 deg): J = [[-1, -1], [1, 0]]; J J^T = [[2, -1], [-1, 1]], so J^-T J^-1 =
-    # [[1, 1], [1, 2]], whose long axis is (1, golden ratio): atan(1.618...) = 58.28 deg. A point mass of
-    # 1 kg at the elbow and a forearm of inertia 0.5 kg m^2 about the elbow: M = [[1.5, 0.5], [0.5, 0.5]],
-    # J^-T M J^-1 = diag(0.5, 1): the hand is heaviest along y (90 deg).
-    arm = TwoDofArm(m1=0., i1=0., l1g=0., m2=1., l2g=0., i2=0.5, l1=1., l2=1.)
+    # [[1, 1], [1, 2]], whose long axis is (1, golden ratio): atan(1.618...) = 58.28 deg. An upper arm of
+    # 1 kg with its centre of mass 0.5 m out and 0.25 kg m^2 about it, a point mass of 1 kg at the elbow and
+    # a forearm of 0.5 kg m^2 about the elbow: M = [[2, 0.5], [0.5, 0.5]] and J^-T M J^-1 = diag(0.5, 1.5):
+    # the hand is heaviest along y (90 deg).
+    arm = TwoDofArm(m1=1., i1=0.25, l1g=0.5, m2=1., l2g=0., i2=0.5, l1=1., l2=1.)
     q = [0., np.pi / 2]
     np.testing.assert_allclose(jacobian(arm, q), [[-1., -1.], [1., 0.]], atol=1e-12)
-    np.testing.assert_allclose(mass_matrix(arm, q), [[1.5, 0.5], [0.5, 0.5]], atol=1e-12)
+    np.testing.assert_allclose(mass_matrix(arm, q), [[2., 0.5], [0.5, 0.5]], atol=1e-12)
     axes = ellipse_axes_deg(arm, q)
     assert axes["joint"] == pytest.approx(np.rad2deg(np.arctan((1 + 5 ** 0.5) / 2)), abs=1e-9)
     assert axes["mass"] == pytest.approx(90., abs=1e-9)
