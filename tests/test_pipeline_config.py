@@ -55,6 +55,11 @@ def test_nested_overrides_arrive_typed_from_the_command_line_and_a_configfile(tm
     assert "train fig1_adapted seeds 0, 1: 3 batches x 8 episodes" in out, out
 
 
+class Output(list):
+    """Snakemake's output list as training.smk names it: the run files in order, then `snapshots` (none here)."""
+    snapshots = ()
+
+
 def run_train_script(tmp_path, monkeypatch, config, staging):
     """workflow/scripts/train_model.py as a training job of one seed runs it, with a stand-in `snakemake`."""
     out = tmp_path / "out"
@@ -62,7 +67,7 @@ def run_train_script(tmp_path, monkeypatch, config, staging):
     job = types.SimpleNamespace(
         log=[str(tmp_path / "train.log")], threads=1,
         params=types.SimpleNamespace(configs=[config], stagings=[str(staging)]),
-        output=[str(out / "checkpoint.pt"), str(out / "config.yaml"), str(out / "log.csv")])
+        output=Output([str(out / "checkpoint.pt"), str(out / "config.yaml"), str(out / "log.csv")]))
     monkeypatch.setattr(sys, "stdout", sys.stdout)   # the script sends both to its log file
     monkeypatch.setattr(sys, "stderr", sys.stderr)
     monkeypatch.syspath_prepend(str(REPO / "workflow" / "scripts"))

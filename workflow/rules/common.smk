@@ -104,9 +104,11 @@ BENCHMARKS = f"{RESULTS}/benchmarks"
 
 # The shipped networks are in the repository's results/paper/runs/: a workflow run elsewhere (--directory, or
 # `snakemake -s /path/Snakefile` from another directory) does not see them, and would train them again.
-if os.path.abspath(os.getcwd()) != os.path.abspath(workflow.basedir) and os.path.isdir(
-    os.path.join(workflow.basedir, RESULTS, "runs")
-) and not os.path.isdir(f"{RESULTS}/runs"):
+if (
+    os.path.abspath(os.getcwd()) != os.path.abspath(workflow.basedir)
+    and os.path.isdir(os.path.join(workflow.basedir, RESULTS, "runs"))
+    and not os.path.isdir(f"{RESULTS}/runs")
+):
     print(
         f"note: this workflow runs in {os.getcwd()}, where {RESULTS}/runs/ does not exist; the networks shipped with "
         f"the repository are in {os.path.join(workflow.basedir, RESULTS, 'runs')} (run from {workflow.basedir}, or "
@@ -326,7 +328,9 @@ def check_models():
             config_error(f"models.{model}: {error}")
     for model, spec in MODELS.items():
         for seed in spec["seeds"]:
-            if os.path.isfile(f"{run_dir(model, seed)}/checkpoint.pt") and os.path.isfile(f"{run_dir(model, seed)}/config.yaml"):
+            if os.path.isfile(f"{run_dir(model, seed)}/checkpoint.pt") and os.path.isfile(
+                f"{run_dir(model, seed)}/config.yaml"
+            ):
                 problem = config_file_problem(run_dir(model, seed))
                 if problem:
                     config_error(problem)
