@@ -22,11 +22,17 @@ more in eager steps, at most about as long as compiling costs, and leaves short 
 | `always` | compiled from the first call |
 | `never` | eager |
 
-If compilation fails (e.g. no C++ compiler), a warning is issued and that function stays eager.
+Each function is compiled for static shapes (`dynamic=False`): a new batch size, or the layout of a state
+handed over from eager steps (the switch in `auto` mode may come mid-episode), compiles one more graph of
+the same lean kind instead of a symbolic-shape graph. Dynamo keeps at most
+`torch._dynamo.config.recompile_limit` graphs per function; past it, new shapes would run eagerly, so
+reaching it is a fallback too. Every fallback (a compiler failure, the graph limit) warns once, with its
+reason, and is counted in `fallbacks()`.
 """
 import functools
 import os
 import warnings
+import weakref
 
 import torch
 
@@ -114,7 +120,8 @@ def step_backend(graph, example_inputs):
     compiled them."""
     from torch._inductor.compile_fx import compile_fx, compile_fx_inner  # here: ~2 s to import
     static = all(_static(x) for x in example_inputs)
-    training = torch.is_grad_enabled() and any(x.requires_grad for x in example_inputs)
+    training = torch.is_grad_enabled() and \
+        any(isinstance(x, torch.Tensor) and x.requires_grad for x in example_inputs)
     kernels = {}
 
     def inner_compile(fx_graph, inputs, **kwargs):
@@ -190,14 +197,47 @@ def _capture(standard, kernels, args, training):
     return step if same else None
 
 
+_FUNCTIONS = weakref.WeakSet()
+
+
+def fallbacks():
+    """{function name: {"count": step functions of that name that fell back to eager steps, "reason": the
+    last one's reason}} for this process: empty when every compiled step stayed compiled."""
+    found = {}
+    for function in list(_FUNCTIONS):
+        if function.fallback:
+            entry = found.setdefault(function.name, {"count": 0, "reason": function.fallback})
+            entry["count"] += 1
+    return found
+
+
 class StepFunction:
-    """`fn`, called eagerly or compiled according to `MODE` (see the module docstring)."""
+    """`fn`, called eagerly or compiled according to `MODE` (see the module docstring). `graphs` counts the
+    graphs compiled for it; `fallback` is why it runs eagerly for some or all inputs (None while it does
+    not)."""
 
     def __init__(self, fn):
         self.fn = fn
+        self.name = getattr(fn, "__qualname__", repr(fn))
         self.calls = 0
+        self.graphs = 0
         self.compiled = None
         self.failed = False
+        self.fallback = None
+        _FUNCTIONS.add(self)
+
+    def _backend(self, graph, example_inputs):
+        self.graphs += 1
+        limit = torch._dynamo.config.recompile_limit
+        if self.graphs == limit:
+            self._fall_back(f"{limit} graphs compiled (torch._dynamo.config.recompile_limit): inputs of new "
+                            f"shapes or layouts run eagerly; raise the limit before the first step to keep "
+                            f"them compiled")
+        return step_backend(graph, example_inputs)
+
+    def _fall_back(self, reason):
+        self.fallback = reason
+        warnings.warn(f"motornet: compiling {self.name}: {reason}", RuntimeWarning, stacklevel=4)
 
     def __call__(self, *args, **kwargs):
         if MODE not in _MODES:
@@ -208,14 +248,13 @@ class StepFunction:
         if MODE == "auto" and self.calls <= COMPILE_AFTER:
             return self.fn(*args, **kwargs)
         if self.compiled is None:
-            self.compiled = torch.compile(self.fn, backend=step_backend)
+            self.compiled = torch.compile(self.fn, backend=self._backend, dynamic=False)
         try:
             return self.compiled(*args, **kwargs)
         except Exception as error:  # a compiler failure (or a bad input, which the eager call raises again)
             result = self.fn(*args, **kwargs)
-            warnings.warn(f"motornet: compiling {getattr(self.fn, '__qualname__', self.fn)} failed, staying eager "
-                          f"({type(error).__name__}: {str(error)[:200]})", RuntimeWarning, stacklevel=3)
             self.failed = True
+            self._fall_back(f"failed, staying eager ({type(error).__name__}: {str(error)[:200]})")
             return result
 
 

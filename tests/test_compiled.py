@@ -1,4 +1,6 @@
 """The compiled per-step path behind Effector.step, Environment.step and PolicyGRU.forward."""
+import warnings
+
 import pytest
 import torch
 
@@ -128,3 +130,57 @@ def test_step_backend_runs_kernels_directly_and_keeps_the_standard_call_where_th
     y = torch.randn(4, 3)
     first, rest = torch.compile(view, backend=compiled.step_backend)(y)
     assert torch.equal(first, y[0] * 2) and torch.equal(rest, y[1:]) and captured[-1] is None
+
+
+def point_mass_episodes(batch_sizes, steps):
+    """Training episodes of `steps` steps on the point mass at each batch size in turn, through the public
+    loop; returns each episode's loss, the policy's gradients after it, and the step functions."""
+    torch.manual_seed(0)
+    env = mn.environment.RandomTargetReach(mn.effector.ReluPointMass24(), max_ep_duration=steps * 0.01)
+    policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 8, env.n_muscles)
+    losses, grads = [], []
+    for episode, batch_size in enumerate(batch_sizes):
+        obs, info = env.reset(seed=episode, options={"batch_size": batch_size})
+        h, loss, terminated = policy.init_hidden(batch_size), 0., False
+        while not terminated:
+            u, h = policy(obs, h)
+            obs, _, terminated, _, info = env.step(u)
+            loss = loss + (info["states"]["fingertip"] - info["goal"]).abs().sum(-1).mean()
+        policy.zero_grad()
+        loss.backward()
+        losses.append(loss.detach())
+        grads.append([p.grad.clone() for p in policy.parameters()])
+    return losses, grads, (env._transition, policy._step)
+
+
+def test_a_batch_size_change_and_a_switch_mid_episode_stay_compiled(monkeypatch):
+    """`auto` switches to compiled steps at call 7 of 5-step episodes (mid-episode: the state comes from eager
+    steps in another layout), then the batch size changes: both compile new static graphs, nothing falls
+    back to eager steps, and the values and gradients are the eager ones."""
+    monkeypatch.setattr(compiled, "MODE", "never")
+    eager = point_mass_episodes([4, 4, 2], steps=5)
+    monkeypatch.setattr(compiled, "MODE", "auto")
+    monkeypatch.setattr(compiled, "COMPILE_AFTER", 6)
+    torch._dynamo.reset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # a fallback warns
+        fast = point_mass_episodes([4, 4, 2], steps=5)
+    assert all(step.fallback is None and step.graphs >= 2 for step in fast[2])
+    for fast_loss, eager_loss in zip(fast[0], eager[0]):
+        torch.testing.assert_close(fast_loss, eager_loss, rtol=1e-5, atol=1e-6)
+    for fast_grads, eager_grads in zip(fast[1], eager[1]):
+        for f, e in zip(fast_grads, eager_grads):
+            torch.testing.assert_close(f, e, rtol=1e-4, atol=1e-6)
+
+
+def test_reaching_the_graph_limit_warns_once_and_is_counted(monkeypatch):
+    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 2)
+    torch._dynamo.reset()
+    step = compiled.StepFunction(lambda x: (x * 2).sin())
+    monkeypatch.setattr(compiled, "MODE", "always")
+    with pytest.warns(RuntimeWarning, match="recompile_limit") as warned:
+        for n in (1, 2, 3, 4):
+            torch.testing.assert_close(step(torch.ones(n)), (torch.ones(n) * 2).sin())
+    assert len(warned) == 1 and step.graphs == 2
+    assert compiled.fallbacks()["test_reaching_the_graph_limit_warns_once_and_is_counted.<locals>.<lambda>"][
+        "count"] == 1
