@@ -37,3 +37,14 @@ def test_conda_environment_lists_exactly_the_project_dependencies():
     wanted = project["dependencies"] + project["optional-dependencies"]["test"]
     notebooks = [r for r in pip if r.startswith("jupyterlab")]
     assert sorted(pip) == sorted(set(wanted) | set(notebooks)), "environment.yml and pyproject.toml differ"
+
+
+@pytest.mark.parametrize("caption", sorted((REPO / "workflow" / "report").glob("*.rst")), ids=lambda p: p.name)
+def test_report_captions_render_without_docutils_messages(caption):
+    """Snakemake's report renders each caption with docutils: no warning or error (e.g. |x| read as a
+    substitution) may show in it."""
+    import docutils.core
+    doctree = docutils.core.publish_doctree(caption.read_text(), settings_overrides={
+        "report_level": 5, "halt_level": 5})
+    messages = [node.astext() for node in doctree.findall(lambda n: n.tagname in ("problematic", "system_message"))]
+    assert not messages, messages
