@@ -1,6 +1,6 @@
 """Do the results the pipeline just wrote equal the shipped ones, number by number?
 
-    python -m analysis.shipped [--preset paper] [--workdir .] [--rev HEAD] [--rtol 1e-5] [--atol 1e-9]
+    python -m analysis.shipped [--preset paper] [--workdir .] [--rev HEAD] [--rtol 1e-4] [--atol 2e-6]
 
 `make run` rebuilds the paper's figures and their data from the shipped networks, over the committed
 files; `make check-shipped` runs this. It compares every data file the repository ships under
@@ -28,6 +28,16 @@ DATA_SUFFIXES = (".csv", ".json", ".md")
 NOT_DATA = ("runs", "logs", "benchmarks")   # networks, job logs, timings
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b", re.IGNORECASE)
 SHOWN = 5                                   # differences printed per file
+# The tolerance: the spread of the shipped numbers across CPUs. The float32 rollouts take other SIMD paths
+# on other CPUs (ATen's kernels and MKL's GEMMs), and a 0.8 s rollout amplifies their rounding. Measured on
+# one machine by rebuilding every shipped file (`make run`) through each path (ATEN_CPU_CAPABILITY=default
+# with MKL_ENABLE_INSTRUCTIONS=SSE4_2, avx2 with AVX2, against the committed avx512 files; commit b4db79f):
+# 549 and 109 numbers differ; above 1e-6 in size they differ by at most 4.2e-5 relative (Figure 5's mean
+# max deviation, a claim's value), and the smaller ones (final errors of ~2 mm) by at most 9.8e-7 absolute
+# (1 um), no integer or claim verdict differs. RTOL and ATOL are those maxima with a margin of ~2x. ATOL is
+# in each number's own unit: it is below any resolution the claims use (metres, ratios, degrees, p-values
+# against 0.05).
+RTOL, ATOL = 1e-4, 2e-6
 
 
 def shipped_files(preset="paper", rev="HEAD", repo=REPO):
@@ -148,7 +158,7 @@ def compare_text(old, new, rtol, atol):
 COMPARE = {".csv": compare_csv, ".json": compare_json, ".md": compare_text}
 
 
-def check(preset="paper", workdir=REPO, rev="HEAD", rtol=1e-5, atol=1e-9, repo=REPO, out=sys.stdout):
+def check(preset="paper", workdir=REPO, rev="HEAD", rtol=RTOL, atol=ATOL, repo=REPO, out=sys.stdout):
     """Compare every shipped data file (shipped_files) with workdir's; print the report; returns the number
     of files that differ or are missing."""
     files = shipped_files(preset, rev, repo)
@@ -185,8 +195,8 @@ def main(argv=None):
     parser.add_argument("--preset", default="paper")
     parser.add_argument("--workdir", default=str(REPO), help="where the pipeline wrote results/ (default: this checkout)")
     parser.add_argument("--rev", default="HEAD", help="the commit whose files are the shipped ones")
-    parser.add_argument("--rtol", type=float, default=1e-5)
-    parser.add_argument("--atol", type=float, default=1e-9)
+    parser.add_argument("--rtol", type=float, default=RTOL)
+    parser.add_argument("--atol", type=float, default=ATOL)
     args = parser.parse_args(argv)
     try:
         bad = check(args.preset, Path(args.workdir), args.rev, args.rtol, args.atol)
