@@ -12,7 +12,7 @@
 #   make retrain        train every network again and rebuild everything in $(RETRAIN_DIR)/, apart from the
 #                       shipped runs: PRESET=quick (default; ~31 min on 2 cores) or PRESET=paper (~15
 #                       CPU-hours); run it again to resume
-#   make demo           a 50-batch demo training of the library (results/demo/, ~30 s)
+#   make demo           a 50-batch demo training of the library (results/demo/, ~20 s, eager)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
