@@ -1,9 +1,23 @@
 """motornet: a differentiable musculoskeletal simulator for training neural-network policies.
 
 Five concepts, one module each: skeleton, muscle, effector (with geometry), environment, policy;
-`compiled` runs their per-step functions through torch.compile when it pays.
+`compiled` runs their per-step functions through torch.compile when it pays. Around them, imported on
+first use (`mn.train`, ...): tasks (the paper's tasks), loss (eq. 1), rollout (a whole episode through one
+pure step), ensemble (several networks as one batched model), train (configs, runs, the trainer) and
+evaluate (test protocols).
 """
+import importlib
+
 from . import skeleton, muscle, geometry, effector, environment, policy, plotor, compiled
 
 __version__ = "0.1.0"
-__all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled"]
+_ON_FIRST_USE = ("tasks", "loss", "rollout", "ensemble", "train", "evaluate")
+__all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled",
+           *_ON_FIRST_USE]
+
+
+def __getattr__(name):
+    # on first use, not at import: `python -m motornet.train` must not find the module already imported
+    if name in _ON_FIRST_USE:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

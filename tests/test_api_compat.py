@@ -561,3 +561,12 @@ def test_policy_gru_is_a_batch_first_torch_gru_and_readout_options():
     assert torch.allclose(u, policy.sigmoid(policy.fc(h_gru[0])), atol=1e-6)
     xavier = mn.policy.PolicyGRU(10, 50, 6, readout_init="xavier")
     assert xavier.fc.weight.std() > 0.05 > policy.fc.weight.std()
+
+
+def test_every_public_module_is_an_attribute_of_the_package_and_the_clis_import_cleanly():
+    import types
+    assert all(isinstance(getattr(mn, name), types.ModuleType) for name in mn.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'trian'"):
+        mn.trian
+    for cli in ("motornet.train", "motornet.evaluate"):   # no "found in sys.modules" warning
+        subprocess.run([sys.executable, "-W", "error", "-m", cli, "--help"], check=True, capture_output=True)
