@@ -61,6 +61,8 @@ def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
     with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler"):
         effector.step(torch.full((2, 4), 0.3))
     effector.step(torch.full((2, 4), 0.3))  # no second warning: it stays eager
+    assert effector._transition.fallback.startswith("failed, staying eager")
+    monkeypatch.setattr(compiled, "MODE", "never")
     for _ in range(2):
         reference.step(torch.full((2, 4), 0.3))
     assert torch.equal(effector.states["joint"], reference.states["joint"])
