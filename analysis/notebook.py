@@ -9,7 +9,7 @@
 | variable          | meaning                                         | default                                      |
 |---|---|---|
 | MOTORNET_WORKDIR  | the directory Snakemake ran in (`--directory`)  | the repository root (nearest dir with a Snakefile above the cwd) |
-| MOTORNET_PRESET   | paper, quick or smoke (`--config preset=...`)   | quick                                        |
+| MOTORNET_PRESET   | paper, quick or smoke (`--config preset=...`)   | paper (what `make run` builds from the shipped networks) |
 
 The command line executes each notebook in place (outputs stored, `metadata.motornet.preset` set); a
 notebook that fails is left as it was and named, with the error, in one line.
@@ -48,14 +48,15 @@ def build_command(preset):
     if preset == "paper":
         return ("`make run` (from the shipped networks; figures whose networks are not shipped are left out) "
                 "or `snakemake --cores 2 --config preset=paper` (trains them)")
-    return f"`snakemake --cores 2 --config preset={preset}`"
+    return (f"`snakemake --cores 2 --config preset={preset}` (it trains the preset's networks), or read the "
+            f"paper preset's results instead (MOTORNET_PRESET=paper, built by `make run` in minutes)")
 
 
 def locate():
     """(workdir, preset, results) from MOTORNET_WORKDIR and MOTORNET_PRESET (see the module docstring);
     ResultsMissing when the preset has no results there."""
     workdir = Path(os.environ.get("MOTORNET_WORKDIR") or repo_root()).resolve()
-    preset = os.environ.get("MOTORNET_PRESET", "quick")
+    preset = os.environ.get("MOTORNET_PRESET", "paper")
     results = workdir / "results" / preset
     if not results.is_dir():
         raise ResultsMissing(f"{results} does not exist: build it with {build_command(preset)} in {workdir}, "
@@ -74,7 +75,7 @@ def require(results, *paths):
                              f"Build them with {build_command(Path(results).name)}")
 
 
-def execute(path, workdir=None, preset="quick", timeout=600):
+def execute(path, workdir=None, preset="paper", timeout=600):
     """Run a notebook top to bottom in a fresh python3 kernel (jupyter_client starts it with this interpreter,
     sys.executable, so motornet and analysis are importable), cwd = the notebook's folder, its results looked up
     under workdir/results/preset (workdir: default repo_root()). Returns the executed notebook (nothing is
