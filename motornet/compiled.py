@@ -201,8 +201,8 @@ _FUNCTIONS = weakref.WeakSet()
 
 
 def fallbacks():
-    """{function name: {"count": step functions of that name that fell back to eager steps, "reason": the
-    last one's reason}} for this process: empty when every compiled step stayed compiled."""
+    """{function name: {"count": step functions of that name that fell back to eager steps, "reason": one
+    of their reasons}} for this process: empty when every compiled step stayed compiled."""
     found = {}
     for function in list(_FUNCTIONS):
         if function.fallback:
