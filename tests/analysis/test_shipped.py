@@ -2,6 +2,7 @@
 a run wrote, numbers within a tolerance, everything else exactly."""
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -65,7 +66,7 @@ def test_numbers_are_equal_within_the_tolerance_and_integers_exactly():
 
 
 FINAL_ERRORS = """
-import json, sys
+import json
 import numpy as np
 from motornet.evaluate import evaluate, load_policy, load_test_config
 test = load_test_config("motornet/configs/test_fig5_posture.yaml")
@@ -79,7 +80,6 @@ def test_the_tolerance_covers_another_cpus_simd_path():
     """Figure 5's final posture errors (~2 mm, the shipped numbers most sensitive to rounding) through this
     CPU's SIMD path and through ATen's and MKL's baseline path agree within check-shipped's tolerance (they
     differed by 2e-4 relative, 1 um, where the check's former 1e-5 / 1e-9 failed)."""
-    import os
     errors = []
     for env in ({}, {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}):
         result = subprocess.run([sys.executable, "-c", FINAL_ERRORS], cwd=REPO, capture_output=True, text=True,
