@@ -4,6 +4,7 @@ reach endpoint error; per cell, their mean and spread over networks.
 A PMD axis is an axial angle (deg, in [0, 180)): its mean over networks is the axial mean (half the angle
 of the mean of the doubled angles) and its spread the axial circular standard deviation (deg).
 """
+
 import numpy as np
 import pandas as pd
 

@@ -4,6 +4,7 @@ Every function takes either individual angles (weights=None) or histogram bins
 with `weights` = counts per bin, which may be non-integer (counts averaged over
 networks); n is then the sum of the weights.
 """
+
 from typing import NamedTuple
 
 import numpy as np
@@ -18,11 +19,11 @@ class Rayleigh(NamedTuple):
 
 
 class Axial(NamedTuple):
-    R: float         # mean resultant length of the doubled angles, in [0, 1]
-    axis: float      # mean axis, rad in [0, pi)
+    R: float  # mean resultant length of the doubled angles, in [0, 1]
+    axis: float  # mean axis, rad in [0, pi)
     opposite: float  # axis + pi, rad
-    z: float         # Rayleigh's z of the doubled angles
-    p: float         # Rayleigh p of the doubled angles
+    z: float  # Rayleigh's z of the doubled angles
+    p: float  # Rayleigh p of the doubled angles
 
 
 def _resultant(theta, weights):
@@ -58,8 +59,7 @@ def axial_statistics(theta, weights=None):
     return Axial(R=test.R, axis=float(axis), opposite=float(axis + np.pi), z=test.z, p=test.p)
 
 
-def mode_locations(counts, angles, n_modes=2, smoothing=np.deg2rad(15),
-                   min_separation=np.deg2rad(90)):
+def mode_locations(counts, angles, n_modes=2, smoothing=np.pi / 12, min_separation=np.pi / 2):
     """Peaks of a circular histogram, highest first.
 
     counts: (n_bins,) counts (or mean counts) per bin; angles: (n_bins,) bin

@@ -7,6 +7,7 @@ statistic is computed over (reaches, units, networks, grid points...). A statist
 and averaged over networks (`across_seeds`) also has "seeds", "per_seed" (the value of each network) and
 "spread" (their sample standard deviation; null for one network), and n counts one network's sample.
 """
+
 import json
 import math
 import operator
@@ -23,9 +24,17 @@ def claim(id, figure, text, statistic, value, comparison, threshold, n):
         raise ValueError(f"comparison {comparison!r} is not one of {sorted(COMPARISONS)}")
     value = float(value)
     defined = math.isfinite(value)
-    return {"id": id, "figure": int(figure), "claim": text, "statistic": statistic,
-            "value": value if defined else None, "comparison": comparison, "threshold": float(threshold),
-            "n": int(n), "pass": defined and bool(COMPARISONS[comparison](value, threshold))}
+    return {
+        "id": id,
+        "figure": int(figure),
+        "claim": text,
+        "statistic": statistic,
+        "value": value if defined else None,
+        "comparison": comparison,
+        "threshold": float(threshold),
+        "n": int(n),
+        "pass": defined and bool(COMPARISONS[comparison](value, threshold)),
+    }
 
 
 def across_seeds(id, figure, text, statistic, values, comparison, threshold, n):
@@ -33,12 +42,24 @@ def across_seeds(id, figure, text, statistic, values, comparison, threshold, n):
     The verdict is the mean's; the spread over networks is recorded beside it."""
     seeds = list(values)
     per_seed = [float(values[s]) for s in seeds]
-    record = claim(id, figure, text, f"{statistic}; mean over {len(seeds)} networks", math.fsum(per_seed) / len(seeds),
-                   comparison, threshold, n)
+    record = claim(
+        id,
+        figure,
+        text,
+        f"{statistic}; mean over {len(seeds)} networks",
+        math.fsum(per_seed) / len(seeds),
+        comparison,
+        threshold,
+        n,
+    )
     spread = statistics.stdev(per_seed) if len(per_seed) > 1 else None
     finite = lambda v: v if v is not None and math.isfinite(v) else None
-    return {**record, "seeds": [int(s) for s in seeds], "per_seed": [finite(v) for v in per_seed],
-            "spread": finite(spread)}
+    return {
+        **record,
+        "seeds": [int(s) for s in seeds],
+        "per_seed": [finite(v) for v in per_seed],
+        "spread": finite(spread),
+    }
 
 
 def write(records, path):
@@ -79,7 +100,9 @@ def to_markdown(records):
     lines = ["| Fig. | claim | statistic | value | threshold | n | holds |", "|---|---|---|---|---|---|---|"]
     cell = lambda text: text.replace("|", "\\|")
     for r in records:
-        lines.append(f"| {r['figure']} | {cell(r['claim'])} | {cell(r['statistic'])} | "
-                     f"{_value(r)} | "
-                     f"{r['comparison']} {r['threshold']:.4g} | {r['n']} | {'yes' if r['pass'] else '**no**'} |")
+        lines.append(
+            f"| {r['figure']} | {cell(r['claim'])} | {cell(r['statistic'])} | "
+            f"{_value(r)} | "
+            f"{r['comparison']} {r['threshold']:.4g} | {r['n']} | {'yes' if r['pass'] else '**no**'} |"
+        )
     return "\n".join(lines) + "\n"

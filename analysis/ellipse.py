@@ -10,6 +10,7 @@ at rest are the columns of M^-1) and J (m/rad) from its forward kinematics by au
 so any skeleton with `ode` and `joint2cartesian` is covered. Axes are angles of the hand's direction of
 motion, deg in [0, 180) from the +x axis (an axis and its opposite are the same).
 """
+
 import copy
 
 import numpy as np
@@ -35,6 +36,7 @@ def jacobian(skeleton, joint_position):
 
     def hand(position):
         return skeleton.joint2cartesian(torch.cat([position, torch.zeros_like(position)])[None])[0, :2]
+
     return torch.autograd.functional.jacobian(hand, q)
 
 

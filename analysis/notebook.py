@@ -14,6 +14,7 @@
 The command line executes each notebook in place (outputs stored, `metadata.motornet.preset` set); a
 notebook that fails is left as it was and named, with the error, in one line.
 """
+
 import argparse
 import os
 import sys
@@ -46,10 +47,14 @@ class ResultsMissing(FileNotFoundError):
 def build_command(preset):
     """The command that builds a preset's results (run in the workdir)."""
     if preset == "paper":
-        return ("`make run` (from the shipped networks; figures whose networks are not shipped are left out) "
-                "or `snakemake --cores 2 --config preset=paper` (trains them)")
-    return (f"`snakemake --cores 2 --config preset={preset}` (it trains the preset's networks), or read the "
-            f"paper preset's results instead (MOTORNET_PRESET=paper, built by `make run` in minutes)")
+        return (
+            "`make run` (from the shipped networks; figures whose networks are not shipped are left out) "
+            "or `snakemake --cores 2 --config preset=paper` (trains them)"
+        )
+    return (
+        f"`snakemake --cores 2 --config preset={preset}` (it trains the preset's networks), or read the "
+        f"paper preset's results instead (MOTORNET_PRESET=paper, built by `make run` in minutes)"
+    )
 
 
 def locate():
@@ -59,8 +64,10 @@ def locate():
     preset = os.environ.get("MOTORNET_PRESET", "paper")
     results = workdir / "results" / preset
     if not results.is_dir():
-        raise ResultsMissing(f"{results} does not exist: build it with {build_command(preset)} in {workdir}, "
-                             f"or set MOTORNET_WORKDIR / MOTORNET_PRESET")
+        raise ResultsMissing(
+            f"{results} does not exist: build it with {build_command(preset)} in {workdir}, "
+            f"or set MOTORNET_WORKDIR / MOTORNET_PRESET"
+        )
     return Located(workdir, preset, results)
 
 
@@ -71,8 +78,10 @@ def require(results, *paths):
     if missing:
         shown = ", ".join(str(p.relative_to(results)) if p.is_relative_to(results) else str(p) for p in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise ResultsMissing(f"{len(missing)} of the results this notebook reads are missing under {results}: {shown}{more}. "
-                             f"Build them with {build_command(Path(results).name)}")
+        raise ResultsMissing(
+            f"{len(missing)} of the results this notebook reads are missing under {results}: {shown}{more}. "
+            f"Build them with {build_command(Path(results).name)}"
+        )
 
 
 def execute(path, workdir=None, preset="paper", timeout=600):
@@ -85,8 +94,13 @@ def execute(path, workdir=None, preset="paper", timeout=600):
 
     notebook = nbformat.read(path, as_version=4)
     env = {**os.environ, "MOTORNET_WORKDIR": str(workdir or repo_root()), "MOTORNET_PRESET": preset}
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
-                                     resources={"metadata": {"path": str(Path(path).parent)}})
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
     client.execute(env=env)
     return notebook
 
@@ -135,5 +149,3 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
-
-

@@ -3,6 +3,7 @@
 Pipeline: `window_mean_activity` -> `pmd_regression` -> `pmd_counts` (polar
 histogram, fig 6c) and `sort_by_pmd` (ridge plot of the normalised betas, fig 6e).
 """
+
 from typing import NamedTuple
 
 import numpy as np
@@ -11,8 +12,8 @@ TWO_PI = 2 * np.pi
 
 
 class PMDResult(NamedTuple):
-    beta: np.ndarray    # (n_units, n_directions) |beta| min-max normalised to [0, 1] per unit
-    pmd: np.ndarray     # (n_units,) rad in [0, 2 pi); NaN for units with flat |beta|
+    beta: np.ndarray  # (n_units, n_directions) |beta| min-max normalised to [0, 1] per unit
+    pmd: np.ndarray  # (n_units,) rad in [0, 2 pi); NaN for units with flat |beta|
     angles: np.ndarray  # (n_directions,) rad in [0, 2 pi), sorted; columns of `beta`
 
 

@@ -5,6 +5,7 @@ One row per network (and a `pooled` row: the histogram of counts averaged over t
 per cell, snapshot batch and posture; `summarise` gives per cell, batch and posture the pooled axis, the
 networks' axial mean and spread, and the mean and spread of every other statistic.
 """
+
 import numpy as np
 import pandas as pd
 
@@ -23,8 +24,14 @@ def axis_rows(pmd, beta, angles, networks, ellipse_axes):
     the axis's distance (deg) to each ellipse's long axis (`ellipse_axes`: {'mass': deg, 'joint': deg}).
     pmd: (n_networks, n_units) rad; beta: (n_networks, n_units, n_directions); angles: (n_directions,) rad."""
     stats = pmd_statistics(pmd, beta, angles, networks)
-    table = pd.DataFrame({"network": stats["network"], "pmd_axis_deg": stats["axial_axis_deg"],
-                          "axial_R": stats["axial_R"], "axial_p": stats["axial_p"]})
+    table = pd.DataFrame(
+        {
+            "network": stats["network"],
+            "pmd_axis_deg": stats["axial_axis_deg"],
+            "axial_R": stats["axial_R"],
+            "axial_p": stats["axial_p"],
+        }
+    )
     for name, axis in ellipse_axes.items():
         table[f"{name}_axis_deg"] = axis
         table[f"{name}_distance_deg"] = axial_distance_deg(table["pmd_axis_deg"], axis)
@@ -46,9 +53,14 @@ def summarise(table, alpha=0.05):
     for values, group in table.groupby(keys, sort=False):
         pooled = group[group["network"] == POOLED].iloc[0]
         networks = group[group["network"] != POOLED]
-        row = dict(zip(keys, values), n_networks=len(networks), pooled_axis_deg=pooled["pmd_axis_deg"],
-                   pooled_axial_p=pooled["axial_p"], mass_axis_deg=pooled["mass_axis_deg"],
-                   joint_axis_deg=pooled["joint_axis_deg"])
+        row = dict(
+            zip(keys, values),
+            n_networks=len(networks),
+            pooled_axis_deg=pooled["pmd_axis_deg"],
+            pooled_axial_p=pooled["axial_p"],
+            mass_axis_deg=pooled["mass_axis_deg"],
+            joint_axis_deg=pooled["joint_axis_deg"],
+        )
         row["axis_deg_mean"], row["axis_deg_spread"] = axial_mean_and_spread(networks["pmd_axis_deg"])
         for column in ("mass_distance_deg", "joint_distance_deg", "axial_p", "endpoint_error_m", *TERMS):
             row[f"{column}_mean"] = networks[column].mean()

@@ -3,6 +3,7 @@
 Uniform PMDs (point-mass) put the units' peaks on a straight diagonal of the
 ridge plot; PMDs bunched at two opposite directions (arm26) give a staircase.
 """
+
 import numpy as np
 
 TWO_PI = 2 * np.pi

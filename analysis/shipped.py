@@ -11,6 +11,7 @@ digit shown; integers, and everything that is not a number, must be equal exactl
 first differences of each file that differs, then a summary; exit status 1 if a file differs or is missing,
 or if a run's config.yaml does not hold the settings its checkpoint records (a hand edit).
 """
+
 import argparse
 import csv
 import io
@@ -25,9 +26,9 @@ from motornet.train import config_file_problem
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_SUFFIXES = (".csv", ".json", ".md")
-NOT_DATA = ("runs", "logs", "benchmarks")   # networks, job logs, timings
+NOT_DATA = ("runs", "logs", "benchmarks")  # networks, job logs, timings
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b", re.IGNORECASE)
-SHOWN = 5                                   # differences printed per file
+SHOWN = 5  # differences printed per file
 # The tolerance: the spread of the shipped numbers across CPUs. The float32 rollouts take other SIMD paths
 # on other CPUs (ATen's kernels and MKL's GEMMs), and a 0.8 s rollout amplifies their rounding. Measured on
 # one machine by rebuilding every shipped file (`make run`) through each path (ATEN_CPU_CAPABILITY=default
@@ -42,22 +43,27 @@ RTOL, ATOL = 1e-4, 2e-6
 
 def shipped_files(preset="paper", rev="HEAD", repo=REPO):
     """The data files committed at `rev` under results/<preset>/ (repository-relative paths)."""
-    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", rev, "--", f"results/{preset}"],
-                            capture_output=True, text=True, check=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", rev, "--", f"results/{preset}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return [p for p in listed if p.endswith(DATA_SUFFIXES) and not set(Path(p).parts[2:-1]) & set(NOT_DATA)]
 
 
 def committed_text(path, rev="HEAD", repo=REPO):
-    return subprocess.run(["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _last_digit(token):
     """One unit of the last digit `token` shows; 0 for an integer (compared exactly)."""
     mantissa, _, exponent = token.lower().partition("e")
     if "." not in mantissa and not exponent:
-        return 0.
-    return 10. ** (int(exponent or 0) - len(mantissa.partition(".")[2]))
+        return 0.0
+    return 10.0 ** (int(exponent or 0) - len(mantissa.partition(".")[2]))
 
 
 def numbers_equal(a, b, rtol, atol, rounded=False):
@@ -71,7 +77,7 @@ def numbers_equal(a, b, rtol, atol, rounded=False):
     units = [u for u in (_last_digit(a), _last_digit(b)) if u]
     if math.isinf(x) or math.isinf(y) or not units:
         return False
-    unit = min(units) * (1 + 1e-9) if rounded else 0.   # the slack: 0.2405 - 0.2404 > 1e-4 in binary
+    unit = min(units) * (1 + 1e-9) if rounded else 0.0  # the slack: 0.2405 - 0.2404 > 1e-4 in binary
     return abs(x - y) <= max(atol, rtol * max(abs(x), abs(y)), unit)
 
 
@@ -88,7 +94,7 @@ def _values_differ(a, b, rtol, atol):
 def _relative(a, b):
     try:
         x, y = float(a), float(b)
-        return abs(x - y) / max(abs(x), abs(y)) if max(abs(x), abs(y)) > 0 else 0.
+        return abs(x - y) / max(abs(x), abs(y)) if max(abs(x), abs(y)) > 0 else 0.0
     except (TypeError, ValueError):
         return math.nan
 
@@ -119,6 +125,7 @@ class _Number(str):
 
 def compare_json(old, new, rtol, atol):
     """Differences between two JSON texts: '<path>: old -> new'."""
+
     def walk(a, b, where):
         if isinstance(a, dict) and isinstance(b, dict):
             if set(a) != set(b):
@@ -137,8 +144,13 @@ def compare_json(old, new, rtol, atol):
             yield f"{where}: {a!r} -> {b!r}"
 
     def parse(text):
-        return json.loads(text, parse_float=_Number, parse_int=_Number,
-                          parse_constant=lambda c: _Number(c.lower().replace("infinity", "inf")))
+        return json.loads(
+            text,
+            parse_float=_Number,
+            parse_int=_Number,
+            parse_constant=lambda c: _Number(c.lower().replace("infinity", "inf")),
+        )
+
     return list(walk(parse(old), parse(new), ""))
 
 
@@ -149,8 +161,11 @@ def compare_text(old, new, rtol, atol):
     diffs = [f"{len(old_lines)} lines -> {len(new_lines)}"] if len(old_lines) != len(new_lines) else []
     for i, (a, b) in enumerate(zip(old_lines, new_lines), start=1):
         a_numbers, b_numbers = NUMBER.findall(a), NUMBER.findall(b)
-        if (NUMBER.sub("#", a) != NUMBER.sub("#", b) or len(a_numbers) != len(b_numbers)
-                or any(not numbers_equal(x, y, rtol, atol, rounded=True) for x, y in zip(a_numbers, b_numbers))):
+        if (
+            NUMBER.sub("#", a) != NUMBER.sub("#", b)
+            or len(a_numbers) != len(b_numbers)
+            or any(not numbers_equal(x, y, rtol, atol, rounded=True) for x, y in zip(a_numbers, b_numbers))
+        ):
             diffs.append(f"line {i}: {a.strip()[:100]} -> {b.strip()[:100]}")
     return diffs
 
@@ -178,22 +193,28 @@ def check(preset="paper", workdir=REPO, rev="HEAD", rtol=RTOL, atol=ATOL, repo=R
             bad += 1
             continue
         diffs = COMPARE[Path(path).suffix](committed_text(path, rev, repo), new_path.read_text(), rtol, atol)
-        print(f"{'DIFFERS' if diffs else 'equal':8s} {path}" + (f": {len(diffs)} differences" if diffs else ""),
-              file=out)
+        print(
+            f"{'DIFFERS' if diffs else 'equal':8s} {path}" + (f": {len(diffs)} differences" if diffs else ""), file=out
+        )
         for diff in diffs[:SHOWN]:
             print(f"           {diff}", file=out)
         if len(diffs) > SHOWN:
             print(f"           ... and {len(diffs) - SHOWN} more", file=out)
         bad += bool(diffs)
-    print(f"{len(files) - bad} of {len(files)} shipped data files equal (rtol {rtol:g}, atol {atol:g}); "
-          f"{bad} differ or are missing", file=out)
+    print(
+        f"{len(files) - bad} of {len(files)} shipped data files equal (rtol {rtol:g}, atol {atol:g}); "
+        f"{bad} differ or are missing",
+        file=out,
+    )
     return bad
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m analysis.shipped", description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="paper")
-    parser.add_argument("--workdir", default=str(REPO), help="where the pipeline wrote results/ (default: this checkout)")
+    parser.add_argument(
+        "--workdir", default=str(REPO), help="where the pipeline wrote results/ (default: this checkout)"
+    )
     parser.add_argument("--rev", default="HEAD", help="the commit whose files are the shipped ones")
     parser.add_argument("--rtol", type=float, default=RTOL)
     parser.add_argument("--atol", type=float, default=ATOL)

@@ -8,6 +8,7 @@ Training times come from the runs' log.csv (wall_time, s, carried over resumes),
 benchmark files, which time only a resumed job's last stretch. The networks of one ensemble job share
 its wall time; a job's CPU time is its wall time times its threads.
 """
+
 import argparse
 import csv
 import os
@@ -26,14 +27,17 @@ def run_training(run_dir):
     config.yaml)."""
     run_dir = Path(run_dir)
     with open(run_dir / "log.csv", newline="") as f:
-        last = None
-        for last in csv.DictReader(f):
-            pass
-    if last is None:
+        rows = list(csv.DictReader(f))
+    if not rows:
         raise ValueError(f"{run_dir / 'log.csv'} has no rows: the run has not logged a batch")
+    last = rows[-1]
     training = yaml.safe_load((run_dir / "config.yaml").read_text())["training"]
-    return {"batches": int(last["batch"]), "batch_size": int(training["batch_size"]),
-            "threads": int(training.get("threads") or 1), "wall_h": float(last["wall_time"]) / 3600}
+    return {
+        "batches": int(last["batch"]),
+        "batch_size": int(training["batch_size"]),
+        "threads": int(training.get("threads") or 1),
+        "wall_h": float(last["wall_time"]) / 3600,
+    }
 
 
 def training_table(jobs):
@@ -41,9 +45,11 @@ def training_table(jobs):
     and the total CPU-hours (each job: its wall time x its threads). The seeds of one entry that were
     trained apart (a seed added to a finished ensemble) get a row per job: the runs of one ensemble job
     share its wall time and threads, runs of different jobs do not."""
-    lines = ["| model | seeds (one job) | batches x episodes | wall time | threads | CPU-hours |",
-             "|---|---|---|---|---|---|"]
-    total = 0.
+    lines = [
+        "| model | seeds (one job) | batches x episodes | wall time | threads | CPU-hours |",
+        "|---|---|---|---|---|---|",
+    ]
+    total = 0.0
     for model, seeds, runs in jobs:
         trained_together = {}
         for seed, run in zip(seeds, runs):
@@ -51,20 +57,32 @@ def training_table(jobs):
         for (wall, threads), members in trained_together.items():
             total += wall * threads
             budget = sorted({(r["batches"], r["batch_size"]) for _, r in members})
-            lines.append(f"| {model} | {', '.join(str(seed) for seed, _ in members)} | "
-                         f"{'; '.join(f'{b:,} x {s:,}' for b, s in budget)} | {wall:.2f} h | {threads} | "
-                         f"{wall * threads:.2f} |")
+            lines.append(
+                f"| {model} | {', '.join(str(seed) for seed, _ in members)} | "
+                f"{'; '.join(f'{b:,} x {s:,}' for b, s in budget)} | {wall:.2f} h | {threads} | "
+                f"{wall * threads:.2f} |"
+            )
     return "\n".join(lines) + "\n", total
 
 
 def figure_section(n, records, png):
     """A figure's heading, its image (`png`, a path relative to the page's reader) and its claims."""
     mine = [r for r in records if r["figure"] == n]
-    lines = [f"**Figure {n}.** " + (f"{sum(r['pass'] for r in mine)} of {len(mine)} claims hold." if mine else
-                                    "No claim is computed from this figure."), "",
-             f"![Figure {n}]({png})", ""]
-    lines += [f"- {'holds' if r['pass'] else '**does not hold**'}: {r['claim']} "
-              f"({claims_module.against_threshold(r)})" for r in mine]
+    lines = [
+        f"**Figure {n}.** "
+        + (
+            f"{sum(r['pass'] for r in mine)} of {len(mine)} claims hold."
+            if mine
+            else "No claim is computed from this figure."
+        ),
+        "",
+        f"![Figure {n}]({png})",
+        "",
+    ]
+    lines += [
+        f"- {'holds' if r['pass'] else '**does not hold**'}: {r['claim']} ({claims_module.against_threshold(r)})"
+        for r in mine
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -75,12 +93,21 @@ def page(preset, claims_path, figures, jobs, relative_to="."):
     rel = lambda p: Path(os.path.relpath(p, relative_to)).as_posix()
     held = sum(r["pass"] for r in records)
     table, cpu_hours = training_table(jobs)
-    parts = [f"Preset `{preset}`: {held} of {len(records)} claims hold (`results/{preset}/claims.json`; thresholds "
-             "set before any run).", ""]
+    parts = [
+        f"Preset `{preset}`: {held} of {len(records)} claims hold (`results/{preset}/claims.json`; thresholds "
+        "set before any run).",
+        "",
+    ]
     parts += [figure_section(n, records, rel(png)) for n, png in sorted(figures.items())]
-    parts += ["**Claims.**", "", claims_module.to_markdown(records),
-              f"**Training** (wall time from each run's log.csv, over all its resumed stretches; "
-              f"{cpu_hours:.1f} CPU-hours in all):", "", table]
+    parts += [
+        "**Claims.**",
+        "",
+        claims_module.to_markdown(records),
+        f"**Training** (wall time from each run's log.csv, over all its resumed stretches; "
+        f"{cpu_hours:.1f} CPU-hours in all):",
+        "",
+        table,
+    ]
     return "\n".join(parts)
 
 
@@ -101,7 +128,9 @@ def main(argv=None):
         sys.exit(f"error: {args.page} is missing: build it first (`make run`, or snakemake {args.page})")
     try:
         page = args.page.read_text()
-        args.readme.write_text(splice(args.readme.read_text(), rebase_links(page, args.page.parent, args.readme.parent)))
+        args.readme.write_text(
+            splice(args.readme.read_text(), rebase_links(page, args.page.parent, args.readme.parent))
+        )
     except (OSError, ValueError) as error:
         sys.exit(f"error: {error}")
 

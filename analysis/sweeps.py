@@ -17,6 +17,7 @@ Moment arms follow the simulator's convention, `moment_arm = +dL/dq` (model-fact
 negative where shortening the muscle increases q (a flexor, or a point-mass muscle pulling
 towards +q). Units: m/rad for a joint, m/m (dimensionless) for the point mass's x and y.
 """
+
 import numpy as np
 import torch
 
@@ -25,7 +26,7 @@ def _batch(effector, values):
     return torch.as_tensor(np.asarray(values), dtype=effector.dtype, device=effector.device)
 
 
-def state_grid(effector, n, margin=0.):
+def state_grid(effector, n, margin=0.0):
     """Two (n, n) arrays of positions spanning [lower + margin, upper - margin] of each dof
     (rad for an arm, m for a point mass), meshgrid with indexing='ij'."""
     if effector.dof != 2:
@@ -58,10 +59,13 @@ def moment_arm_map(effector, n):
     g0, g1 = state_grid(effector, n)
     sweep = moment_arms_at(effector, np.stack([g0.ravel(), g1.ravel()], axis=1))
     n_muscles = effector.n_muscles
-    return {"q0": g0[:, 0], "q1": g1[0, :],
-            "length": sweep["length"].reshape(n, n, n_muscles),
-            "moment_arm": sweep["moment_arm"].reshape(n, n, effector.dof, n_muscles),
-            "muscle_name": np.array(effector.muscle_name)}
+    return {
+        "q0": g0[:, 0],
+        "q1": g1[0, :],
+        "length": sweep["length"].reshape(n, n, n_muscles),
+        "moment_arm": sweep["moment_arm"].reshape(n, n, effector.dof, n_muscles),
+        "muscle_name": np.array(effector.muscle_name),
+    }
 
 
 @torch.no_grad()
@@ -95,9 +99,17 @@ def passive_drift(effector, n=21, duration=0.2):
     start, end, joint_end, n_steps = drift_from(effector, np.stack([g0.ravel(), g1.ravel()], axis=1), duration)
     as_grid = lambda a: a.reshape(n, n, -1)
     displacement = as_grid(end - start)
-    return {"q0": g0[:, 0], "q1": g1[0, :], "start": as_grid(start), "end": as_grid(end),
-            "displacement": displacement, "distance": np.linalg.norm(displacement, axis=-1),
-            "joint_end": as_grid(joint_end), "duration": n_steps * effector.dt, "n_steps": n_steps}
+    return {
+        "q0": g0[:, 0],
+        "q1": g1[0, :],
+        "start": as_grid(start),
+        "end": as_grid(end),
+        "displacement": displacement,
+        "distance": np.linalg.norm(displacement, axis=-1),
+        "joint_end": as_grid(joint_end),
+        "duration": n_steps * effector.dt,
+        "n_steps": n_steps,
+    }
 
 
 @torch.no_grad()
@@ -134,7 +146,7 @@ def centre_and_edge(grid):
     grows toward its edges."""
     grid = np.asarray(grid, dtype=float)
     n0, n1 = grid.shape
-    centre = grid[n0 // 3: n0 - n0 // 3, n1 // 3: n1 - n1 // 3]
+    centre = grid[n0 // 3 : n0 - n0 // 3, n1 // 3 : n1 - n1 // 3]
     border = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
     return float(centre.mean()), float(border.max()), centre.size
 
@@ -145,18 +157,28 @@ def compare_moment_arms(reference, other, dof_names=("shoulder", "elbow")):
     their signs agree (|r| < 1e-6 m counts as zero, which agrees with zero only) and the ratio of mean |r|
     (other / reference; NaN where the reference is zero everywhere)."""
     import pandas as pd
+
     names = list(reference["muscle_name"])
     if list(other["muscle_name"]) != names or reference["moment_arm"].shape != other["moment_arm"].shape:
         raise ValueError("the two moment-arm maps must have the same grid and muscles")
-    sign = lambda r: np.where(np.abs(r) < 1e-6, 0., np.sign(r))
+    sign = lambda r: np.where(np.abs(r) < 1e-6, 0.0, np.sign(r))
     rows = []
     for m, name in enumerate(names):
         for d, dof in enumerate(dof_names):
             a, b = reference["moment_arm"][:, :, d, m], other["moment_arm"][:, :, d, m]
             scale = np.abs(a).mean()
-            rows.append({"muscle": name, "dof": dof,
-                         "reference_min": a.min(), "reference_max": a.max(), "reference_mean": a.mean(),
-                         "other_min": b.min(), "other_max": b.max(), "other_mean": b.mean(),
-                         "sign_agreement": float((sign(a) == sign(b)).mean()),
-                         "mean_abs_ratio": np.abs(b).mean() / scale if scale > 1e-6 else np.nan})
+            rows.append(
+                {
+                    "muscle": name,
+                    "dof": dof,
+                    "reference_min": a.min(),
+                    "reference_max": a.max(),
+                    "reference_mean": a.mean(),
+                    "other_min": b.min(),
+                    "other_max": b.max(),
+                    "other_mean": b.mean(),
+                    "sign_agreement": float((sign(a) == sign(b)).mean()),
+                    "mean_abs_ratio": np.abs(b).mean() / scale if scale > 1e-6 else np.nan,
+                }
+            )
     return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ column names carry the units; `to_markdown` renders one without extra dependenci
 | 4 | moment-arm polynomial coefficients (Kistemaker et al. 2010, eq. A10-A12) |
 | 5 | geometric muscle paths of the arm26 (GeometricArm26; paper Fig. 8) |
 """
+
 import importlib
 import inspect
 import math
@@ -56,8 +57,15 @@ def table1_classes():
             base = _base_of(cls)
             if base is None:
                 continue
-            rows.append({"base class": base, "class": name, "module": f"motornet.{module_name}",
-                         "pre-built": name != base, "description": _first_line(cls)})
+            rows.append(
+                {
+                    "base class": base,
+                    "class": name,
+                    "module": f"motornet.{module_name}",
+                    "pre-built": name != base,
+                    "description": _first_line(cls),
+                }
+            )
     order = {b: i for i, b in enumerate(BASE_CLASSES)}
     df = pd.DataFrame(rows)
     df["_order"] = df["base class"].map(order)
@@ -69,15 +77,19 @@ def table2_skeleton(effector=None):
     sk = (effector or mn.effector.RigidTendonArm26()).skeleton
     lower = sk.pos_lower_bound[0].tolist()
     upper = sk.pos_upper_bound[0].tolist()
-    rows = [("upper arm mass", "m1", sk.m1, "kg"), ("forearm mass", "m2", sk.m2, "kg"),
-            ("upper arm length", "l1", sk.l1, "m"), ("forearm length", "l2", sk.l2, "m"),
-            ("upper arm centre of mass (from shoulder)", "l1g", sk.l1g, "m"),
-            ("forearm centre of mass (from elbow)", "l2g", sk.l2g, "m"),
-            ("upper arm inertia about its centre of mass", "I1", sk.i1, "kg m^2"),
-            ("forearm inertia about its centre of mass", "I2", sk.i2, "kg m^2"),
-            ("joint viscosity", "b", sk.viscosity, "N m s/rad"),
-            ("shoulder range", "q1", f"[{math.degrees(lower[0]):.0f}, {math.degrees(upper[0]):.0f}]", "deg"),
-            ("elbow range", "q2", f"[{math.degrees(lower[1]):.0f}, {math.degrees(upper[1]):.0f}]", "deg")]
+    rows = [
+        ("upper arm mass", "m1", sk.m1, "kg"),
+        ("forearm mass", "m2", sk.m2, "kg"),
+        ("upper arm length", "l1", sk.l1, "m"),
+        ("forearm length", "l2", sk.l2, "m"),
+        ("upper arm centre of mass (from shoulder)", "l1g", sk.l1g, "m"),
+        ("forearm centre of mass (from elbow)", "l2g", sk.l2g, "m"),
+        ("upper arm inertia about its centre of mass", "I1", sk.i1, "kg m^2"),
+        ("forearm inertia about its centre of mass", "I2", sk.i2, "kg m^2"),
+        ("joint viscosity", "b", sk.viscosity, "N m s/rad"),
+        ("shoulder range", "q1", f"[{math.degrees(lower[0]):.0f}, {math.degrees(upper[0]):.0f}]", "deg"),
+        ("elbow range", "q2", f"[{math.degrees(lower[1]):.0f}, {math.degrees(upper[1]):.0f}]", "deg"),
+    ]
     return pd.DataFrame(rows, columns=["parameter", "symbol", "value", "unit"])
 
 
@@ -91,14 +103,16 @@ def table3_muscles(effector=None):
     effector = effector or mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscleThelen())
     m = effector.muscle
     l_ce = _muscle_parameter(m, "l0_ce")
-    df = pd.DataFrame({
-        "muscle": effector.muscle_name,
-        "max isometric force (N)": _muscle_parameter(m, "max_iso_force"),
-        "tendon length l_se (m)": _muscle_parameter(m, "l0_se"),
-        "optimal fibre length l_ce (m)": l_ce,
-        "normalised slack length": np.array(_muscle_parameter(m, "l0_pe")) / np.array(l_ce),
-        "max shortening velocity (m/s)": _muscle_parameter(m, "vmax"),
-    })
+    df = pd.DataFrame(
+        {
+            "muscle": effector.muscle_name,
+            "max isometric force (N)": _muscle_parameter(m, "max_iso_force"),
+            "tendon length l_se (m)": _muscle_parameter(m, "l0_se"),
+            "optimal fibre length l_ce (m)": l_ce,
+            "normalised slack length": np.array(_muscle_parameter(m, "l0_pe")) / np.array(l_ce),
+            "max shortening velocity (m/s)": _muscle_parameter(m, "vmax"),
+        }
+    )
     df["activation time constant (s)"] = m.tau_activation.item()
     df["deactivation time constant (s)"] = m.tau_deactivation.item()
     df["minimum activation"] = m.min_activation.item()
@@ -111,13 +125,18 @@ def table4_moment_arms(effector=None):
     g = effector.geometry
     phi = [math.degrees(p) for p in g.phi.tolist()]
     a1, a2 = g.a1.tolist(), g.a2.tolist()
-    return pd.DataFrame({
-        "muscle": effector.muscle_name,
-        "a0 (m)": g.a0.tolist(),
-        "a1 shoulder (m/rad)": a1[0], "a1 elbow (m/rad)": a1[1],
-        "a2 shoulder (m/rad^2)": a2[0], "a2 elbow (m/rad^2)": a2[1],
-        "phi shoulder (deg)": phi[0], "phi elbow (deg)": phi[1],
-    })
+    return pd.DataFrame(
+        {
+            "muscle": effector.muscle_name,
+            "a0 (m)": g.a0.tolist(),
+            "a1 shoulder (m/rad)": a1[0],
+            "a1 elbow (m/rad)": a1[1],
+            "a2 shoulder (m/rad^2)": a2[0],
+            "a2 elbow (m/rad^2)": a2[1],
+            "phi shoulder (deg)": phi[0],
+            "phi elbow (deg)": phi[1],
+        }
+    )
 
 
 BODY_NAMES = {0: "world", 1: "upper arm", 2: "forearm"}
@@ -132,12 +151,20 @@ def table5_paths(effector=None):
     rows = []
     for i, (name, cfg) in enumerate(effector.get_muscle_cfg().items()):
         for k, (body, (c0, c1)) in enumerate(zip(cfg["fixation body"], cfg["coordinates"])):
-            rows.append({"muscle": name, "point": k + 1, "body": body, "body name": BODY_NAMES.get(body, str(body)),
-                         "coordinate 1 (m)": c0, "coordinate 2 (m)": c1,
-                         "max isometric force (N)": cfg["max_isometric_force"],
-                         "tendon length (m)": cfg["tendon_length"],
-                         "optimal fibre length (m)": cfg["optimal_muscle_length"],
-                         "normalised slack length": float(slack[i])})
+            rows.append(
+                {
+                    "muscle": name,
+                    "point": k + 1,
+                    "body": body,
+                    "body name": BODY_NAMES.get(body, str(body)),
+                    "coordinate 1 (m)": c0,
+                    "coordinate 2 (m)": c1,
+                    "max isometric force (N)": cfg["max_isometric_force"],
+                    "tendon length (m)": cfg["tendon_length"],
+                    "optimal fibre length (m)": cfg["optimal_muscle_length"],
+                    "normalised slack length": float(slack[i]),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -3,6 +3,7 @@
 Shapes: xy (n_trials, T, 2) endpoint positions, m; start and target
 (n_trials, 2), m. Every function returns one value per trial, (n_trials,).
 """
+
 import numpy as np
 
 
@@ -28,10 +29,10 @@ def path_straightness(xy, start, target, radius=None):
     xy = np.asarray(xy, dtype=float)
     target = np.asarray(target, dtype=float)
     step = np.linalg.norm(np.diff(xy, axis=1), axis=-1)
-    radius = radius or 0.
+    radius = radius or 0.0
     inside = (np.linalg.norm(xy - target[:, None], axis=-1) <= radius) & (radius > 0)
     arrival = np.where(inside.any(axis=1), inside.argmax(axis=1), xy.shape[1] - 1)
-    path = np.where(np.arange(step.shape[1]) < arrival[:, None], step, 0.).sum(axis=1)
+    path = np.where(np.arange(step.shape[1]) < arrival[:, None], step, 0.0).sum(axis=1)
     return path / (np.linalg.norm(target - np.asarray(start), axis=-1) - radius)
 
 

@@ -8,6 +8,7 @@ processes (one importing motornet from this checkout, one from the other) build 
 median and range of each one's s per batch (wall clock and process CPU time) and of the per-pair ratio
 other / this (above 1: this checkout is faster).
 """
+
 import argparse
 import json
 import os
@@ -20,15 +21,20 @@ from pathlib import Path
 import torch
 
 # name: (config, trials per network, networks), as bench.py's TRAINER.
-WORKLOADS = {"fig6x1": ("fig6_arm26.yaml", 64, 1), "fig6x8": ("fig6_arm26.yaml", 64, 8),
-             "fig5": ("fig5_perturbation_free.yaml", 1024, 1)}
+WORKLOADS = {
+    "fig6x1": ("fig6_arm26.yaml", 64, 1),
+    "fig6x8": ("fig6_arm26.yaml", 64, 8),
+    "fig5": ("fig5_perturbation_free.yaml", 1024, 1),
+}
 HERE = Path(__file__).resolve().parents[1]
 
 
 def worker(workload, threads, warmup):
     """Build the step, run the warm-up, then time one batch per line read from stdin."""
-    import motornet
     from bench import training_step  # this checkout's benchmark; motornet comes from PYTHONPATH's checkout
+
+    import motornet
+
     torch.set_num_threads(threads)
     config_name, batch_size, n = WORKLOADS[workload]
     step, _, _ = training_step(Path(motornet.__file__).parent / "configs" / config_name, batch_size, n)
@@ -45,9 +51,13 @@ def compare(other, workload, threads, batches, warmup):
     procs = {}
     for name, root in (("this", HERE), ("other", Path(other).resolve())):
         env = {**os.environ, "PYTHONPATH": str(root)}
-        procs[name] = subprocess.Popen([sys.executable, __file__, "--worker", workload, "--threads", str(threads),
-                                        "--warmup", str(warmup)], env=env, stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, text=True)
+        procs[name] = subprocess.Popen(
+            [sys.executable, __file__, "--worker", workload, "--threads", str(threads), "--warmup", str(warmup)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     for name, proc in procs.items():  # one after the other: the compilations do not share the machine
         print(f"{name}: motornet from {json.loads(proc.stdout.readline())['ready']}", flush=True)
     times = {name: {"wall": [], "cpu": []} for name in procs}
@@ -63,9 +73,12 @@ def compare(other, workload, threads, batches, warmup):
     for clock in ("wall", "cpu"):
         this, other = times["this"][clock], times["other"][clock]
         ratios = sorted(o / t for o, t in zip(other, this))
-        print(f"AB {workload} {threads} thr {clock}: this {statistics.median(this):.4f} s ({min(this):.3f}-{max(this):.3f}), "
-              f"other {statistics.median(other):.4f} s ({min(other):.3f}-{max(other):.3f}), other/this "
-              f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}), {batches} pairs", flush=True)
+        print(
+            f"AB {workload} {threads} thr {clock}: this {statistics.median(this):.4f} s ({min(this):.3f}-{max(this):.3f}), "
+            f"other {statistics.median(other):.4f} s ({min(other):.3f}-{max(other):.3f}), other/this "
+            f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}), {batches} pairs",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

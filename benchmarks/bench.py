@@ -20,6 +20,7 @@ and workload in a Python process of its own, as the reference's. With --repeats 
 paths alternate R times. The last line summarises s/batch and the
 speed-up over the baseline (medians over the repeats: the fastest path's time, its per-repeat ratio).
 """
+
 import argparse
 import statistics
 import subprocess
@@ -36,23 +37,28 @@ from motornet.ensemble import PolicyEnsemble, TaskEnsemble
 from motornet.loss import eq1_step_costs
 from motornet.rollout import Rollout
 
-WORKLOADS = {"train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
-             "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
-             "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True)}
+WORKLOADS = {
+    "train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
+    "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
+    "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True),
+}
 REFERENCE_SCRIPT = Path(__file__).resolve().parent / "reference_train.py"
 CONFIGS = Path(__file__).resolve().parents[1] / "motornet" / "configs"
 # motornet.train's compiled training step (`--trainer`), on the paper's configs: Figure 6's arm26 network
 # (GRU 90, B = 64, T = 80) alone and as an ensemble of 8 (1 and 2 threads), Figure 5's (GRU 110, B = 1,024,
 # T = 80; 2 threads).
-TRAINER = {"fig6": dict(config="fig6_arm26.yaml", batch_size=64, networks=(1, 8), threads=(1, 2)),
-           "fig5": dict(config="fig5_perturbation_free.yaml", batch_size=1024, networks=(1,), threads=(2,))}
+TRAINER = {
+    "fig6": dict(config="fig6_arm26.yaml", batch_size=64, networks=(1, 8), threads=(1, 2)),
+    "fig5": dict(config="fig5_perturbation_free.yaml", batch_size=1024, networks=(1,), threads=(2,)),
+}
 
 
 def make(steps, hidden):
     torch.manual_seed(0)
     effector = mn.effector.RigidTendonArm26()
-    env = mn.environment.RandomTargetReach(effector, max_ep_duration=steps * effector.dt,
-                                           proprioception_delay=0.02, vision_delay=0.05)
+    env = mn.environment.RandomTargetReach(
+        effector, max_ep_duration=steps * effector.dt, proprioception_delay=0.02, vision_delay=0.05
+    )
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], hidden, env.n_muscles)
     return env, policy, torch.optim.Adam(policy.parameters(), lr=1e-3)
 
@@ -60,18 +66,18 @@ def make(steps, hidden):
 def plain_batch(env, policy, batch_size, steps):
     obs, info = env.reset(options={"batch_size": batch_size})
     h = policy.init_hidden(batch_size)
-    loss = 0.
+    loss = 0.0
     for _ in range(steps):
         u, h = policy(obs, h)
         obs, _, _, _, info = env.step(u)
-        loss = loss + (info["states"]["fingertip"] - info["goal"]).abs().sum(-1).mean() + 1e-4 * (u ** 2).mean()
+        loss = loss + (info["states"]["fingertip"] - info["goal"]).abs().sum(-1).mean() + 1e-4 * (u**2).mean()
     return loss
 
 
 def fused_batch(runner, batch_size):
     out = runner(batch_size)
     goal = runner.env.goal[:, None]
-    return ((out["fingertip"] - goal).abs().sum(-1).mean(0).sum() + 1e-4 * (out["action"] ** 2).mean((0, 2)).sum())
+    return (out["fingertip"] - goal).abs().sum(-1).mean(0).sum() + 1e-4 * (out["action"] ** 2).mean((0, 2)).sum()
 
 
 def time_path(path, workload, batches, warmup, step_compile="always"):
@@ -80,13 +86,17 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
     compiled.MODE = step_compile
     torch.set_num_threads(w["threads"])
     env, policy, optimizer = make(w["steps"], w["hidden"])
-    runner = Rollout(env, policy, compile=(path == "compiled"), record=("fingertip", "action")) \
-        if path != "plain" else None
+    runner = (
+        Rollout(env, policy, compile=(path == "compiled"), record=("fingertip", "action")) if path != "plain" else None
+    )
 
     def one():
         with torch.set_grad_enabled(w["grad"]):
-            loss = plain_batch(env, policy, w["batch_size"], w["steps"]) if runner is None else \
-                fused_batch(runner, w["batch_size"])
+            loss = (
+                plain_batch(env, policy, w["batch_size"], w["steps"])
+                if runner is None
+                else fused_batch(runner, w["batch_size"])
+            )
             if w["grad"]:
                 optimizer.zero_grad()
                 loss.backward()
@@ -109,8 +119,19 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
 def time_path_in_process_of_its_own(path, workload, batches, warmup, step_compile):
     """time_path in a new Python process, as the reference runs: a script's first and only workload, with no
     earlier workload's compiled graphs, guards or heap in the process."""
-    cmd = [sys.executable, __file__, "--worker", path, workload, "--batches", str(batches), "--warmup", str(warmup),
-           "--step-compile", step_compile]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        path,
+        workload,
+        "--batches",
+        str(batches),
+        "--warmup",
+        str(warmup),
+        "--step-compile",
+        step_compile,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("WORKER"))
     return tuple(float(x) for x in line.split()[1:])
@@ -122,14 +143,24 @@ def training_step(config_path, batch_size, n_networks):
     as one ensemble."""
     config = trainer.load_config(config_path)
     config.training.batch_size = batch_size
-    members = [trainer._Member(trainer.load_config({**trainer.config_to_dict(config), "seed": k}), Path("."),
-                               torch.device("cpu")) for k in range(n_networks)]
+    members = [
+        trainer._Member(
+            trainer.load_config({**trainer.config_to_dict(config), "seed": k}), Path("."), torch.device("cpu")
+        )
+        for k in range(n_networks)
+    ]
     policy, task = PolicyEnsemble([m.policy for m in members]), TaskEnsemble([m.task for m in members])
     for p in (policy, *policy.policies):
         p.train()
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.training.learning_rate)
-    runner = Rollout(task, policy, chunk=config.training.chunk, compile=True, record=(),
-                     costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    runner = Rollout(
+        task,
+        policy,
+        chunk=config.training.chunk,
+        compile=True,
+        record=(),
+        costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt),
+    )
     return (lambda: trainer.train_step(runner, optimizer, config)), policy, task
 
 
@@ -148,8 +179,13 @@ def trainer_step_time(config_name, batch_size, n_networks, threads, batches, war
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    dims = dict(rows=batch_size, networks=n_networks, inputs=policy.input_dim, hidden=policy.hidden_dim,
-                steps=int(round(task.max_ep_duration / task.dt)))
+    dims = dict(
+        rows=batch_size,
+        networks=n_networks,
+        inputs=policy.input_dim,
+        hidden=policy.hidden_dim,
+        steps=int(round(task.max_ep_duration / task.dt)),
+    )
     return statistics.median(times), warm, dims
 
 
@@ -159,15 +195,18 @@ def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
     x, h = torch.randn(networks, rows, inputs, generator=g), torch.randn(networks, rows, hidden, generator=g)
-    w_ih, w_hh = torch.randn(networks, 3 * hidden, inputs, generator=g), torch.randn(networks, 3 * hidden, hidden,
-                                                                                    generator=g)
+    w_ih, w_hh = (
+        torch.randn(networks, 3 * hidden, inputs, generator=g),
+        torch.randn(networks, 3 * hidden, hidden, generator=g),
+    )
     grad = torch.randn(networks, rows, 3 * hidden, generator=g)
 
     def batch():
         for _ in range(steps):
-            torch.bmm(x, w_ih.transpose(1, 2)), torch.bmm(h, w_hh.transpose(1, 2))              # forward
-            torch.bmm(grad, w_hh), torch.bmm(grad.transpose(1, 2), h)                           # d/dh, d/dW_hh
-            torch.bmm(grad, w_ih), torch.bmm(grad.transpose(1, 2), x)                           # d/dx, d/dW_ih
+            torch.bmm(x, w_ih.transpose(1, 2)), torch.bmm(h, w_hh.transpose(1, 2))  # forward
+            torch.bmm(grad, w_hh), torch.bmm(grad.transpose(1, 2), h)  # d/dh, d/dW_hh
+            torch.bmm(grad, w_ih), torch.bmm(grad.transpose(1, 2), x)  # d/dx, d/dW_ih
+
     batch()
     times = []
     for _ in range(repeats):
@@ -187,20 +226,24 @@ def trainer_benchmarks(names, batches, warmup, repeats):
         w = TRAINER[name]
         for threads in w["threads"]:
             rates = {n: [] for n in w["networks"]}
-            for repeat in range(repeats):
+            for _ in range(repeats):
                 for n in w["networks"]:
                     seconds, warm, dims = trainer_step_time(w["config"], w["batch_size"], n, threads, batches, warmup)
                     gemm, gflop = gemm_time(threads=threads, **dims)
                     rates[n].append(n / seconds)
-                    print(f"trainer {name} x{n} {threads} thr  {seconds:.4f} s/batch  {n / seconds:.2f} network-batches/s"
-                          f"  GEMMs alone {gemm:.4f} s ({gflop:.1f} GFLOP, {gflop / gemm:.0f} GFLOP/s): "
-                          f"fraction {gemm / seconds:.2f}  (compile + {warmup} warm-up batches: {warm:.1f} s)",
-                          flush=True)
+                    print(
+                        f"trainer {name} x{n} {threads} thr  {seconds:.4f} s/batch  {n / seconds:.2f} network-batches/s"
+                        f"  GEMMs alone {gemm:.4f} s ({gflop:.1f} GFLOP, {gflop / gemm:.0f} GFLOP/s): "
+                        f"fraction {gemm / seconds:.2f}  (compile + {warmup} warm-up batches: {warm:.1f} s)",
+                        flush=True,
+                    )
             if len(w["networks"]) > 1:
                 one, many = w["networks"][0], w["networks"][-1]
                 gain = statistics.median(m / o for m, o in zip(rates[many], rates[one]))
-                summary.append(f"{name} {threads} thr: x{many} ensemble {statistics.median(rates[many]):.1f} "
-                               f"network-batches/s = {gain:.2f}x one network")
+                summary.append(
+                    f"{name} {threads} thr: x{many} ensemble {statistics.median(rates[many]):.1f} "
+                    f"network-batches/s = {gain:.2f}x one network"
+                )
             else:
                 summary.append(f"{name} {threads} thr: {statistics.median(rates[w['networks'][0]]):.2f} batches/s")
     print("TRAINER " + " | ".join(summary))
@@ -208,9 +251,20 @@ def trainer_benchmarks(names, batches, warmup, repeats):
 
 def reference(venv, workload, batches):
     w = WORKLOADS[workload]
-    cmd = [str(Path(venv) / "bin" / "python"), str(REFERENCE_SCRIPT), "--batches", str(batches + 3),
-           "--batch-size", str(w["batch_size"]), "--hidden", str(w["hidden"]), "--steps", str(w["steps"]),
-           "--threads", str(w["threads"])] + ([] if w["grad"] else ["--forward-only"])
+    cmd = [
+        str(Path(venv) / "bin" / "python"),
+        str(REFERENCE_SCRIPT),
+        "--batches",
+        str(batches + 3),
+        "--batch-size",
+        str(w["batch_size"]),
+        "--hidden",
+        str(w["hidden"]),
+        "--steps",
+        str(w["steps"]),
+        "--threads",
+        str(w["threads"]),
+    ] + ([] if w["grad"] else ["--forward-only"])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("REF"))
     return float(line.split("sec_per_batch=")[1].split()[0])
@@ -219,18 +273,28 @@ def reference(venv, workload, batches):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
-    parser.add_argument("--trainer", nargs="*", default=[], choices=list(TRAINER),
-                        help="motornet.train's step on these workloads (ensemble gain, GEMM fraction)")
+    parser.add_argument(
+        "--trainer",
+        nargs="*",
+        default=[],
+        choices=list(TRAINER),
+        help="motornet.train's step on these workloads (ensemble gain, GEMM fraction)",
+    )
     parser.add_argument("--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled"])
     parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="alternate reference and ours this many times; the summary gives medians")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="alternate reference and ours this many times; the summary gives medians"
+    )
     parser.add_argument("--reference", metavar="VENV", help="venv with motornet==0.3.0 (benchmarks/reference_venv.sh)")
     parser.add_argument("--baseline", nargs="*", default=[], metavar="WORKLOAD=SECONDS")
-    parser.add_argument("--step-compile", default="always", choices=["auto", "always", "never"],
-                        help="motornet.compiled.MODE for the plain path's steps (default: always)")
+    parser.add_argument(
+        "--step-compile",
+        default="always",
+        choices=["auto", "always", "never"],
+        help="motornet.compiled.MODE for the plain path's steps (default: always)",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("PATH", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -243,7 +307,7 @@ def main():
     summary = []
     for workload in args.workloads:
         times, references = {path: [] for path in paths}, []
-        for repeat in range(args.repeats):
+        for _ in range(args.repeats):
             # The reference and our paths alternate, so that slow and quiet periods of a shared machine
             # fall on both sides; the summary takes the median over the repeats.
             if args.reference:
@@ -251,16 +315,25 @@ def main():
                 baseline[workload] = references[-1]
                 print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
             for path in paths:
-                seconds, warm, first = time_path_in_process_of_its_own(path, workload, args.batches, args.warmup,
-                                                                      args.step_compile)
+                seconds, warm, first = time_path_in_process_of_its_own(
+                    path, workload, args.batches, args.warmup, args.step_compile
+                )
                 times[path].append(seconds)
                 ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
-                print(f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "
-                      f"the first {first:.1f} s){ratio}", flush=True)
+                print(
+                    f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "
+                    f"the first {first:.1f} s){ratio}",
+                    flush=True,
+                )
         best = min(paths, key=lambda path: statistics.median(times[path]))
         seconds = statistics.median(times[best])
-        ratio = statistics.median(r / t for r, t in zip(references, times[best])) if references else \
-            baseline[workload] / seconds if workload in baseline else None
+        ratio = (
+            statistics.median(r / t for r, t in zip(references, times[best]))
+            if references
+            else baseline[workload] / seconds
+            if workload in baseline
+            else None
+        )
         summary.append(f"{workload} {seconds:.4f}s ({best})" + (f" x{ratio:.1f}" if ratio else ""))
     if summary:
         print("SUMMARY " + " | ".join(summary))

@@ -9,6 +9,7 @@ arm). Ours runs eagerly and with the compiled steps (motornet.compiled's `always
 largest difference over the trajectory and the largest share of the tolerance (atol + rtol |toolbox|) a
 difference uses, and fails if one exceeds it.
 """
+
 import argparse
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def excitations():
 def trajectory(out):
     """Run the arm under this venv's motornet; save every state at every step to `out` (npz)."""
     import motornet as mn
+
     effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle())
     q = np.stack([np.linspace(0.3, 1.2, BATCH), np.linspace(1.6, 0.5, BATCH), np.zeros(BATCH), np.zeros(BATCH)], 1)
     effector.reset(options={"batch_size": BATCH, "joint_state": torch.tensor(q, dtype=torch.float32)})
@@ -57,11 +59,16 @@ def main():
     if not args.reference:
         parser.error("--reference VENV is required (build it with benchmarks/reference_venv.sh)")
     from motornet import compiled
+
     with tempfile.TemporaryDirectory() as tmp:
-        files = {"toolbox": Path(tmp) / "toolbox.npz", "ours, eager": Path(tmp) / "eager.npz",
-                 "ours, compiled": Path(tmp) / "compiled.npz"}
-        subprocess.run([str(Path(args.reference) / "bin" / "python"), __file__, "--save", str(files["toolbox"])],
-                       check=True)
+        files = {
+            "toolbox": Path(tmp) / "toolbox.npz",
+            "ours, eager": Path(tmp) / "eager.npz",
+            "ours, compiled": Path(tmp) / "compiled.npz",
+        }
+        subprocess.run(
+            [str(Path(args.reference) / "bin" / "python"), __file__, "--save", str(files["toolbox"])], check=True
+        )
         for label, mode in (("ours, eager", "never"), ("ours, compiled", "always")):
             compiled.MODE = mode
             trajectory(files[label])
@@ -77,8 +84,10 @@ def main():
             diff = np.abs(ours - ref)
             used = float((diff / (args.atol + args.rtol * np.abs(ref))).max())  # <= 1: within the tolerance
             failed |= used > 1
-            print(f"{label:15s} {name:10s} max |diff| {diff.max():.2e}  (range of the toolbox's "
-                  f"{np.abs(ref).max():.2e}), {used:.2f} of the tolerance  {'ok' if used <= 1 else 'DIFFERENT'}")
+            print(
+                f"{label:15s} {name:10s} max |diff| {diff.max():.2e}  (range of the toolbox's "
+                f"{np.abs(ref).max():.2e}), {used:.2f} of the tolerance  {'ok' if used <= 1 else 'DIFFERENT'}"
+            )
     print(f"TRAJECTORY {'different' if failed else 'equal'} (B={BATCH}, T={STEPS}, rtol={args.rtol}, atol={args.atol})")
     return 1 if failed else 0
 

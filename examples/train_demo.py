@@ -3,6 +3,7 @@
 python examples/train_demo.py --out results/demo [--batches 50]
 Writes log.csv (batch, loss, seconds) and trajectories.png/.pdf to --out.
 """
+
 import argparse
 import csv
 import os
@@ -44,8 +45,9 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
 
-    env = mn.environment.RandomTargetReach(effector=mn.effector.RigidTendonArm26(), max_ep_duration=0.8,
-                                           proprioception_delay=0.02, vision_delay=0.05)
+    env = mn.environment.RandomTargetReach(
+        effector=mn.effector.RigidTendonArm26(), max_ep_duration=0.8, proprioception_delay=0.02, vision_delay=0.05
+    )
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 50, env.n_muscles)
     optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
     start = time.perf_counter()
@@ -57,7 +59,7 @@ def main():
             loss = (xy - goal[:, None]).abs().sum(-1).mean()
             optimizer.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.)
+            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
             optimizer.step()
             log.writerow([batch, f"{loss.item():.6f}", f"{time.perf_counter() - start:.3f}"])
             bar.set_postfix(loss=f"{loss.item():.4f}")

@@ -6,14 +6,14 @@ first use (`mn.train`, ...): tasks (the paper's tasks), loss (eq. 1), rollout (a
 pure step), ensemble (several networks as one batched model), train (configs, runs, the trainer) and
 evaluate (test protocols).
 """
+
 import importlib
 
-from . import skeleton, muscle, geometry, effector, environment, policy, plotor, compiled
+from . import compiled, effector, environment, geometry, muscle, plotor, policy, skeleton
 
 __version__ = "0.1.0"
 _ON_FIRST_USE = ("tasks", "loss", "rollout", "ensemble", "train", "evaluate")
-__all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled",
-           *_ON_FIRST_USE]
+__all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled", *_ON_FIRST_USE]
 
 
 def __getattr__(name):

@@ -29,6 +29,7 @@ the same lean kind instead of a symbolic-shape graph. Dynamo keeps at most
 reaching it is a fallback too. Every fallback (a compiler failure, the graph limit) warns once, with its
 reason, and is counted in `fallbacks()`.
 """
+
 import functools
 import os
 import warnings
@@ -53,19 +54,21 @@ class RecomputeInBackward:
 
     def __call__(self, gm, joint_inputs, **kwargs):
         from torch._functorch.partitioners import min_cut_rematerialization_partition
-        with torch._functorch.config.patch(activation_memory_budget=0.):
+
+        with torch._functorch.config.patch(activation_memory_budget=0.0):
             return min_cut_rematerialization_partition(gm, joint_inputs, **kwargs)
 
     def uuid(self):  # identifies the partitioner in torch's compile caches
         return "motornet.compiled.RecomputeInBackward: min-cut, activation memory budget 0"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def step_compile_options():
     """COMPILE_OPTIONS with RecomputeInBackward as the partitioner of the per-step compiled calls. It is
     declared a torch partitioner here, at the first compilation, as importing torch's compiler modules
     adds ~2 s to `import motornet`."""
     from torch._inductor.custom_graph_pass import CustomPartitionerFn
+
     CustomPartitionerFn.register(RecomputeInBackward)
     return {**COMPILE_OPTIONS, "custom_partitioner_fn": RecomputeInBackward()}
 
@@ -78,9 +81,9 @@ class _LeanStep(torch.autograd.Function):
     @staticmethod
     def forward(ctx, step, *inputs):
         results = step.forward(list(inputs))
-        outputs = results[:step.n_outputs]
+        outputs = results[: step.n_outputs]
         ctx.step = step
-        ctx.save_for_backward(*results[step.n_outputs:])
+        ctx.save_for_backward(*results[step.n_outputs :])
         if step.constant:
             ctx.mark_non_differentiable(*(outputs[i] for i in step.constant))
         return tuple(outputs)
@@ -106,8 +109,9 @@ class _CapturedStep:
 
 
 def _static(value):
-    return isinstance(value, torch.Tensor) and \
-        not any(isinstance(n, torch.SymInt) for n in (*value.shape, *value.stride()))
+    return isinstance(value, torch.Tensor) and not any(
+        isinstance(n, torch.SymInt) for n in (*value.shape, *value.stride())
+    )
 
 
 def step_backend(graph, example_inputs):
@@ -119,17 +123,20 @@ def step_backend(graph, example_inputs):
     graph's first call (`_capture`); graphs of symbolic shapes, or kernels that do not fit, run as inductor
     compiled them."""
     from torch._inductor.compile_fx import compile_fx, compile_fx_inner  # here: ~2 s to import
+
     static = all(_static(x) for x in example_inputs)
-    training = torch.is_grad_enabled() and \
-        any(isinstance(x, torch.Tensor) and x.requires_grad for x in example_inputs)
+    training = torch.is_grad_enabled() and any(isinstance(x, torch.Tensor) and x.requires_grad for x in example_inputs)
     kernels = {}
 
     def inner_compile(fx_graph, inputs, **kwargs):
         code = compile_fx_inner(fx_graph, inputs, **kwargs)
         if kwargs.get("is_backward"):
             kernels["backward"] = code
-            kernels["tangent_strides"] = [tuple(node.meta["val"].stride()) for node in fx_graph.graph.nodes
-                                          if node.op == "placeholder" and node.name.startswith("tangents")]
+            kernels["tangent_strides"] = [
+                tuple(node.meta["val"].stride())
+                for node in fx_graph.graph.nodes
+                if node.op == "placeholder" and node.name.startswith("tangents")
+            ]
         else:
             kernels["forward"] = code
         return code
@@ -137,8 +144,9 @@ def step_backend(graph, example_inputs):
     # AOTAutograd's own cache would hand back compiled graphs without calling inner_compile; inductor's cache
     # of the generated code still applies.
     with torch._functorch.config.patch(enable_autograd_cache=not static):
-        standard = compile_fx(graph, example_inputs, inner_compile=inner_compile,
-                              config_patches=dict(step_compile_options()))
+        standard = compile_fx(
+            graph, example_inputs, inner_compile=inner_compile, config_patches=dict(step_compile_options())
+        )
     if not static:
         return standard
     captured = []
@@ -150,6 +158,7 @@ def step_backend(graph, example_inputs):
         if step is None:
             return standard(*args)
         return _LeanStep.apply(step, *args) if training else step.forward(list(args))
+
     return run
 
 
@@ -174,26 +183,39 @@ def _capture(standard, kernels, args, training):
         outputs = list(standard(*inputs))
         tangents = [i for i, out in enumerate(outputs) if out.requires_grad]
         if training:
-            grads = torch.autograd.grad([outputs[i] for i in tangents], [x for x in inputs if x.requires_grad],
-                                        [torch.ones_like(outputs[i]) for i in tangents], allow_unused=True)
+            grads = torch.autograd.grad(
+                [outputs[i] for i in tangents],
+                [x for x in inputs if x.requires_grad],
+                [torch.ones_like(outputs[i]) for i in tangents],
+                allow_unused=True,
+            )
     if "forward" not in kernels or (training and len(kernels.get("tangent_strides", ())) != len(tangents)):
         return None
-    step = _CapturedStep(_kernel_call(kernels["forward"]), _kernel_call(kernels.get("backward")), len(outputs),
-                         list(zip(tangents, kernels.get("tangent_strides", ()))),
-                         [i for i in range(len(outputs)) if i not in tangents])
+    step = _CapturedStep(
+        _kernel_call(kernels["forward"]),
+        _kernel_call(kernels.get("backward")),
+        len(outputs),
+        list(zip(tangents, kernels.get("tangent_strides", ()))),
+        [i for i in range(len(outputs)) if i not in tangents],
+    )
     with torch.no_grad():
         results = step.forward(list(inputs))
-        if len(results) < len(outputs) or not _fresh(results[:len(outputs)], inputs) or \
-                not all(torch.equal(r, out) for r, out in zip(results, outputs)):
+        if (
+            len(results) < len(outputs)
+            or not _fresh(results[: len(outputs)], inputs)
+            or not all(torch.equal(r, out) for r, out in zip(results, outputs))
+        ):
             return None
         if not training:
             return step if len(results) == len(outputs) else None
-        lean = step.backward([*results[len(outputs):], *(torch.ones_like(outputs[i]) for i in tangents)])
+        lean = step.backward([*results[len(outputs) :], *(torch.ones_like(outputs[i]) for i in tangents)])
     if len(lean) != len(inputs):
         return None
     lean = [g for g, x in zip(lean, inputs) if x.requires_grad]
-    same = all((a is None and b is None) or (a is not None and b is not None and torch.equal(a, b))
-               for a, b in zip(lean, grads))
+    same = all(
+        (a is None and b is None) or (a is not None and b is not None and torch.equal(a, b))
+        for a, b in zip(lean, grads)
+    )
     return step if same else None
 
 
@@ -230,9 +252,11 @@ class StepFunction:
         self.graphs += 1
         limit = torch._dynamo.config.recompile_limit
         if self.graphs == limit:
-            self._fall_back(f"{limit} graphs compiled (torch._dynamo.config.recompile_limit): inputs of new "
-                            f"shapes or layouts run eagerly; raise the limit before the first step to keep "
-                            f"them compiled")
+            self._fall_back(
+                f"{limit} graphs compiled (torch._dynamo.config.recompile_limit): inputs of new "
+                f"shapes or layouts run eagerly; raise the limit before the first step to keep "
+                f"them compiled"
+            )
         return step_backend(graph, example_inputs)
 
     def _fall_back(self, reason):

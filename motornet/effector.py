@@ -6,6 +6,7 @@ at every step. The stored muscle state is one geometry update behind the joint s
 published toolbox. The step computes trial-last (motornet.layout): `transition` moves its batch-first
 inputs' trials last, runs the sub-steps and moves them back first.
 """
+
 import functools
 import math
 import warnings
@@ -16,7 +17,7 @@ import torch
 from .compiled import COMPILE_OPTIONS, StepFunction
 from .geometry import ConstantGeometry, PathGeometry, PolynomialGeometry
 from .layout import trials_first, trials_last
-from .muscle import CompliantTendonHillMuscle, RigidTendonHillMuscle, ReluMuscle
+from .muscle import CompliantTendonHillMuscle, ReluMuscle, RigidTendonHillMuscle
 from .skeleton import PointMass, TwoDofArm, integrate_joint
 
 _RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
@@ -31,11 +32,13 @@ def _validated_method(integration_method):
         return method
     if method in _RK4_NAMES:
         return "rk4"
-    raise ValueError(f"unknown integration_method {integration_method!r}: use 'euler', 'rk4' "
-                     f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])}) or 'rk4-chained'")
+    raise ValueError(
+        f"unknown integration_method {integration_method!r}: use 'euler', 'rk4' "
+        f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])}) or 'rk4-chained'"
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def overrides_outside_motornet(cls, names):
     """Whether class `cls` takes any of `names` from a class defined outside motornet (a user's
     subclass hook); motornet's own classes keep the pure, compilable path."""
@@ -66,9 +69,20 @@ class Effector(torch.nn.Module):
     state_derivative, states)`, `_get_geometry(joint_state)`) is stepped through its hooks instead.
     """
 
-    def __init__(self, skeleton, muscle, name="Effector", n_ministeps=1, timestep=0.01,
-                 integration_method="euler", damping=0., pos_lower_bound=None, pos_upper_bound=None,
-                 vel_lower_bound=None, vel_upper_bound=None):
+    def __init__(
+        self,
+        skeleton,
+        muscle,
+        name="Effector",
+        n_ministeps=1,
+        timestep=0.01,
+        integration_method="euler",
+        damping=0.0,
+        pos_lower_bound=None,
+        pos_upper_bound=None,
+        vel_lower_bound=None,
+        vel_upper_bound=None,
+    ):
         super().__init__()
         self._method = _validated_method(integration_method)
         self.integration_method = str(integration_method).lower()
@@ -86,10 +100,18 @@ class Effector(torch.nn.Module):
         self.damping = float(damping)
         self.dof = skeleton.dof
         self.space_dim = skeleton.space_dim
-        bounds = [b if b is not None else d[0] for b, d in zip(
-            (pos_upper_bound, pos_lower_bound, vel_upper_bound, vel_lower_bound),
-            (skeleton.pos_upper_bound, skeleton.pos_lower_bound, skeleton.vel_upper_bound,
-             skeleton.vel_lower_bound))]
+        bounds = [
+            b if b is not None else d[0]
+            for b, d in zip(
+                (pos_upper_bound, pos_lower_bound, vel_upper_bound, vel_lower_bound),
+                (
+                    skeleton.pos_upper_bound,
+                    skeleton.pos_lower_bound,
+                    skeleton.vel_upper_bound,
+                    skeleton.vel_lower_bound,
+                ),
+            )
+        ]
         skeleton.build(self.dt, *bounds)
         self.muscle_name = []
         self._n_muscles = self._input_dim = None
@@ -102,7 +124,7 @@ class Effector(torch.nn.Module):
         self._transition = StepFunction(self.transition)
         self._generator = None
         self._np_random = None
-        self.seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+        self.seed = int(torch.randint(0, 2**62, (1,)).item())
 
     # ---- construction -------------------------------------------------------------------------
 
@@ -139,8 +161,11 @@ class Effector(torch.nn.Module):
     vel_range_bound = property(lambda self: self.skeleton.vel_bounds[0] - self.skeleton.vel_bounds[1])
     muscle_state_dim = property(lambda self: self.muscle.state_dim)
     geometry_state_dim = property(lambda self: 2 + self.dof)
-    geometry_state_name = property(lambda self: ["musculotendon length", "musculotendon velocity"] + [
-        f"moment for joint {j}" for j in range(self.dof)])
+    geometry_state_name = property(
+        lambda self: (
+            ["musculotendon length", "musculotendon velocity"] + [f"moment for joint {j}" for j in range(self.dof)]
+        )
+    )
     force_index = property(lambda self: self.muscle.state_name.index("force"))
     state_dim = property(lambda self: 2 * self.dof)  # the joint state: positions then velocities
     output_dim = property(lambda self: 2 * self.dof)
@@ -160,17 +185,22 @@ class Effector(torch.nn.Module):
         if coords.ndim == 3:  # MotorNet 0.3's (1, space_dim, P) array
             coords = coords.reshape(coords.shape[-2], coords.shape[-1]).T
         if coords.ndim != 2 or coords.shape[1] != self.space_dim or coords.shape[0] != len(body) or len(body) < 2:
-            raise ValueError(f"a muscle path needs at least 2 fixation points, one body index and one "
-                             f"{self.space_dim}-d coordinate pair per point; got {len(body)} bodies and "
-                             f"path_coordinates of shape {coords.shape}")
+            raise ValueError(
+                f"a muscle path needs at least 2 fixation points, one body index and one "
+                f"{self.space_dim}-d coordinate pair per point; got {len(body)} bodies and "
+                f"path_coordinates of shape {coords.shape}"
+            )
         n_bodies = self.dof + 1 if isinstance(self.skeleton, TwoDofArm) else 2
         if min(body) < 0 or max(body) >= n_bodies:
-            raise ValueError(f"path_fixation_body indices must be in 0..{n_bodies - 1} for {self.skeleton.name}, got {body}")
+            raise ValueError(
+                f"path_fixation_body indices must be in 0..{n_bodies - 1} for {self.skeleton.name}, got {body}"
+            )
         required, defaults = self.muscle.to_build_dict, self.muscle.to_build_dict_default
         unused = [k for k in muscle_kwargs if k not in required and k not in defaults]
         if unused:
-            warnings.warn(f"add_muscle: {type(self.muscle).__name__} does not use {unused}; ignored", UserWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"add_muscle: {type(self.muscle).__name__} does not use {unused}; ignored", UserWarning, stacklevel=2
+            )
         self._declare_muscle(name, body, coords.tolist(), {k: v for k, v in muscle_kwargs.items() if k not in unused})
 
     def _declare_muscle(self, name, body, coords, params):
@@ -178,14 +208,18 @@ class Effector(torch.nn.Module):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             if not math.isfinite(value) or value < 0 or (value == 0 and key in _POSITIVE_MUSCLE_PARAMETERS):
-                raise ValueError(f"muscle {name!r}: {key} must be a finite number "
-                                 f"{'greater than 0' if key in _POSITIVE_MUSCLE_PARAMETERS else 'of at least 0'}, "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"muscle {name!r}: {key} must be a finite number "
+                    f"{'greater than 0' if key in _POSITIVE_MUSCLE_PARAMETERS else 'of at least 0'}, "
+                    f"got {value!r}"
+                )
         required, defaults = self.muscle.to_build_dict, self.muscle.to_build_dict_default
         missing = [k for k in required if k not in params]
         if missing:
-            raise TypeError(f"add_muscle for {type(self.muscle).__name__} is missing {missing}; "
-                            f"required: {sorted(required)}, optional: {defaults}")
+            raise TypeError(
+                f"add_muscle for {type(self.muscle).__name__} is missing {missing}; "
+                f"required: {sorted(required)}, optional: {defaults}"
+            )
         for key in list(required) + list(defaults):
             self._muscle_params.setdefault(key, [defaults.get(key)] * len(self.muscle_name))
             self._muscle_params[key].append(params.get(key, defaults.get(key)))
@@ -232,8 +266,13 @@ class Effector(torch.nn.Module):
     def _set_state(self, joint, muscle_state, geometry, cartesian=None, fingertip=None):
         """Update `states` in place (scripts may hold the dict); `fingertip` defaults to cartesian's positions."""
         cartesian = self.skeleton.joint2cartesian(joint) if cartesian is None else cartesian
-        self.states.update(joint=joint, muscle=muscle_state, geometry=geometry, cartesian=cartesian,
-                           fingertip=cartesian[:, :self.space_dim] if fingertip is None else fingertip)
+        self.states.update(
+            joint=joint,
+            muscle=muscle_state,
+            geometry=geometry,
+            cartesian=cartesian,
+            fingertip=cartesian[:, : self.space_dim] if fingertip is None else fingertip,
+        )
 
     def initial_state(self, joint):
         """Pure: the state at rest activation in joint state (B, 2 dof) -> (muscle state, geometry, cartesian)."""
@@ -266,19 +305,23 @@ class Effector(torch.nn.Module):
         js = torch.as_tensor(joint_state, dtype=self.dtype, device=self.device)
         js = js.reshape(1, -1) if js.ndim < 2 else js
         if js.shape[1] not in (self.dof, 2 * self.dof):
-            raise ValueError(f"joint_state must have {self.dof} (positions) or {2 * self.dof} (positions, "
-                             f"velocities) columns, got shape {tuple(js.shape)}")
+            raise ValueError(
+                f"joint_state must have {self.dof} (positions) or {2 * self.dof} (positions, "
+                f"velocities) columns, got shape {tuple(js.shape)}"
+            )
         if js.shape[1] == self.dof:
             js = torch.cat([js, torch.zeros_like(js)], dim=1)
         if not torch.isfinite(js).all():
             raise ValueError(f"joint_state must hold finite numbers, got {joint_state!r}")
         if js.shape[0] == 1:
             js = js.expand(batch_size, -1)
-        pos, vel = js[:, :self.dof], js[:, self.dof:]
+        pos, vel = js[:, : self.dof], js[:, self.dof :]
         tol = 1e-6
         if ((pos < self.pos_lower_bound - tol) | (pos > self.pos_upper_bound + tol)).any():
-            raise ValueError(f"joint_state positions outside the bounds [{self.pos_lower_bound.tolist()}, "
-                             f"{self.pos_upper_bound.tolist()}]")
+            raise ValueError(
+                f"joint_state positions outside the bounds [{self.pos_lower_bound.tolist()}, "
+                f"{self.pos_upper_bound.tolist()}]"
+            )
         if ((vel < self.vel_lower_bound) | (vel > self.vel_upper_bound)).any():
             raise ValueError("joint_state velocities outside the velocity bounds")
         return js.clone()
@@ -292,8 +335,11 @@ class Effector(torch.nn.Module):
     def draw_fixed_states(self, batch_size, position, velocity=None):
         """A (B, 2*dof) batch of the given position (and velocity, default 0)."""
         pos = torch.as_tensor(position, dtype=self.dtype, device=self.device).reshape(1, -1)
-        vel = torch.zeros_like(pos) if velocity is None else torch.as_tensor(
-            velocity, dtype=self.dtype, device=self.device).reshape(1, -1)
+        vel = (
+            torch.zeros_like(pos)
+            if velocity is None
+            else torch.as_tensor(velocity, dtype=self.dtype, device=self.device).reshape(1, -1)
+        )
         return self._as_joint_state(torch.cat([pos, vel], dim=1), batch_size)
 
     def get_geometry(self, joint_state):
@@ -311,7 +357,7 @@ class Effector(torch.nn.Module):
     def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
         """Rates at a state: muscle-state derivative, joint velocity and acceleration (model-facts §5)."""
         d_muscle = self.muscle._rate(action, muscle_state)
-        velocity = joint[self.dof:]
+        velocity = joint[self.dof :]
         torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
         if joint_load is not None:
             torque = torque + joint_load
@@ -323,8 +369,9 @@ class Effector(torch.nn.Module):
     def _advance(self, joint, muscle_state, geometry, rates, dt):
         d_muscle, d_position, d_velocity = rates
         new_muscle = self.muscle._integrate(dt, d_muscle, muscle_state, geometry)
-        new_joint = integrate_joint(joint, d_position, d_velocity, dt, self.skeleton.pos_bounds,
-                                    self.skeleton.vel_bounds)
+        new_joint = integrate_joint(
+            joint, d_position, d_velocity, dt, self.skeleton.pos_bounds, self.skeleton.vel_bounds
+        )
         return new_joint, new_muscle, self.geometry._state(new_joint)
 
     def _substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
@@ -336,8 +383,10 @@ class Effector(torch.nn.Module):
         if self._method == "euler":
             return self._advance(*state, k1, dt)
         if self._method == "rk4-chained":
+
             def own_velocity(rates, s):  # the toolbox steps positions with the updated state's own velocity
-                return rates[0], s[0][self.dof:], rates[2]
+                return rates[0], s[0][self.dof :], rates[2]
+
             s1 = self._advance(*state, own_velocity(k1, state), dt / 2)
             k2 = self._derivatives(*s1, *loads)
             s2 = self._advance(*s1, own_velocity(k2, s1), dt / 2)
@@ -364,19 +413,36 @@ class Effector(torch.nn.Module):
 
     def ode(self, action, states, endpoint_load=None, joint_load=None):
         """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
-        d_muscle, velocity, acceleration = self._derivatives(*(trials_last(x) for x in (
-            states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)))
+        d_muscle, velocity, acceleration = self._derivatives(
+            *(
+                trials_last(x)
+                for x in (states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)
+            )
+        )
         return {"muscle": trials_first(d_muscle), "joint": trials_first(torch.cat([velocity, acceleration]))}
 
     def integration_step(self, dt, state_derivative, states):
         """New states dict after `dt` (s) at the rates `state_derivative` (as from `ode`)."""
         d_joint = trials_last(state_derivative["joint"])
         new_muscle = self.muscle.integrate(dt, state_derivative["muscle"], states["muscle"], states["geometry"])
-        new_joint = trials_first(integrate_joint(trials_last(states["joint"]), d_joint[:self.dof], d_joint[self.dof:],
-                                                 dt, self.skeleton.pos_bounds, self.skeleton.vel_bounds))
+        new_joint = trials_first(
+            integrate_joint(
+                trials_last(states["joint"]),
+                d_joint[: self.dof],
+                d_joint[self.dof :],
+                dt,
+                self.skeleton.pos_bounds,
+                self.skeleton.vel_bounds,
+            )
+        )
         cartesian = self.joint2cartesian(new_joint)
-        return {"joint": new_joint, "muscle": new_muscle, "geometry": self.get_geometry(new_joint),
-                "cartesian": cartesian, "fingertip": cartesian[:, :self.space_dim]}
+        return {
+            "joint": new_joint,
+            "muscle": new_muscle,
+            "geometry": self.get_geometry(new_joint),
+            "cartesian": cartesian,
+            "fingertip": cartesian[:, : self.space_dim],
+        }
 
     def integrate(self, action, endpoint_load=None, joint_load=None):
         """One sub-step of `minidt` through `ode` and `integration_step`, updating `states` in place."""
@@ -428,8 +494,9 @@ class Effector(torch.nn.Module):
                 self.integrate(action, endpoint_load, joint_load)
             return
         states = self.states
-        self._set_state(*self._transition(states["joint"], states["muscle"], states["geometry"], action,
-                                          endpoint_load, joint_load))
+        self._set_state(
+            *self._transition(states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)
+        )
 
     def detach(self, x):
         return x.detach() if isinstance(x, torch.Tensor) else x
@@ -441,10 +508,17 @@ class Effector(torch.nn.Module):
 
     def get_muscle_cfg(self):
         """Per muscle: its fixation points and build parameters."""
-        return {name: {"n_fixation_points": len(body), "fixation body": body, "coordinates": coords,
-                       **{k: v[i] for k, v in self._muscle_params.items()}}
-                for i, (name, body, coords) in enumerate(zip(self.muscle_name, self._path_fixation_body,
-                                                              self._path_coordinates))}
+        return {
+            name: {
+                "n_fixation_points": len(body),
+                "fixation body": body,
+                "coordinates": coords,
+                **{k: v[i] for k, v in self._muscle_params.items()},
+            }
+            for i, (name, body, coords) in enumerate(
+                zip(self.muscle_name, self._path_fixation_body, self._path_coordinates)
+            )
+        }
 
     def print_muscle_wrappings(self):
         for name, cfg in self.get_muscle_cfg().items():
@@ -455,17 +529,37 @@ class Effector(torch.nn.Module):
             print()
 
     def get_save_config(self):
-        return {"name": self.name, "muscle": self.muscle.get_save_config(), "skeleton": self.skeleton.get_save_config(),
-                "dt": self.dt, "n_ministeps": self.n_ministeps, "minidt": self.minidt, "half_minidt": self.half_minidt,
-                "muscle_names": list(self.muscle_name), "n_muscles": self.n_muscles,
-                "muscle_wrapping_cfg": self.get_muscle_cfg(), "integration_method": self.integration_method,
-                "damping": self.damping, "geometry": type(self.geometry).__name__}
+        return {
+            "name": self.name,
+            "muscle": self.muscle.get_save_config(),
+            "skeleton": self.skeleton.get_save_config(),
+            "dt": self.dt,
+            "n_ministeps": self.n_ministeps,
+            "minidt": self.minidt,
+            "half_minidt": self.half_minidt,
+            "muscle_names": list(self.muscle_name),
+            "n_muscles": self.n_muscles,
+            "muscle_wrapping_cfg": self.get_muscle_cfg(),
+            "integration_method": self.integration_method,
+            "damping": self.damping,
+            "geometry": type(self.geometry).__name__,
+        }
 
 
 # ---- pre-built effectors ------------------------------------------------------------------------
 
-ARM26_SKELETON = dict(m1=1.82, m2=1.43, l1g=0.135, l2g=0.165, i1=0.051, i2=0.057, l1=0.309, l2=0.333,
-                      pos_lower_bound=(0., 0.), pos_upper_bound=(math.radians(135.), math.radians(155.)))
+ARM26_SKELETON = dict(
+    m1=1.82,
+    m2=1.43,
+    l1g=0.135,
+    l2g=0.165,
+    i1=0.051,
+    i2=0.057,
+    l1=0.309,
+    l2=0.333,
+    pos_lower_bound=(0.0, 0.0),
+    pos_upper_bound=(math.radians(135.0), math.radians(155.0)),
+)
 
 # name: (fixation bodies, points (m), max_isometric_force F_max (N), tendon_length l_se (m),
 #        optimal_muscle_length l_ce (m), normalised slack length s of the geometric model).
@@ -475,20 +569,20 @@ ARM26_SKELETON = dict(m1=1.82, m2=1.43, l1g=0.135, l2g=0.165, i1=0.051, i2=0.057
 # model-facts §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
 # its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
 ARM26_MUSCLES = {
-    "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838., 0.039, 0.134, 1.48),
-    "deltoid": ((0, 0, 1), ((0.14, 0.), (0.05, 0.), (0.153, 0.)), 1207., 0.066, 0.140, 1.52),
-    "brachioradialis": ((1, 2), ((0.23, 0.001), (0.231, 0.01)), 1422., 0.172, 0.092, 1.43),
-    "tricepslat": ((1, 1, 2), ((0.03, 0.), (0.138, -0.019), (-0.04, -0.017)), 1549., 0.187, 0.093, 1.45),
-    "biceps": ((0, 2), ((-0.052, 0.033), (0.044, 0.001)), 414., 0.204, 0.137, 1.5),
-    "tricepslong": ((0, 2), ((0.02, -0.028), (-0.04, -0.017)), 603., 0.217, 0.127, 1.4),
+    "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838.0, 0.039, 0.134, 1.48),
+    "deltoid": ((0, 0, 1), ((0.14, 0.0), (0.05, 0.0), (0.153, 0.0)), 1207.0, 0.066, 0.140, 1.52),
+    "brachioradialis": ((1, 2), ((0.23, 0.001), (0.231, 0.01)), 1422.0, 0.172, 0.092, 1.43),
+    "tricepslat": ((1, 1, 2), ((0.03, 0.0), (0.138, -0.019), (-0.04, -0.017)), 1549.0, 0.187, 0.093, 1.45),
+    "biceps": ((0, 2), ((-0.052, 0.033), (0.044, 0.001)), 414.0, 0.204, 0.137, 1.5),
+    "tricepslong": ((0, 2), ((0.02, -0.028), (-0.04, -0.017)), 603.0, 0.217, 0.127, 1.4),
 }
 
 # Kistemaker (2010) moment-arm polynomial: a0 (m); a1, a2 rows shoulder then elbow; phi (rad).
 ARM26_POLYNOMIAL = dict(
     a0=(0.151, 0.2322, 0.2859, 0.2355, 0.3329, 0.2989),
-    a1=((-0.03, 0.03, 0., 0., -0.03, 0.03), (0., 0., -0.014, 0.025, -0.016, 0.03)),
-    a2=((0., 0., 0., 0., 0., 0.), (0., 0., -4e-3, -2.2e-3, -5.7e-3, -3.2e-3)),
-    phi=(math.pi / 2, 0.),
+    a1=((-0.03, 0.03, 0.0, 0.0, -0.03, 0.03), (0.0, 0.0, -0.014, 0.025, -0.016, 0.03)),
+    a2=((0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (0.0, 0.0, -4e-3, -2.2e-3, -5.7e-3, -3.2e-3)),
+    phi=(math.pi / 2, 0.0),
 )
 
 
@@ -501,8 +595,10 @@ def per_muscle_kwargs(muscle_kwargs, names):
         if values.ndim == 0:
             values = np.full(len(names), float(values))
         if values.shape != (len(names),):
-            raise ValueError(f"muscle_kwargs[{key!r}] must be a scalar or one value per muscle "
-                             f"({len(names)}: {', '.join(names)}), got {value!r}")
+            raise ValueError(
+                f"muscle_kwargs[{key!r}] must be a scalar or one value per muscle "
+                f"({len(names)}: {', '.join(names)}), got {value!r}"
+            )
         for name, v in zip(names, values.tolist()):
             out[name][key] = v
     return out
@@ -515,8 +611,9 @@ def _muscle_parameters(effector, table, muscle_kwargs):
     takes = set(effector.muscle.to_build_dict) | set(effector.muscle.to_build_dict_default)
     unknown = sorted(set(muscle_kwargs or {}) - takes)
     if unknown:
-        raise KeyError(f"muscle_kwargs {unknown} are not parameters of {type(effector.muscle).__name__} "
-                       f"(it takes {sorted(takes)})")
+        raise KeyError(
+            f"muscle_kwargs {unknown} are not parameters of {type(effector.muscle).__name__} (it takes {sorted(takes)})"
+        )
     extra = per_muscle_kwargs(muscle_kwargs, list(table))
     return {name: {**{k: v for k, v in row.items() if k in takes}, **extra[name]} for name, row in table.items()}
 
@@ -524,9 +621,15 @@ def _muscle_parameters(effector, table, muscle_kwargs):
 def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs, tendon_length=None):
     """The six arm26 muscles with the table parameters the effector's muscle model takes (a ReLU
     muscle takes only F_max), over `muscle_kwargs`; `tendon_length` {name: m} overrides the table's."""
-    table = {name: {"max_isometric_force": f_max, "tendon_length": (tendon_length or {}).get(name, l_se),
-                    "optimal_muscle_length": l_ce, **({"normalized_slack_muscle_length": slack} if slack_from_paths else {})}
-             for name, (_, _, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items()}
+    table = {
+        name: {
+            "max_isometric_force": f_max,
+            "tendon_length": (tendon_length or {}).get(name, l_se),
+            "optimal_muscle_length": l_ce,
+            **({"normalized_slack_muscle_length": slack} if slack_from_paths else {}),
+        }
+        for name, (_, _, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items()
+    }
     for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
         body, points = ARM26_MUSCLES[name][:2]
         effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name, **params)
@@ -573,12 +676,18 @@ class CompliantTendonArm26(Effector):
 
     def __init__(self, timestep=0.0002, muscle_kwargs=None, skeleton=None, integration_method="rk4", **kwargs):
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=CompliantTendonHillMuscle(), timestep=timestep,
-                         integration_method=integration_method, **kwargs)
+        super().__init__(
+            skeleton=skeleton,
+            muscle=CompliantTendonHillMuscle(),
+            timestep=timestep,
+            integration_method=integration_method,
+            **kwargs,
+        )
         a0 = [COMPLIANT_A0.get(name, a) for name, a in zip(ARM26_MUSCLES, ARM26_POLYNOMIAL["a0"])]
         self.geometry = PolynomialGeometry(**{**ARM26_POLYNOMIAL, "a0": a0})
-        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs,
-                           tendon_length=COMPLIANT_TENDON_LENGTH)
+        _add_arm26_muscles(
+            self, slack_from_paths=False, muscle_kwargs=muscle_kwargs, tendon_length=COMPLIANT_TENDON_LENGTH
+        )
 
 
 class GeometricArm26(Effector):
@@ -601,12 +710,12 @@ class Reacher(Effector):
     tendon_length and optimal_muscle_length) gets them from `muscle_kwargs` (scalar or per muscle).
     """
 
-    MOMENT_ARM = ((-1., 1., 0., 0.), (0., 0., -1., 1.))
+    MOMENT_ARM = ((-1.0, 1.0, 0.0, 0.0), (0.0, 0.0, -1.0, 1.0))
 
     def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000., muscle_kwargs)
+        _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
 
 
 class FreePointMass24(Effector):
@@ -614,18 +723,25 @@ class FreePointMass24(Effector):
     `r, u, l, d` of constant moment arms (x: -1, 0, +1, 0; y: 0, -1, 0, +1; so each pulls toward its
     side), zero musculotendon length and velocity, F_max 1000 N each. `muscle`, `muscle_kwargs` as `Reacher`."""
 
-    MOMENT_ARM = ((-1., 0., 1., 0.), (0., -1., 0., 1.))
+    MOMENT_ARM = ((-1.0, 0.0, 1.0, 0.0), (0.0, -1.0, 0.0, 1.0))
 
     def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
-        skeleton = PointMass(space_dim=2, mass=1., pos_lower_bound=-0.6, pos_upper_bound=0.6) \
-            if skeleton is None else skeleton
+        skeleton = (
+            PointMass(space_dim=2, mass=1.0, pos_lower_bound=-0.6, pos_upper_bound=0.6)
+            if skeleton is None
+            else skeleton
+        )
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["r", "u", "l", "d"], self.MOMENT_ARM, 1000., muscle_kwargs)
+        _add_constant_moment_arm_muscles(self, ["r", "u", "l", "d"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
 
 
 # Anchors (m) of ReluPointMass24's muscles, named after the corner they pull towards.
-POINT_MASS_ANCHORS = {"UpperRight": (2., 2.), "UpperLeft": (-2., 2.), "LowerRight": (2., -2.),
-                      "LowerLeft": (-2., -2.)}
+POINT_MASS_ANCHORS = {
+    "UpperRight": (2.0, 2.0),
+    "UpperLeft": (-2.0, 2.0),
+    "LowerRight": (2.0, -2.0),
+    "LowerLeft": (-2.0, -2.0),
+}
 
 
 class ReluPointMass24(Effector):
@@ -633,11 +749,11 @@ class ReluPointMass24(Effector):
     of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`). `muscle_kwargs` as
     `RigidTendonArm26` (a ReLU muscle takes only F_max, so it can only be a KeyError)."""
 
-    def __init__(self, timestep=0.01, max_isometric_force=500., mass=1., skeleton=None, muscle_kwargs=None,
-                 **kwargs):
+    def __init__(self, timestep=0.01, max_isometric_force=500.0, mass=1.0, skeleton=None, muscle_kwargs=None, **kwargs):
         skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=ReluMuscle(), timestep=timestep, **kwargs)
         table = {name: {"max_isometric_force": max_isometric_force} for name in POINT_MASS_ANCHORS}
         for name, params in _muscle_parameters(self, table, muscle_kwargs).items():
-            self.add_muscle(path_fixation_body=(0, 1), path_coordinates=(POINT_MASS_ANCHORS[name], (0., 0.)),
-                            name=name, **params)
+            self.add_muscle(
+                path_fixation_body=(0, 1), path_coordinates=(POINT_MASS_ANCHORS[name], (0.0, 0.0)), name=name, **params
+            )

@@ -7,6 +7,7 @@ pair as it runs one policy and one task: rows [k B, (k + 1) B) of every tensor b
 The networks stay independent: no operation mixes rows of different networks, so each one's
 trajectories and gradients are those it would have alone (up to float rounding).
 """
+
 import torch
 
 from .environment import EnvState, StepNoise
@@ -27,15 +28,18 @@ class PolicyEnsemble(torch.nn.Module):
         first = policies[0]
         shapes = {(p.input_dim, p.hidden_dim, p.output_dim, p.hidden_noise) for p in policies}
         if len(shapes) != 1:
-            raise ValueError(f"an ensemble's policies must share input, hidden and output sizes and hidden noise, "
-                             f"got {sorted(shapes)}")
+            raise ValueError(
+                f"an ensemble's policies must share input, hidden and output sizes and hidden noise, "
+                f"got {sorted(shapes)}"
+            )
         self.policies = list(policies)
         self.n_networks = len(policies)
         self.input_dim, self.hidden_dim, self.output_dim = first.input_dim, first.hidden_dim, first.output_dim
         self.hidden_noise = first.hidden_noise
         states = [p.state_dict() for p in policies]
         self.stacked = torch.nn.ParameterList(
-            torch.nn.Parameter(torch.stack([s[name].detach() for s in states])) for name in PARAMETERS)
+            torch.nn.Parameter(torch.stack([s[name].detach() for s in states])) for name in PARAMETERS
+        )
 
     @property
     def device(self):
@@ -49,9 +53,17 @@ class PolicyEnsemble(torch.nn.Module):
         """(N B, input_dim), (N B, hidden_dim) -> excitation (N B, output_dim), hidden (N B, hidden_dim)."""
         n = self.n_networks
         w_ih, w_hh, b_ih, b_hh, w_out, b_out = self.stacked
-        u, h = gru_cell(x.view(n, -1, self.input_dim), h.view(n, -1, self.hidden_dim), w_ih, w_hh,
-                        b_ih.unsqueeze(1), b_hh.unsqueeze(1), w_out, b_out.unsqueeze(1),
-                        None if noise is None else noise.view(n, -1, self.hidden_dim))
+        u, h = gru_cell(
+            x.view(n, -1, self.input_dim),
+            h.view(n, -1, self.hidden_dim),
+            w_ih,
+            w_hh,
+            b_ih.unsqueeze(1),
+            b_hh.unsqueeze(1),
+            w_out,
+            b_out.unsqueeze(1),
+            None if noise is None else noise.view(n, -1, self.hidden_dim),
+        )
         return u.reshape(-1, self.output_dim), h.reshape(-1, self.hidden_dim)
 
     def input_kernels(self):
@@ -81,9 +93,12 @@ def _cat(values, dim=0):
 def cat_states(states):
     """One EnvState of the concatenated batches (delay buffers are (delay, B, n): batch on dim 1)."""
     first = states[0]
-    return EnvState(*(torch.cat([s[i] for s in states]) for i in range(4)),
-                    torch.cat([s.vision for s in states], 1), torch.cat([s.proprioception for s in states], 1),
-                    tuple(torch.cat(a) for a in zip(*(s.actions for s in states))) if first.actions else ())
+    return EnvState(
+        *(torch.cat([s[i] for s in states]) for i in range(4)),
+        torch.cat([s.vision for s in states], 1),
+        torch.cat([s.proprioception for s in states], 1),
+        tuple(torch.cat(a) for a in zip(*(s.actions for s in states))) if first.actions else (),
+    )
 
 
 def split_state(state, n):
@@ -91,8 +106,9 @@ def split_state(state, n):
     parts = [t.chunk(n) for t in state[:4]]
     vision, proprioception = state.vision.chunk(n, 1), state.proprioception.chunk(n, 1)
     actions = [a.chunk(n) for a in state.actions]
-    return [EnvState(*(p[k] for p in parts), vision[k], proprioception[k], tuple(a[k] for a in actions))
-            for k in range(n)]
+    return [
+        EnvState(*(p[k] for p in parts), vision[k], proprioception[k], tuple(a[k] for a in actions)) for k in range(n)
+    ]
 
 
 class TaskEnsemble:
@@ -137,4 +153,3 @@ class TaskEnsemble:
     def _finish_rollout(self, state, n_steps):
         for task, part in zip(self.tasks, split_state(state, self.n_networks)):
             task._finish_rollout(part, n_steps)
-

@@ -18,37 +18,51 @@ defined outside motornet that overrides a MotorNet 0.3 hook (`reset`, `get_obs`,
 `get_proprioception`, `get_vision`), or whose effector overrides one of its own, is stepped through
 those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 """
-from typing import NamedTuple
 
 import json
 import warnings
+from typing import NamedTuple
 
 import gymnasium as gym
 import numpy as np
 import torch
 
 from .compiled import StepFunction, requiring_grad
-from .effector import _HOOKS as _EFFECTOR_HOOKS, overrides_outside_motornet
+from .effector import _HOOKS as _EFFECTOR_HOOKS
+from .effector import overrides_outside_motornet
 
 _HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
 # Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
-_NOT_ATTRIBUTES = ("effector", "muscle", "skeleton", "np_random", "states", "goal", "obs_buffer", "unwrapped",
-                   "action_space", "observation_space", "training")
+_NOT_ATTRIBUTES = (
+    "effector",
+    "muscle",
+    "skeleton",
+    "np_random",
+    "states",
+    "goal",
+    "obs_buffer",
+    "unwrapped",
+    "action_space",
+    "observation_space",
+    "training",
+)
 
 
 class EnvState(NamedTuple):
     """Everything a step changes: the effector's tensors and the feedback FIFOs (oldest entry first)."""
-    joint: torch.Tensor           # (B, 2 dof)
-    muscle: torch.Tensor          # (B, n_states, M)
-    geometry: torch.Tensor        # (B, 2 + dof, M)
-    cartesian: torch.Tensor       # (B, 2 space_dim)
-    vision: torch.Tensor          # (k_vision, B, space_dim)
+
+    joint: torch.Tensor  # (B, 2 dof)
+    muscle: torch.Tensor  # (B, n_states, M)
+    geometry: torch.Tensor  # (B, 2 + dof, M)
+    cartesian: torch.Tensor  # (B, 2 space_dim)
+    vision: torch.Tensor  # (k_vision, B, space_dim)
     proprioception: torch.Tensor  # (k_proprioception, B, 2 M)
-    actions: tuple                # the last `action_frame_stacking` actions (B, M), newest last
+    actions: tuple  # the last `action_frame_stacking` actions (B, M), newest last
 
 
 class StepNoise(NamedTuple):
     """Noise samples of one step (None: no noise)."""
+
     action: torch.Tensor = None
     proprioception: torch.Tensor = None
     vision: torch.Tensor = None
@@ -66,9 +80,11 @@ def _shift(fifo, entry):
 def delay_in_steps(delay, dt, name):
     """Number of FIFO entries for a delay (s) that must be a non-negative multiple of dt (s); 0 is one entry."""
     steps = round(delay / dt)
-    if steps < 0 or abs(steps * dt - delay) > 1e-9 * max(1., delay / dt):
-        raise ValueError(f"{name}={delay!r} s must be a non-negative integer multiple of the effector's timestep "
-                         f"dt={dt} s (e.g. {max(steps, 1) * dt:g})")
+    if steps < 0 or abs(steps * dt - delay) > 1e-9 * max(1.0, delay / dt):
+        raise ValueError(
+            f"{name}={delay!r} s must be a non-negative integer multiple of the effector's timestep "
+            f"dt={dt} s (e.g. {max(steps, 1) * dt:g})"
+        )
     return max(steps, 1)
 
 
@@ -77,7 +93,7 @@ def noise_list(value, n, name):
     values = [float(v) for v in np.asarray(value, dtype=float).flatten()]
     if len(values) == 1:
         values = values * n
-    if len(values) != n or min(values, default=0.) < 0:
+    if len(values) != n or min(values, default=0.0) < 0:
         raise ValueError(f"{name} must be one standard deviation (>= 0) or one per element ({n}), got {value!r}")
     return values
 
@@ -109,12 +125,29 @@ class Environment(torch.nn.Module, gym.Env):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "get_obs" in vars(cls) and "_get_obs_size" not in vars(cls):
-            warnings.warn(f"{cls.__name__} overrides get_obs but not _get_obs_size: its observation_space keeps "
-                          "the base observation size", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"{cls.__name__} overrides get_obs but not _get_obs_size: its observation_space keeps "
+                "the base observation size",
+                UserWarning,
+                stacklevel=2,
+            )
 
-    def __init__(self, effector, q_init=None, name="Env", differentiable=True, max_ep_duration=1.,
-                 action_noise=0., obs_noise=0., action_frame_stacking=0, proprioception_delay=None,
-                 vision_delay=None, proprioception_noise=0., vision_noise=0., **kwargs):
+    def __init__(
+        self,
+        effector,
+        q_init=None,
+        name="Env",
+        differentiable=True,
+        max_ep_duration=1.0,
+        action_noise=0.0,
+        obs_noise=0.0,
+        action_frame_stacking=0,
+        proprioception_delay=None,
+        vision_delay=None,
+        proprioception_noise=0.0,
+        vision_noise=0.0,
+        **kwargs,
+    ):
         torch.nn.Module.__init__(self)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unknown arguments {sorted(kwargs)}")
@@ -124,42 +157,61 @@ class Environment(torch.nn.Module, gym.Env):
         self.max_ep_duration = float(max_ep_duration)
         self.q_init = None if q_init is None else torch.as_tensor(q_init, dtype=effector.dtype)
         self.action_frame_stacking = int(action_frame_stacking)
-        self.proprioception_delay = delay_in_steps(self.dt if proprioception_delay is None else proprioception_delay,
-                                                   self.dt, "proprioception_delay")
+        self.proprioception_delay = delay_in_steps(
+            self.dt if proprioception_delay is None else proprioception_delay, self.dt, "proprioception_delay"
+        )
         self.vision_delay = delay_in_steps(self.dt if vision_delay is None else vision_delay, self.dt, "vision_delay")
         if not self.max_ep_duration >= self.dt:
             raise ValueError(f"max_ep_duration={max_ep_duration!r} s is shorter than one timestep ({self.dt} s)")
         longest = max(self.proprioception_delay, self.vision_delay) * self.dt
         if longest > self.max_ep_duration:
-            raise ValueError(f"a feedback delay of {longest:g} s is longer than the episode (max_ep_duration = "
-                             f"{self.max_ep_duration:g} s): no feedback would ever arrive")
+            raise ValueError(
+                f"a feedback delay of {longest:g} s is longer than the episode (max_ep_duration = "
+                f"{self.max_ep_duration:g} s): no feedback would ever arrive"
+            )
         self.action_noise = noise_list(action_noise, self.n_muscles, "action_noise")
-        self.proprioception_noise = noise_list(proprioception_noise, 1, "proprioception_noise") \
-            if np.size(proprioception_noise) == 1 else noise_list(proprioception_noise, 2 * self.n_muscles,
-                                                                  "proprioception_noise")
-        self.vision_noise = noise_list(vision_noise, 1, "vision_noise") if np.size(vision_noise) == 1 else \
-            noise_list(vision_noise, self.space_dim, "vision_noise")
+        self.proprioception_noise = (
+            noise_list(proprioception_noise, 1, "proprioception_noise")
+            if np.size(proprioception_noise) == 1
+            else noise_list(proprioception_noise, 2 * self.n_muscles, "proprioception_noise")
+        )
+        self.vision_noise = (
+            noise_list(vision_noise, 1, "vision_noise")
+            if np.size(vision_noise) == 1
+            else noise_list(vision_noise, self.space_dim, "vision_noise")
+        )
         obs_dim = self._get_obs_size()
-        self.obs_noise = [0.] * self.space_dim + noise_list(obs_noise, obs_dim - self.space_dim, "obs_noise") \
-            if np.size(obs_noise) == 1 else noise_list(obs_noise, obs_dim, "obs_noise")
+        self.obs_noise = (
+            [0.0] * self.space_dim + noise_list(obs_noise, obs_dim - self.space_dim, "obs_noise")
+            if np.size(obs_noise) == 1
+            else noise_list(obs_noise, obs_dim, "obs_noise")
+        )
         self.goal = None
         self.elapsed = None
         self._state = None
         self._transition = StepFunction(self._step_function)
-        self._hooks = overrides_outside_motornet(type(self), _HOOKS) or \
-            overrides_outside_motornet(type(effector), _EFFECTOR_HOOKS)
-        self._obs_buffer = {"proprioception": [None] * self.proprioception_delay, "vision": [None] * self.vision_delay,
-                            "action": [None] * self.action_frame_stacking}
+        self._hooks = overrides_outside_motornet(type(self), _HOOKS) or overrides_outside_motornet(
+            type(effector), _EFFECTOR_HOOKS
+        )
+        self._obs_buffer = {
+            "proprioception": [None] * self.proprioception_delay,
+            "vision": [None] * self.vision_delay,
+            "action": [None] * self.action_frame_stacking,
+        }
         self._last_load = None
         self._n_steps = 0
         self._deterministic = False
-        self.action_space = gym.spaces.Box(0., 1., (self.n_muscles,), dtype=np.float32)
+        self.action_space = gym.spaces.Box(0.0, 1.0, (self.n_muscles,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (obs_dim,), dtype=np.float32)
 
     def _get_obs_size(self):
         """Observation length: goal, vision, proprioception (2 M), stacked actions, task inputs."""
-        return 2 * self.space_dim + 2 * self.n_muscles + self.action_frame_stacking * self.n_muscles + \
-            self._task_input_dim()
+        return (
+            2 * self.space_dim
+            + 2 * self.n_muscles
+            + self.action_frame_stacking * self.n_muscles
+            + self._task_input_dim()
+        )
 
     def _task_input_dim(self):
         """Size of extra task inputs a subclass appends to the observation."""
@@ -210,29 +262,36 @@ class Environment(torch.nn.Module, gym.Env):
         std = np.asarray(std, dtype=float).flatten()
         if self._deterministic or not std.any():
             return None
-        scale = float(std[0]) if (std == std[0]).all() else torch.as_tensor(std, dtype=self.effector.dtype,
-                                                                           device=self.device)
-        return scale * torch.randn(shape, generator=self.effector.generator, device=self.device,
-                                   dtype=self.effector.dtype)
+        scale = (
+            float(std[0])
+            if (std == std[0]).all()
+            else torch.as_tensor(std, dtype=self.effector.dtype, device=self.device)
+        )
+        return scale * torch.randn(
+            shape, generator=self.effector.generator, device=self.device, dtype=self.effector.dtype
+        )
 
     def draw_noise(self, batch_size):
         """One step's noise samples, drawn in a fixed order (action, proprioception, vision,
         observation); None where the standard deviations are 0."""
-        if self._deterministic or not (any(self.action_noise) or any(self.proprioception_noise) or
-                                       any(self.vision_noise) or any(self.obs_noise)):
+        if self._deterministic or not (
+            any(self.action_noise) or any(self.proprioception_noise) or any(self.vision_noise) or any(self.obs_noise)
+        ):
             return NO_NOISE
-        goal_noise = any(self.obs_noise[:self.space_dim])
-        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim:]
-        return StepNoise(self._noise_sample((batch_size, self.n_muscles), self.action_noise),
-                         self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
-                         self._noise_sample((batch_size, self.space_dim), self.vision_noise),
-                         self._noise_sample((batch_size, len(obs_noise)), obs_noise))
+        goal_noise = any(self.obs_noise[: self.space_dim])
+        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim :]
+        return StepNoise(
+            self._noise_sample((batch_size, self.n_muscles), self.action_noise),
+            self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
+            self._noise_sample((batch_size, self.space_dim), self.vision_noise),
+            self._noise_sample((batch_size, len(obs_noise)), obs_noise),
+        )
 
     def _feedback(self, muscle_state, cartesian, noise):
         """Proprioception (normalised fibre length and velocity) and vision (fingertip), with noise."""
         muscle = self.muscle
         proprioception = torch.cat([muscle_state[:, 1] / muscle.l0_ce[0], muscle_state[:, 2] / muscle.vmax[0]], dim=-1)
-        vision = cartesian[:, :self.space_dim]
+        vision = cartesian[:, : self.space_dim]
         if noise.proprioception is not None:
             proprioception = proprioception + noise.proprioception
         if noise.vision is not None:
@@ -253,8 +312,9 @@ class Environment(torch.nn.Module, gym.Env):
     def get_proprioception(self):
         """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
         states = self.effector.states
-        return self.apply_noise(self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0],
-                                self.proprioception_noise)
+        return self.apply_noise(
+            self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0], self.proprioception_noise
+        )
 
     def get_vision(self):
         """Fingertip position now (B, space_dim; m), with noise."""
@@ -265,16 +325,22 @@ class Environment(torch.nn.Module, gym.Env):
         """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
         if self._hooks or self._state is None:
             return self._obs_buffer
-        return {"proprioception": list(self._state.proprioception), "vision": list(self._state.vision),
-                "action": list(self._state.actions)}
+        return {
+            "proprioception": list(self._state.proprioception),
+            "vision": list(self._state.vision),
+            "action": list(self._state.actions),
+        }
 
     @obs_buffer.setter
     def obs_buffer(self, buffer):
         if self._hooks or self._state is None:
             self._obs_buffer = buffer
         else:
-            self._state = self._state._replace(proprioception=torch.stack(buffer["proprioception"]),
-                                               vision=torch.stack(buffer["vision"]), actions=tuple(buffer["action"]))
+            self._state = self._state._replace(
+                proprioception=torch.stack(buffer["proprioception"]),
+                vision=torch.stack(buffer["vision"]),
+                actions=tuple(buffer["action"]),
+            )
 
     def update_obs_buffer(self, action=None):
         """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
@@ -290,8 +356,16 @@ class Environment(torch.nn.Module, gym.Env):
         oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
         self.update_obs_buffer(action=action)
         buffer = self.obs_buffer
-        obs = torch.cat([self.goal, buffer["vision"][0], buffer["proprioception"][0],
-                         *buffer["action"][:self.action_frame_stacking], *self._task_inputs()], dim=-1)
+        obs = torch.cat(
+            [
+                self.goal,
+                buffer["vision"][0],
+                buffer["proprioception"][0],
+                *buffer["action"][: self.action_frame_stacking],
+                *self._task_inputs(),
+            ],
+            dim=-1,
+        )
         if not deterministic:
             obs = self.apply_noise(obs, self.obs_noise)
         return self._output(obs)
@@ -335,20 +409,29 @@ class Environment(torch.nn.Module, gym.Env):
         if field is not None:
             endpoint_load = field if endpoint_load is None else endpoint_load + field
         joint, muscle_state, geometry, cartesian = self.effector.transition(
-            state.joint, state.muscle, state.geometry, noisy_action, endpoint_load, joint_load)
+            state.joint, state.muscle, state.geometry, noisy_action, endpoint_load, joint_load
+        )
         proprioception, vision = self._feedback(muscle_state, cartesian, noise)
         actions = state.actions[1:] + (noisy_action,) if state.actions else ()
-        new = EnvState(joint, muscle_state, geometry, cartesian, _shift(state.vision, vision),
-                       _shift(state.proprioception, proprioception), actions)
+        new = EnvState(
+            joint,
+            muscle_state,
+            geometry,
+            cartesian,
+            _shift(state.vision, vision),
+            _shift(state.proprioception, proprioception),
+            actions,
+        )
         return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
 
     def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
         """`transition` without the noisy action (recomputed outside: an output that is an input costs a
         compiled call more than the addition), with the fingertip (B, space_dim) as an output of its own
         (cheaper compiled than sliced eagerly after the call)."""
-        state, obs, _, endpoint_load = self.transition(state, action, noise, goal, endpoint_load, joint_load,
-                                                       task_inputs)
-        return state, obs, endpoint_load, state.cartesian[:, :self.space_dim].clone()
+        state, obs, _, endpoint_load = self.transition(
+            state, action, noise, goal, endpoint_load, joint_load, task_inputs
+        )
+        return state, obs, endpoint_load, state.cartesian[:, : self.space_dim].clone()
 
     # ---- gymnasium API ------------------------------------------------------------------------
 
@@ -367,27 +450,40 @@ class Environment(torch.nn.Module, gym.Env):
         states = self.effector.states
         batch_size = states["joint"].shape[0]
         self._n_steps = 0
-        self.elapsed = 0.
+        self.elapsed = 0.0
         self.goal = self._initial_goal(batch_size)
         self._deterministic = deterministic
         # Each FIFO entry is an independent noisy reading of the initial state (noise-free: all the same one).
         n_readings = max(self.proprioception_delay, self.vision_delay)
         noise = [self.draw_noise(batch_size) for _ in range(n_readings)]
-        readings = [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings \
-            if noise[0] is NO_NOISE else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
+        readings = (
+            [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings
+            if noise[0] is NO_NOISE
+            else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
+        )
         zeros = torch.zeros(batch_size, self.n_muscles, device=self.device, dtype=self.effector.dtype)
-        self._state = EnvState(states["joint"], states["muscle"], states["geometry"], states["cartesian"],
-                               torch.stack([r[1] for r in readings[:self.vision_delay]]),
-                               torch.stack([r[0] for r in readings[:self.proprioception_delay]]),
-                               (zeros,) * self.action_frame_stacking)
+        self._state = EnvState(
+            states["joint"],
+            states["muscle"],
+            states["geometry"],
+            states["cartesian"],
+            torch.stack([r[1] for r in readings[: self.vision_delay]]),
+            torch.stack([r[0] for r in readings[: self.proprioception_delay]]),
+            (zeros,) * self.action_frame_stacking,
+        )
         if self._hooks:
-            self._obs_buffer = {"proprioception": list(self._state.proprioception), "vision": list(self._state.vision),
-                                "action": list(self._state.actions)}
+            self._obs_buffer = {
+                "proprioception": list(self._state.proprioception),
+                "vision": list(self._state.vision),
+                "action": list(self._state.actions),
+            }
             self._deterministic = False
             return self.get_obs(deterministic=deterministic), self._output(self._info(zeros, zeros))
-        goal_noise = any(self.obs_noise[:self.space_dim])
-        obs_noise = self._noise_sample((batch_size, len(self.obs_noise) - (0 if goal_noise else self.space_dim)),
-                                       self.obs_noise if goal_noise else self.obs_noise[self.space_dim:])
+        goal_noise = any(self.obs_noise[: self.space_dim])
+        obs_noise = self._noise_sample(
+            (batch_size, len(self.obs_noise) - (0 if goal_noise else self.space_dim)),
+            self.obs_noise if goal_noise else self.obs_noise[self.space_dim :],
+        )
         self._deterministic = False
         obs = self._observation(self._state, self.goal, self._task_inputs(), obs_noise)
         return self._output(obs), self._output(self._info(zeros, zeros))
@@ -401,8 +497,9 @@ class Environment(torch.nn.Module, gym.Env):
         action = effector._check_input("action", action, self.n_muscles)
         endpoint_load, joint_load = kwargs.get("endpoint_load"), kwargs.get("joint_load")
         if endpoint_load is not None:
-            endpoint_load = kwargs["endpoint_load"] = effector._check_input("endpoint_load", endpoint_load,
-                                                                           self.space_dim)
+            endpoint_load = kwargs["endpoint_load"] = effector._check_input(
+                "endpoint_load", endpoint_load, self.space_dim
+            )
         if joint_load is not None:
             joint_load = kwargs["joint_load"] = effector._check_input("joint_load", joint_load, effector.dof)
         scheduled = self._scheduled_load()
@@ -425,8 +522,11 @@ class Environment(torch.nn.Module, gym.Env):
             self._deterministic = True
         try:
             with torch.set_grad_enabled(torch.is_grad_enabled() and self.differentiable):
-                obs, noisy_action = self._step_through_hooks(action, kwargs) if self._hooks else \
-                    self._pure_step(action, kwargs.get("endpoint_load"), kwargs.get("joint_load"))
+                obs, noisy_action = (
+                    self._step_through_hooks(action, kwargs)
+                    if self._hooks
+                    else self._pure_step(action, kwargs.get("endpoint_load"), kwargs.get("joint_load"))
+                )
         finally:
             if deterministic:
                 self._deterministic = False
@@ -441,8 +541,9 @@ class Environment(torch.nn.Module, gym.Env):
         noise = self.draw_noise(action.shape[0])
         self._n_steps += 1
         self.elapsed += self.dt
-        state, obs, self._last_load, fingertip = self._transition(state, action, noise, self.goal, endpoint_load,
-                                                                  joint_load, self._task_inputs())
+        state, obs, self._last_load, fingertip = self._transition(
+            state, action, noise, self.goal, endpoint_load, joint_load, self._task_inputs()
+        )
         self._state = state
         self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian, fingertip)
         return obs, action if noise.action is None else action + noise.action
@@ -461,8 +562,7 @@ class Environment(torch.nn.Module, gym.Env):
         self.effector._set_state(*state[:4])
 
     def _info(self, action, noisy_action):
-        return {"states": dict(self.effector.states), "action": action, "noisy action": noisy_action,
-                "goal": self.goal}
+        return {"states": dict(self.effector.states), "action": action, "noisy action": noisy_action, "goal": self.goal}
 
     def _output(self, value):
         """Tensors as they are in differentiable mode, as numpy arrays otherwise."""
@@ -485,8 +585,11 @@ class Environment(torch.nn.Module, gym.Env):
             print(f"{name}: {value}")
 
     def get_save_config(self):
-        return {"name": self.name, **{n: _json_safe(v) for n, v in zip(*self.get_attributes()) if n != "name"},
-                "effector": self.effector.get_save_config()}
+        return {
+            "name": self.name,
+            **{n: _json_safe(v) for n, v in zip(*self.get_attributes()) if n != "name"},
+            "effector": self.effector.get_save_config(),
+        }
 
 
 class RandomTargetReach(Environment):
@@ -494,4 +597,4 @@ class RandomTargetReach(Environment):
 
     def _initial_goal(self, batch_size):
         joint = self.effector.draw_random_uniform_states(batch_size)
-        return self.effector.joint2cartesian(joint)[:, :self.space_dim]
+        return self.effector.joint2cartesian(joint)[:, : self.space_dim]

@@ -14,18 +14,34 @@ come from the same run (the checkpoint records its settings' hash; RunMismatchEr
 (`evaluate`) are batch first; "time" axes have T + 1 entries (the state at reset, then after each step),
 "step" axes T entries (what is computed from observation t and applied during step t -> t + 1).
 """
+
 import argparse
 import dataclasses
 import json
-import typing
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .train import CheckpointError, ConfigError, RunError, RunMismatchError, TaskConfig, _atomic_write, _coerce, \
-    _task_section, build, check_identity, check_keys, check_task, config_hash, load_checkpoint, load_config, read_yaml, \
-    resolve_device
+from .train import (
+    CheckpointError,
+    ConfigError,
+    RunError,
+    RunMismatchError,
+    TaskConfig,
+    _atomic_write,
+    _coerce,
+    _task_section,
+    build,
+    check_identity,
+    check_keys,
+    check_task,
+    config_hash,
+    load_checkpoint,
+    load_config,
+    read_yaml,
+    resolve_device,
+)
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
 ARRAYS = {
@@ -53,7 +69,7 @@ class RunUnfinishedError(RunMismatchError):
 class TestConfig:
     task: TaskConfig
     seed: int = 0
-    batch_size: typing.Optional[int] = None
+    batch_size: int | None = None
     deterministic: bool = True
 
 
@@ -69,11 +85,13 @@ def load_test_config(source):
     check_keys("the test config", source, fields)
     if "task" not in source:
         raise ConfigError("a test config needs a 'task' section")
-    test = TestConfig(task=_task_section("task", source["task"]),
-                      **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"})
+    test = TestConfig(
+        task=_task_section("task", source["task"]),
+        **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"},
+    )
     if test.batch_size is not None and test.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")
-    check_task(test.task)   # the training configs' checker
+    check_task(test.task)  # the training configs' checker
     return test
 
 
@@ -88,8 +106,9 @@ def evaluate(policy, task, batch_size=None, seed=0, deterministic=True):
     try:
         obs, info = task.reset(seed=seed, options={"batch_size": batch_size, "deterministic": deterministic})
         h = policy.init_hidden(obs.shape[0])
-        time_series = {k: [] for k in ("joint", "cartesian", "fingertip", "muscle", "geometry", "desired", "go_cue",
-                                       "observation")}
+        time_series = {
+            k: [] for k in ("joint", "cartesian", "fingertip", "muscle", "geometry", "desired", "go_cue", "observation")
+        }
         step_series = {k: [] for k in ("action", "noisy_action", "hidden", "endpoint_load")}
 
         def record(obs, info):
@@ -122,16 +141,32 @@ def metadata(task, policy, results, **extra):
     dof = task.effector.dof
     n_in = task.observation_space.shape[0]
     m = task.n_muscles
-    layout = {"target": [0, 2], "vision": [2, 4], "proprioception_length": [4, 4 + m],
-              "proprioception_velocity": [4 + m, 4 + 2 * m], "start": [n_in - 3, n_in - 1], "go_cue": [n_in - 1, n_in]}
-    arrays = {k: {"shape": list(v.shape), "axes": ARRAYS.get(k, ("trial", ""))[0], "units": ARRAYS.get(k, ("", ""))[1]}
-              for k, v in results.items()}
-    return {"dt": task.dt, "n_steps": task.n_steps, "batch_size": int(results["joint"].shape[0]),
-            "muscle_names": list(task.effector.muscle_name), "muscle_state_names": list(task.muscle.state_name),
-            "geometry_names": ["musculotendon length", "musculotendon velocity"] +
-                              [f"moment arm dof {i + 1}" for i in range(dof)],
-            "observation_layout": layout, "hidden_size": policy.hidden_dim, "arrays": arrays,
-            "task": task.get_save_config(), **extra}
+    layout = {
+        "target": [0, 2],
+        "vision": [2, 4],
+        "proprioception_length": [4, 4 + m],
+        "proprioception_velocity": [4 + m, 4 + 2 * m],
+        "start": [n_in - 3, n_in - 1],
+        "go_cue": [n_in - 1, n_in],
+    }
+    arrays = {
+        k: {"shape": list(v.shape), "axes": ARRAYS.get(k, ("trial", ""))[0], "units": ARRAYS.get(k, ("", ""))[1]}
+        for k, v in results.items()
+    }
+    return {
+        "dt": task.dt,
+        "n_steps": task.n_steps,
+        "batch_size": int(results["joint"].shape[0]),
+        "muscle_names": list(task.effector.muscle_name),
+        "muscle_state_names": list(task.muscle.state_name),
+        "geometry_names": ["musculotendon length", "musculotendon velocity"]
+        + [f"moment arm dof {i + 1}" for i in range(dof)],
+        "observation_layout": layout,
+        "hidden_size": policy.hidden_dim,
+        "arrays": arrays,
+        "task": task.get_save_config(),
+        **extra,
+    }
 
 
 def save_results(out, results, meta):
@@ -161,18 +196,26 @@ def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None, allow_
     check_identity(state, config, path)
     kind = state.get("kind", "checkpoint")
     if kind == "checkpoint" and int(state["batch"]) < config.training.n_batches and not allow_unfinished:
-        raise RunUnfinishedError(f"{path} is at batch {state['batch']} of training.n_batches = "
-                                 f"{config.training.n_batches}: the run is unfinished; let it finish, or evaluate it "
-                                 f"as it is with --allow-unfinished (allow_unfinished=True: the results are marked)")
+        raise RunUnfinishedError(
+            f"{path} is at batch {state['batch']} of training.n_batches = "
+            f"{config.training.n_batches}: the run is unfinished; let it finish, or evaluate it "
+            f"as it is with --allow-unfinished (allow_unfinished=True: the results are marked)"
+        )
     task, policy = build(config, device, task=task_config)
     try:
         policy.load_state_dict(state["policy"])
     except RuntimeError as error:
-        raise CheckpointError(f"{path} holds a policy of another shape than {run_dir / 'config.yaml'} builds "
-                              f"({str(error).splitlines()[-1].strip()})") from None
-    policy.checkpoint = {"path": str(path), "kind": kind, "batch": int(state["batch"]),
-                         "unfinished": int(state["batch"]) < config.training.n_batches,
-                         "config_sha256": state.get("config_sha256") or config_hash(state["config"])}
+        raise CheckpointError(
+            f"{path} holds a policy of another shape than {run_dir / 'config.yaml'} builds "
+            f"({str(error).splitlines()[-1].strip()})"
+        ) from None
+    policy.checkpoint = {
+        "path": str(path),
+        "kind": kind,
+        "batch": int(state["batch"]),
+        "unfinished": int(state["batch"]) < config.training.n_batches,
+        "config_sha256": state.get("config_sha256") or config_hash(state["config"]),
+    }
     return task, policy, config
 
 
@@ -182,23 +225,36 @@ def run_test(run_dir, test_config, out, device="auto", checkpoint=None, allow_un
     test = test_config if isinstance(test_config, TestConfig) else load_test_config(test_config)
     task, policy, config = load_policy(run_dir, test.task, resolve_device(device), checkpoint, allow_unfinished)
     results = evaluate(policy, task, test.batch_size, test.seed, test.deterministic)
-    meta = metadata(task, policy, results, run_dir=str(run_dir), seed=test.seed, deterministic=test.deterministic,
-                    checkpoint=policy.checkpoint, test_task={"name": test.task.name, **test.task.options},
-                    run_config=json.loads(json.dumps(dataclasses.asdict(config), default=str)))
+    meta = metadata(
+        task,
+        policy,
+        results,
+        run_dir=str(run_dir),
+        seed=test.seed,
+        deterministic=test.deterministic,
+        checkpoint=policy.checkpoint,
+        test_task={"name": test.task.name, **test.task.options},
+        run_config=json.loads(json.dumps(dataclasses.asdict(config), default=str)),
+    )
     return save_results(out, results, meta)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m motornet.evaluate",
-                                     description="Run a trained policy through a test protocol.")
+    parser = argparse.ArgumentParser(
+        prog="python -m motornet.evaluate", description="Run a trained policy through a test protocol."
+    )
     parser.add_argument("run_dir")
     parser.add_argument("test_config", help="YAML test protocol (see motornet/configs/test_*.yaml)")
     parser.add_argument("out", help="output prefix: writes OUT.npz and OUT.json")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--checkpoint", default=None,
-                        help="another checkpoint than RUN_DIR/checkpoint.pt, e.g. RUN_DIR/snapshots/batch001500.pt")
-    parser.add_argument("--allow-unfinished", action="store_true",
-                        help="evaluate an unfinished run's checkpoint (the metadata mark it)")
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="another checkpoint than RUN_DIR/checkpoint.pt, e.g. RUN_DIR/snapshots/batch001500.pt",
+    )
+    parser.add_argument(
+        "--allow-unfinished", action="store_true", help="evaluate an unfinished run's checkpoint (the metadata mark it)"
+    )
     args = parser.parse_args(argv)
     try:
         paths = run_test(args.run_dir, args.test_config, args.out, args.device, args.checkpoint, args.allow_unfinished)

@@ -5,6 +5,7 @@ then the moment arms dL/dq_j (m/rad for a joint, dimensionless for a point mass)
 moment arm means that shortening the muscle increases q_j; joint torque is -sum(force * moment arm).
 `forward` is batch first; `_state`, which the effector's step calls, is trial-last (motornet.layout).
 """
+
 import torch
 
 from .layout import trials_first, trials_last
@@ -30,9 +31,10 @@ class PathGeometry(torch.nn.Module):
             offset += len(body)
         start = torch.tensor(starts, dtype=torch.long)
         incidence = torch.zeros(len(starts), len(path_fixation_body))
-        incidence[torch.arange(len(starts)), torch.tensor(seg_muscle, dtype=torch.long)] = 1.
-        self.register_buffer("coordinates", torch.tensor(coords, dtype=torch.get_default_dtype()).T.contiguous(),
-                             persistent=False)
+        incidence[torch.arange(len(starts)), torch.tensor(seg_muscle, dtype=torch.long)] = 1.0
+        self.register_buffer(
+            "coordinates", torch.tensor(coords, dtype=torch.get_default_dtype()).T.contiguous(), persistent=False
+        )
         self.register_buffer("fixation_body", torch.tensor(bodies, dtype=torch.long), persistent=False)
         self.register_buffer("segment_start", start, persistent=False)
         self.register_buffer("segment_end", start + 1, persistent=False)
@@ -83,7 +85,7 @@ class PolynomialGeometry(torch.nn.Module):
         a1, a2 = self.a1.unsqueeze(-1), self.a2.unsqueeze(-1)  # (dof, M, 1)
         # Sums over dof as broadcast products, not matrix products: compiled, they fuse into one loop.
         length = self.a0.unsqueeze(-1) + (theta * (a1 + a2 * theta)).sum(0)  # (M, B)
-        moment_arm = a1 + 2. * a2 * theta  # (dof, M, B)
+        moment_arm = a1 + 2.0 * a2 * theta  # (dof, M, B)
         velocity = (moment_arm * joint[dof:].unsqueeze(1)).sum(0)  # (M, B)
         return torch.cat([length.unsqueeze(0), velocity.unsqueeze(0), moment_arm], dim=0)
 
@@ -94,8 +96,9 @@ class ConstantGeometry(torch.nn.Module):
 
     def __init__(self, moment_arm):
         super().__init__()
-        self.register_buffer("moment_arm", torch.as_tensor(moment_arm, dtype=torch.get_default_dtype()),
-                             persistent=False)
+        self.register_buffer(
+            "moment_arm", torch.as_tensor(moment_arm, dtype=torch.get_default_dtype()), persistent=False
+        )
 
     def forward(self, joint_state):
         """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""

@@ -22,6 +22,7 @@ gamma = 0.1, kappa = 0.05, lambda = 1e-6, r = 0.01 m. D is the paper's dh/dt, pe
 toolbox computes it (with dt = 0.01 s, 10^4 times the squared per-step difference);
 `hidden_derivative_unit: per_step` drops the 1 / dt, for comparison only (our code before 2026-11-29).
 """
+
 import dataclasses
 
 import torch
@@ -32,7 +33,7 @@ def _over_components(values, reduction="mean"):
     return values.sum(-1) if reduction == "sum" else values.mean(-1)
 
 
-def position_cost(position, desired, target_radius=0., reduction="mean"):
+def position_cost(position, desired, target_radius=0.0, reduction="mean"):
     """Per-row P: mean (or sum) over (x, y) of |x - x*| (m), 0 where the distance ||x - x*||_2 < r;
     (..., 2) -> (...)."""
     error = position - desired
@@ -57,7 +58,7 @@ def hidden_derivative_cost(hidden, previous, dt, reduction="mean"):
     return _over_components(((hidden - previous) / dt).square(), reduction)
 
 
-def position_loss(position, desired, target_radius=0., reduction="mean"):
+def position_loss(position, desired, target_radius=0.0, reduction="mean"):
     """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)
     (`reduction`: over x and y, see _over_components)."""
     return position_cost(position, desired, target_radius, reduction).mean()
@@ -97,8 +98,9 @@ class LossConfig:
     hidden_derivative_unit: per_second (the paper's dh/dt) or per_step (h_t - h_{t-1}, an ablation);
     component_reduction: mean (the original toolbox's) or sum (the paper's vector norms, an ablation) over
     each term's components (see the module's docstring)."""
-    position_weight: float = 2.
-    activation_weight: float = 5.
+
+    position_weight: float = 2.0
+    activation_weight: float = 5.0
     hidden_weight: float = 0.1
     hidden_derivative_weight: float = 0.05
     kernel_weight: float = 1e-6
@@ -108,23 +110,29 @@ class LossConfig:
 
     def __post_init__(self):
         if self.hidden_derivative_unit not in HIDDEN_DERIVATIVE_UNITS:
-            raise ValueError(f"loss.hidden_derivative_unit must be one of {HIDDEN_DERIVATIVE_UNITS}, "
-                             f"got {self.hidden_derivative_unit!r}")
+            raise ValueError(
+                f"loss.hidden_derivative_unit must be one of {HIDDEN_DERIVATIVE_UNITS}, "
+                f"got {self.hidden_derivative_unit!r}"
+            )
         if self.component_reduction not in COMPONENT_REDUCTIONS:
-            raise ValueError(f"loss.component_reduction must be one of {COMPONENT_REDUCTIONS}, "
-                             f"got {self.component_reduction!r}")
+            raise ValueError(
+                f"loss.component_reduction must be one of {COMPONENT_REDUCTIONS}, got {self.component_reduction!r}"
+            )
 
 
 def derivative_step(config, dt):
     """The divisor of D's differences: dt (s) for the paper's per-second derivative, 1 for per_step."""
-    return 1. if config.hidden_derivative_unit == "per_step" else dt
+    return 1.0 if config.hidden_derivative_unit == "per_step" else dt
 
 
 def eq1(config, terms):
     """Eq. 1's weighted sum of the unweighted terms (scalars, or one value per network)."""
-    return (config.position_weight * terms["position"] + config.activation_weight * terms["activation"]
-            + config.hidden_weight * (terms["hidden"] + config.hidden_derivative_weight * terms["hidden_derivative"])
-            + config.kernel_weight * terms["kernel"])
+    return (
+        config.position_weight * terms["position"]
+        + config.activation_weight * terms["activation"]
+        + config.hidden_weight * (terms["hidden"] + config.hidden_derivative_weight * terms["hidden_derivative"])
+        + config.kernel_weight * terms["kernel"]
+    )
 
 
 def eq1_step_costs(config, max_isometric_force, dt):
@@ -133,11 +141,14 @@ def eq1_step_costs(config, max_isometric_force, dt):
     step_dt, reduction = derivative_step(config, dt), config.component_reduction
 
     def costs(step):
-        return {"position": position_cost(step["fingertip"], step["desired"], config.target_radius, reduction),
-                "activation": activation_cost(step["activation"], max_isometric_force, reduction),
-                "hidden": hidden_cost(step["hidden"], reduction),
-                "hidden_derivative": (1. - step["first"]) * hidden_derivative_cost(
-                    step["hidden"], step["previous_hidden"], step_dt, reduction)}
+        return {
+            "position": position_cost(step["fingertip"], step["desired"], config.target_radius, reduction),
+            "activation": activation_cost(step["activation"], max_isometric_force, reduction),
+            "hidden": hidden_cost(step["hidden"], reduction),
+            "hidden_derivative": (1.0 - step["first"])
+            * hidden_derivative_cost(step["hidden"], step["previous_hidden"], step_dt, reduction),
+        }
+
     return costs
 
 
@@ -146,11 +157,17 @@ def eq1_from_costs(config, costs, n_steps, input_kernels, n_networks=1):
     n_steps of eq1_step_costs (N B,; network k's episodes are rows [k B, (k + 1) B)) and the networks'
     input kernels (N, ...). The same means as eq1_loss: over episodes, steps (D: the T - 1 differences)
     and components."""
+
     def mean(name, steps):
         return costs[name].view(n_networks, -1).mean(1) / max(steps, 1)
-    terms = {"position": mean("position", n_steps), "activation": mean("activation", n_steps),
-             "hidden": mean("hidden", n_steps), "hidden_derivative": mean("hidden_derivative", n_steps - 1),
-             "kernel": kernel_loss(input_kernels)}
+
+    terms = {
+        "position": mean("position", n_steps),
+        "activation": mean("activation", n_steps),
+        "hidden": mean("hidden", n_steps),
+        "hidden_derivative": mean("hidden_derivative", n_steps - 1),
+        "kernel": kernel_loss(input_kernels),
+    }
     terms["loss"] = eq1(config, terms)
     return terms
 
@@ -160,10 +177,12 @@ def eq1_loss(config, position, desired, activation, max_isometric_force, hidden,
     max isometric forces (M; N), hidden activity (B, T, n_hidden), the GRU input kernel and the step dt (s).
     Returns a dict of scalar tensors: 'loss' and each unweighted term (TERMS)."""
     reduction = config.component_reduction
-    terms = {"position": position_loss(position, desired, config.target_radius, reduction),
-             "activation": activation_loss(activation, max_isometric_force, reduction),
-             "hidden": hidden_loss(hidden, reduction),
-             "hidden_derivative": hidden_derivative_loss(hidden, derivative_step(config, dt), reduction),
-             "kernel": kernel_loss(input_kernel)}
+    terms = {
+        "position": position_loss(position, desired, config.target_radius, reduction),
+        "activation": activation_loss(activation, max_isometric_force, reduction),
+        "hidden": hidden_loss(hidden, reduction),
+        "hidden_derivative": hidden_derivative_loss(hidden, derivative_step(config, dt), reduction),
+        "kernel": kernel_loss(input_kernel),
+    }
     terms["loss"] = eq1(config, terms)
     return terms

@@ -10,6 +10,7 @@ Public methods are batch first. The underscore methods the effector's step calls
 `_integrate`) are trial-last (motornet.layout): muscle state (n_states, M, B), geometry (2 + dof, M, B),
 excitation (M, B); there a parameter is `p.mT`, (1, M, 1).
 """
+
 import math
 
 import numpy as np
@@ -40,14 +41,16 @@ class Muscle(torch.nn.Module):
     _required = ("max_isometric_force",)
     _defaults = {}
 
-    def __init__(self, input_dim=1, output_dim=1, min_activation=0., tau_activation=0.015,
-                 tau_deactivation=0.05):
+    def __init__(self, input_dim=1, output_dim=1, min_activation=0.0, tau_activation=0.015, tau_deactivation=0.05):
         super().__init__()
         self.input_dim = input_dim
         self.output_dim = output_dim
         # 0-d float32 buffers, as MotorNet 0.3 (they follow `.to()`; `.item()` gives the number).
-        for name, value in (("min_activation", min_activation), ("tau_activation", tau_activation),
-                            ("tau_deactivation", tau_deactivation)):
+        for name, value in (
+            ("min_activation", min_activation),
+            ("tau_activation", tau_activation),
+            ("tau_deactivation", tau_deactivation),
+        ):
             self.register_buffer(name, torch.tensor(float(value)), persistent=False)
         self.dt = None
         self.n_muscles = None
@@ -90,32 +93,35 @@ class Muscle(torch.nn.Module):
         self._param("max_iso_force", max_isometric_force)
         unknown = set(kwargs) - set(self._required) - set(self._defaults)
         if unknown:
-            raise TypeError(f"{type(self).__name__}.build got unknown parameters {sorted(unknown)}; "
-                            f"valid ones are {sorted(set(self._required) | set(self._defaults))}")
+            raise TypeError(
+                f"{type(self).__name__}.build got unknown parameters {sorted(unknown)}; "
+                f"valid ones are {sorted(set(self._required) | set(self._defaults))}"
+            )
         self._build(**kwargs)
         self.built = True
 
     def _build(self, **kwargs):
-        ones = [1.] * self.n_muscles
+        ones = [1.0] * self.n_muscles
         self._param("l0_ce", ones)
-        self._param("l0_se", [0.] * self.n_muscles)
+        self._param("l0_se", [0.0] * self.n_muscles)
         self._param("l0_pe", ones)
         self._param("vmax", ones)
 
     def _hill_parameters(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length):
         """Set l0_ce, l0_se (m), passive slack length l0_pe = s l_ce (m) and v_max = 10 l_ce (m/s);
         returns l_ce and the normalised slack lengths s as (1, 1, M) tensors. s None: the default."""
-        slack = _per_muscle(normalized_slack_muscle_length, self._defaults["normalized_slack_muscle_length"],
-                            self.n_muscles)
+        slack = _per_muscle(
+            normalized_slack_muscle_length, self._defaults["normalized_slack_muscle_length"], self.n_muscles
+        )
         l_ce = self._param("l0_ce", optimal_muscle_length)
         self._param("l0_se", tendon_length)
         slack = torch.as_tensor(slack, dtype=l_ce.dtype).reshape(1, 1, -1)
         self._param("l0_pe", slack * l_ce)
-        self._param("vmax", 10. * l_ce)
+        self._param("vmax", 10.0 * l_ce)
         return l_ce, slack
 
     def clip_activation(self, a):
-        return a.clamp(min=self.min_activation).clamp(max=1.)
+        return a.clamp(min=self.min_activation).clamp(max=1.0)
 
     def activation_ode(self, action, activation):
         """da/dt (B, 1, n_muscles) from excitation `action`: (B, n_muscles), (B, 1, n_muscles) or a scalar
@@ -129,8 +135,9 @@ class Muscle(torch.nn.Module):
     def integrate(self, dt, state_derivative, muscle_state, geometry_state):
         """New muscle state: activation stepped by dt (s) and clipped, the other rows computed
         from it and the given (pre-step) geometry."""
-        return trials_first(self._integrate(dt, trials_last(state_derivative), trials_last(muscle_state),
-                                            trials_last(geometry_state)))
+        return trials_first(
+            self._integrate(dt, trials_last(state_derivative), trials_last(muscle_state), trials_last(geometry_state))
+        )
 
     def get_initial_muscle_state(self, batch_size, geometry_state):
         activation = self.min_activation.to(geometry_state.dtype).expand(batch_size, 1, self.n_muscles)
@@ -150,8 +157,12 @@ class Muscle(torch.nn.Module):
 
     def _activation_rate(self, excitation, activation):
         """da/dt (1, M, B; 1/s) from excitation (M, B) and activation (1, M, B), both clipped first."""
-        return activation_derivative(self.clip_activation(excitation), self.clip_activation(activation),
-                                     self.tau_activation, self.tau_deactivation)
+        return activation_derivative(
+            self.clip_activation(excitation),
+            self.clip_activation(activation),
+            self.tau_activation,
+            self.tau_deactivation,
+        )
 
     def _rate(self, excitation, muscle_state):
         """Time derivative of the integrated rows (here: activation only), (1, M, B)."""
@@ -171,7 +182,7 @@ class ReluMuscle(Muscle):
 
     state_name = ["activation", "muscle length", "muscle velocity", "force"]
 
-    def __init__(self, min_activation=0., **kwargs):
+    def __init__(self, min_activation=0.0, **kwargs):
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _state(self, activation, geometry_state):
@@ -185,13 +196,20 @@ class RigidTendonHillMuscle(Muscle):
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1.4, x l_ce).
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
-                  "force-velocity CE", "force"]
+    state_name = [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length CE",
+        "force-velocity CE",
+        "force",
+    ]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.4}
 
     # Kistemaker (2010) shape constants.
-    _width_sq = 0.66 ** 2
+    _width_sq = 0.66**2
     _a_rel_st = 0.41
     _b_rel_st = 5.2
     _q_crit = 0.3
@@ -204,7 +222,7 @@ class RigidTendonHillMuscle(Muscle):
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
         _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
-        self._param("k_pe", 1. / (1.66 - slack) ** 2)
+        self._param("k_pe", 1.0 / (1.66 - slack) ** 2)
 
     def _state(self, activation, geometry_state):
         a = activation
@@ -214,23 +232,23 @@ class RigidTendonHillMuscle(Muscle):
         l_n = fibre_length / l0_ce
         v_n = fibre_velocity / vmax
         strain = torch.relu((fibre_length - l0_pe) / l0_ce)
-        f_pe = k_pe * strain ** 2
-        f_l = torch.clamp(1. - (l_n - 1.) ** 2 / self._width_sq, min=self._f_l_min)
+        f_pe = k_pe * strain**2
+        f_l = torch.clamp(1.0 - (l_n - 1.0) ** 2 / self._width_sq, min=self._f_l_min)
 
-        a_rel = torch.where(l_n > 1., self._a_rel_st * f_l, torch.full_like(f_l, self._a_rel_st))
-        b_low = self._b_rel_st * (1. - 0.9 * (a - self._q_crit) / (self._q_min - self._q_crit)) ** 2
+        a_rel = torch.where(l_n > 1.0, self._a_rel_st * f_l, torch.full_like(f_l, self._a_rel_st))
+        b_low = self._b_rel_st * (1.0 - 0.9 * (a - self._q_crit) / (self._q_min - self._q_crit)) ** 2
         b_rel = torch.where(a < self._q_crit, b_low, torch.full_like(a, self._b_rel_st))
         fa = f_l * a
         d0 = a * (f_l + a_rel) / b_rel
-        p1 = -(fa / 2.) / (self._s_as - 2. * d0)
-        p2 = (fa / 2.) ** 2 / (self._s_as - 2. * d0)
+        p1 = -(fa / 2.0) / (self._s_as - 2.0 * d0)
+        p2 = (fa / 2.0) ** 2 / (self._s_as - 2.0 * d0)
         p3 = -1.5 * fa
         # Each branch sees only its half-line of v_n so the unused one cannot produce inf/NaN gradients.
-        v_con = torch.clamp(v_n, max=0.)
-        v_ecc = torch.clamp(v_n, min=0.)
+        v_con = torch.clamp(v_n, max=0.0)
+        v_ecc = torch.clamp(v_n, min=0.0)
         f_con = (v_con * a * a_rel + fa * b_rel) / (b_rel - v_con)
-        f_ecc = (-p1 * p3 + p1 * self._s_as * v_ecc + p2 - p3 * v_ecc + self._s_as * v_ecc ** 2) / (p1 + v_ecc)
-        f_a = torch.relu(torch.where(v_n < 0., f_con, f_ecc))
+        f_ecc = (-p1 * p3 + p1 * self._s_as * v_ecc + p2 - p3 * v_ecc + self._s_as * v_ecc**2) / (p1 + v_ecc)
+        f_a = torch.relu(torch.where(v_n < 0.0, f_con, f_ecc))
         force = (f_a + f_pe) * self.max_iso_force.mT
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=0)
 
@@ -238,7 +256,8 @@ class RigidTendonHillMuscle(Muscle):
 # ---- Thelen (2003) curves ----------------------------------------------------------------------
 # Thelen DG (2003) J Biomech Eng 125:70-77, eq. 3-6; all forces normalised by max_isometric_force.
 
-def thelen_passive_force(strain, shape=5., strain_at_max_force=0.6):
+
+def thelen_passive_force(strain, shape=5.0, strain_at_max_force=0.6):
     """Passive fibre force (x F0), Thelen (2003) eq. 3: (exp(k strain / e0) - 1) / (exp(k) - 1).
 
     `strain` = (fibre length - passive slack length) / optimal length; zero force below slack.
@@ -250,7 +269,7 @@ def thelen_passive_force(strain, shape=5., strain_at_max_force=0.6):
 
 def thelen_active_force_length(normalized_length, gamma=0.45):
     """Active force-length f_L, Thelen (2003) eq. 4: exp(-(l / l_ce - 1)^2 / gamma); peak 1 at l_ce."""
-    return torch.exp(-(normalized_length - 1.) ** 2 / gamma)
+    return torch.exp(-((normalized_length - 1.0) ** 2) / gamma)
 
 
 def thelen_force_velocity(velocity, max_lengthening_force=1.4, af=0.25):
@@ -261,13 +280,13 @@ def thelen_force_velocity(velocity, max_lengthening_force=1.4, af=0.25):
     (1 + c f_len v) / (1 + c v) with c = (2 + 2 / Af) / (f_len - 1), rising to f_len.
     Continuous at v = 0 (value 1); the lengthening slope there is twice the shortening one.
     """
-    c = (2. + 2. / af) / (max_lengthening_force - 1.)
+    c = (2.0 + 2.0 / af) / (max_lengthening_force - 1.0)
     # Each branch sees only its half-line so the unused one cannot produce inf/NaN gradients.
-    v_con = velocity.clamp(-1., 0.)
-    v_ecc = velocity.clamp(min=0.)
-    f_con = (1. + v_con) / (1. - v_con / af)
-    f_ecc = (1. + c * max_lengthening_force * v_ecc) / (1. + c * v_ecc)
-    return torch.where(velocity < 0., f_con, f_ecc)
+    v_con = velocity.clamp(-1.0, 0.0)
+    v_ecc = velocity.clamp(min=0.0)
+    f_con = (1.0 + v_con) / (1.0 - v_con / af)
+    f_ecc = (1.0 + c * max_lengthening_force * v_ecc) / (1.0 + c * v_ecc)
+    return torch.where(velocity < 0.0, f_con, f_ecc)
 
 
 def thelen_tendon_force(strain, strain_at_max_force=0.04):
@@ -275,23 +294,22 @@ def thelen_tendon_force(strain, strain_at_max_force=0.04):
     strain 0.609 e0, linear beyond with stiffness 1.712 / e0 (so ~F0 at e0); 0 when slack (strain <= 0).
     `strain` = tendon length / tendon slack length - 1."""
     e_toe = 0.609 * strain_at_max_force
-    k_toe, f_toe, k_lin = 3., 0.33, 1.712 / strain_at_max_force
-    toe = f_toe * torch.expm1(k_toe * strain.clamp(0., e_toe) / e_toe) / math.expm1(k_toe)
+    k_toe, f_toe, k_lin = 3.0, 0.33, 1.712 / strain_at_max_force
+    toe = f_toe * torch.expm1(k_toe * strain.clamp(0.0, e_toe) / e_toe) / math.expm1(k_toe)
     return torch.where(strain > e_toe, f_toe + k_lin * (strain - e_toe), toe)
 
 
 def _quadratic_root_plus(a, b, c):
     """The root (-b + sqrt(b^2 - 4ac)) / (2a) of a x^2 + b x + c, without cancellation
     (needs b^2 > 4ac and a != 0)."""
-    s = torch.sqrt(b * b - 4. * a * c)
-    b_pos = b >= 0.
+    s = torch.sqrt(b * b - 4.0 * a * c)
+    b_pos = b >= 0.0
     # Citardauq form where -b + s would cancel; its denominator is kept away from 0 where unused.
-    citardauq = 2. * c / torch.where(b_pos, -b - s, -torch.ones_like(s))
-    return torch.where(b_pos, citardauq, (s - b) / (2. * a))
+    citardauq = 2.0 * c / torch.where(b_pos, -b - s, -torch.ones_like(s))
+    return torch.where(b_pos, citardauq, (s - b) / (2.0 * a))
 
 
-def thelen_damped_velocity(active_force, activation_force_length, damping,
-                           max_lengthening_force=1.4, af=0.25):
+def thelen_damped_velocity(active_force, activation_force_length, damping, max_lengthening_force=1.4, af=0.25):
     """Fibre velocity x (over (0.25 + 0.75 a) v_max) at which a f_L f_V(x) + damping x = F.
 
     F = tendon force - passive force (x F0); `activation_force_length` = a f_L. f_V is Thelen's
@@ -304,27 +322,27 @@ def thelen_damped_velocity(active_force, activation_force_length, damping,
       F > a f_L:        d c x^2 + (c (a f_L f_len - F) + d) x + (a f_L - F) = 0, root >= 0.
     """
     d, afl, f_len = damping, activation_force_length, max_lengthening_force
-    c = (2. + 2. / af) / (f_len - 1.)
+    c = (2.0 + 2.0 / af) / (f_len - 1.0)
     f_con = torch.minimum(torch.maximum(active_force, torch.full_like(active_force, -d)), afl)
     # Downward parabola, positive at 0 and negative at -1: its smaller root.
     x_con = _quadratic_root_plus(torch.full_like(f_con, -d / af), afl + d + f_con / af, afl - f_con)
     f_ecc = torch.maximum(active_force, afl)
     # Upward parabola, negative at 0: its larger root.
     x_ecc = _quadratic_root_plus(torch.full_like(f_ecc, d * c), c * (afl * f_len - f_ecc) + d, afl - f_ecc)
-    return torch.where(active_force <= -d, active_force / d,
-                       torch.where(active_force <= afl, x_con, x_ecc))
+    return torch.where(active_force <= -d, active_force / d, torch.where(active_force <= afl, x_con, x_ecc))
 
 
 # ---- MuJoCo curves -----------------------------------------------------------------------------
 # MuJoCo documentation, Modeling > Muscles (mju_muscleGain / mju_muscleBias); lengths are in
 # optimal lengths, velocities in optimal lengths per second over vmax.
 
+
 def mujoco_bump(l, lmin, mid, lmax):
     """Four smoothly joined half-quadratics: 0 outside (lmin, lmax), peak 1 at mid."""
     mid_low, mid_high = 0.5 * (lmin + mid), 0.5 * (mid + lmax)
     rise = 0.5 * ((l - lmin) / (mid_low - lmin)) ** 2
-    top_low = 1. - 0.5 * ((mid - l) / (mid - mid_low)) ** 2
-    top_high = 1. - 0.5 * ((l - mid) / (mid_high - mid)) ** 2
+    top_low = 1.0 - 0.5 * ((mid - l) / (mid - mid_low)) ** 2
+    top_high = 1.0 - 0.5 * ((l - mid) / (mid_high - mid)) ** 2
     fall = 0.5 * ((lmax - l) / (lmax - mid_high)) ** 2
     f = torch.where(l <= mid_low, rise, torch.where(l <= mid, top_low, torch.where(l <= mid_high, top_high, fall)))
     return torch.where((l > lmin) & (l < lmax), f, torch.zeros_like(f))
@@ -333,25 +351,26 @@ def mujoco_bump(l, lmin, mid, lmax):
 def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
     """Active force-length: the bump on (lmin, lmax) peaking at 1, plus 0.15 x a second bump on (lmin, 0.95)
     peaking at (lmin + 0.95) / 2 (MuJoCo's mju_muscleGain)."""
-    return mujoco_bump(normalized_length, lmin, 1., lmax) + \
-        0.15 * mujoco_bump(normalized_length, lmin, 0.5 * (lmin + 0.95), 0.95)
+    return mujoco_bump(normalized_length, lmin, 1.0, lmax) + 0.15 * mujoco_bump(
+        normalized_length, lmin, 0.5 * (lmin + 0.95), 0.95
+    )
 
 
 def mujoco_force_velocity(normalized_velocity, fvmax=1.2):
     """Force-velocity: (v + 1)^2 for -1 < v <= 0 (0 below), fvmax - (y - v)^2 / y for 0 < v <= y,
     fvmax beyond, with y = fvmax - 1. Value and slope (2) are continuous at v = 0."""
-    y = fvmax - 1.
-    v_con = normalized_velocity.clamp(-1., 0.)
-    v_ecc = torch.minimum(normalized_velocity.clamp(min=0.), y + torch.zeros_like(normalized_velocity))
-    return torch.where(normalized_velocity <= 0., (v_con + 1.) ** 2, fvmax - (y - v_ecc) ** 2 / y)
+    y = fvmax - 1.0
+    v_con = normalized_velocity.clamp(-1.0, 0.0)
+    v_ecc = torch.minimum(normalized_velocity.clamp(min=0.0), y + torch.zeros_like(normalized_velocity))
+    return torch.where(normalized_velocity <= 0.0, (v_con + 1.0) ** 2, fvmax - (y - v_ecc) ** 2 / y)
 
 
 def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
     """Passive force for a fibre `normalized_stretch` optimal lengths beyond its slack length:
     0.25 fpmax x^3 up to x = 1, then 0.25 fpmax (3 x - 2), with x = stretch / ((lmax - 1) / 2);
     so fpmax at lmax when slack is at the optimal length (MuJoCo's case)."""
-    x = torch.relu(normalized_stretch) / (0.5 * (lmax - 1.))
-    return torch.where(x <= 1., 0.25 * fpmax * x.clamp(max=1.) ** 3, 0.25 * fpmax * (3. * x - 2.))
+    x = torch.relu(normalized_stretch) / (0.5 * (lmax - 1.0))
+    return torch.where(x <= 1.0, 0.25 * fpmax * x.clamp(max=1.0) ** 3, 0.25 * fpmax * (3.0 * x - 2.0))
 
 
 # Floor of the Thelen and MuJoCo muscles' fibre length (m), as MotorNet 0.3.
@@ -371,12 +390,19 @@ class RigidTendonHillMuscleThelen(Muscle):
     `thelen_passive_force`), gamma = 0.45, f_len = 1.4, Af = 0.25.
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
-                  "force-velocity CE", "force"]
+    state_name = [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length CE",
+        "force-velocity CE",
+        "force",
+    ]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.0}
 
-    passive_shape = 5.
+    passive_shape = 5.0
     passive_strain_at_max_force = 0.6
     gamma = 0.45
     max_lengthening_force = 1.4
@@ -394,11 +420,11 @@ class RigidTendonHillMuscleThelen(Muscle):
         l0_se, l0_ce, l0_pe, vmax = (p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax))
         fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[1:2]
-        f_pe = thelen_passive_force((fibre_length - l0_pe) / l0_ce, self.passive_shape,
-                                    self.passive_strain_at_max_force)
+        f_pe = thelen_passive_force(
+            (fibre_length - l0_pe) / l0_ce, self.passive_shape, self.passive_strain_at_max_force
+        )
         f_l = thelen_active_force_length(fibre_length / l0_ce, self.gamma)
-        f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * vmax), self.max_lengthening_force,
-                                    self.af)
+        f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * vmax), self.max_lengthening_force, self.af)
         force = (a * f_l * f_v + f_pe) * self.max_iso_force.mT
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
@@ -424,22 +450,32 @@ class CompliantTendonHillMuscle(Muscle):
     closed-form passive equilibrium at reset.
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length SE",
-                  "active force", "force"]
+    state_name = [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length SE",
+        "active force",
+        "force",
+    ]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.4}
 
-    passive_shape = 5.
+    passive_shape = 5.0
     passive_strain_at_max_force = 0.6
     gamma = 0.45
     max_lengthening_force = 1.4
     af = 0.25
 
-    def __init__(self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, variant="millard",
-                 **kwargs):
+    def __init__(
+        self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, variant="millard", **kwargs
+    ):
         super().__init__(min_activation=min_activation, **kwargs)
         if fibre_damping <= 0:
-            raise ValueError(f"fibre_damping must be positive (it keeps the fibre velocity finite), got {fibre_damping}")
+            raise ValueError(
+                f"fibre_damping must be positive (it keeps the fibre velocity finite), got {fibre_damping}"
+            )
         if variant not in ("millard", "kistemaker"):
             raise ValueError(f"variant must be 'millard' (ours) or 'kistemaker' (MotorNet 0.3's), got {variant!r}")
         self.tendon_strain_at_max_force = float(tendon_strain_at_max_force)
@@ -449,15 +485,16 @@ class CompliantTendonHillMuscle(Muscle):
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
         _, slack = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         if self.variant == "kistemaker":
-            self._param("k_pe", 1. / (1.66 - slack) ** 2)
+            self._param("k_pe", 1.0 / (1.66 - slack) ** 2)
 
     def _fibre_forces(self, activation, fibre_length, musculotendon_length):
         """Trial-last: tendon strain, f_T, f_PE and f_L (x F0) of (1, M, B) tensors."""
         l0_se, l0_ce, l0_pe = self.l0_se.mT, self.l0_ce.mT, self.l0_pe.mT
-        tendon_strain = (musculotendon_length - fibre_length) / l0_se - 1.
+        tendon_strain = (musculotendon_length - fibre_length) / l0_se - 1.0
         f_t = thelen_tendon_force(tendon_strain, self.tendon_strain_at_max_force)
-        f_pe = thelen_passive_force((fibre_length - l0_pe) / l0_ce, self.passive_shape,
-                                    self.passive_strain_at_max_force)
+        f_pe = thelen_passive_force(
+            (fibre_length - l0_pe) / l0_ce, self.passive_shape, self.passive_strain_at_max_force
+        )
         f_l = thelen_active_force_length(fibre_length / l0_ce, self.gamma)
         return tendon_strain, f_t, f_pe, f_l
 
@@ -490,7 +527,7 @@ class CompliantTendonHillMuscle(Muscle):
         the fibre force); if the geometry admits no balance the nearest end is returned."""
         a, length, l0_se = activation.detach(), musculotendon_length.detach(), self.l0_se.mT
         hi = torch.relu(length - l0_se) + torch.zeros_like(a)
-        lo = torch.minimum(torch.relu(length - l0_se * (1. + 10. * self.tendon_strain_at_max_force)), hi)
+        lo = torch.minimum(torch.relu(length - l0_se * (1.0 + 10.0 * self.tendon_strain_at_max_force)), hi)
         for _ in range(round(-math.log2(torch.finfo(hi.dtype).eps)) + 1):
             mid = 0.5 * (lo + hi)
             _, f_t, f_pe, f_l = self._fibre_forces(a, mid, length)
@@ -501,32 +538,43 @@ class CompliantTendonHillMuscle(Muscle):
 
     def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
         """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
-        rigid, k_se = RigidTendonHillMuscle, 625.
+        rigid, k_se = RigidTendonHillMuscle, 625.0
         l_ce, l_se, l_pe, k_pe = (p.mT for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
         length = musculotendon_length
         if fibre_length is None:  # closed-form balance of tendon and passive fibre forces
-            balance = (k_pe * l_pe * l_se ** 2 - k_se * l_ce ** 2 * length + k_se * l_ce ** 2 * l_se
-                       - l_ce * l_se * torch.sqrt(k_pe * k_se) * (l_pe + l_se - length)) / (k_pe * l_se ** 2 - k_se * l_ce ** 2)
-            fibre_length = torch.where(length < l_se, 0.001 * l_ce,
-                                       torch.where(length < l_se + l_pe, length - l_se, balance))
+            balance = (
+                k_pe * l_pe * l_se**2
+                - k_se * l_ce**2 * length
+                + k_se * l_ce**2 * l_se
+                - l_ce * l_se * torch.sqrt(k_pe * k_se) * (l_pe + l_se - length)
+            ) / (k_pe * l_se**2 - k_se * l_ce**2)
+            fibre_length = torch.where(
+                length < l_se, 0.001 * l_ce, torch.where(length < l_se + l_pe, length - l_se, balance)
+            )
         l_n = fibre_length / l_ce
-        f_se = torch.clamp(k_se * torch.relu((length - fibre_length - l_se) / l_se) ** 2, max=1.)
+        f_se = torch.clamp(k_se * torch.relu((length - fibre_length - l_se) / l_se) ** 2, max=1.0)
         f_pe = k_pe * torch.relu((fibre_length - l_pe) / l_ce) ** 2
         f_act = torch.relu(f_se - f_pe)
-        f_l = torch.clamp(1. - (l_n - 1.) ** 2 / rigid._width_sq, min=rigid._f_l_min)
-        a_rel = torch.where(l_n < 1., rigid._a_rel_st * f_l, torch.full_like(f_l, rigid._a_rel_st))
-        b_low = rigid._b_rel_st * (1. - 0.9 * (a - rigid._q_crit) / (rigid._q_min - rigid._q_crit)) ** 2
+        f_l = torch.clamp(1.0 - (l_n - 1.0) ** 2 / rigid._width_sq, min=rigid._f_l_min)
+        a_rel = torch.where(l_n < 1.0, rigid._a_rel_st * f_l, torch.full_like(f_l, rigid._a_rel_st))
+        b_low = rigid._b_rel_st * (1.0 - 0.9 * (a - rigid._q_crit) / (rigid._q_min - rigid._q_crit)) ** 2
         b_rel = torch.where(a < rigid._q_crit, b_low, torch.full_like(a, rigid._b_rel_st))
         f_a, s_as = f_l * a, rigid._s_as
         d0 = a * (f_l + a_rel) / b_rel
-        p1, p2, p3 = -(f_a / 2.) / (s_as - 2. * d0), (f_a / 2.) ** 2 / (s_as - 2. * d0), -1.5 * f_a
+        p1, p2, p3 = -(f_a / 2.0) / (s_as - 2.0 * d0), (f_a / 2.0) ** 2 / (s_as - 2.0 * d0), -1.5 * f_a
         v_con = b_rel * (f_act - f_a) / (f_act + a * a_rel)
-        delta = (f_act ** 2 + 2. * f_act * p1 * s_as + 2. * f_act * p3 + p1 ** 2 * s_as ** 2 + 2. * p1 * p3 * s_as
-                 - 4. * p2 * s_as + p3 ** 2)
-        v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2. * s_as)
+        delta = (
+            f_act**2
+            + 2.0 * f_act * p1 * s_as
+            + 2.0 * f_act * p3
+            + p1**2 * s_as**2
+            + 2.0 * p1 * p3 * s_as
+            - 4.0 * p2 * s_as
+            + p3**2
+        )
+        v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2.0 * s_as)
         v_n = torch.where(f_act < f_a, v_con, v_ecc)
-        return torch.cat([a, fibre_length, v_n * self.vmax.mT, f_pe, f_se, f_act, f_se * self.max_iso_force.mT],
-                         dim=0)
+        return torch.cat([a, fibre_length, v_n * self.vmax.mT, f_pe, f_se, f_act, f_se * self.max_iso_force.mT], dim=0)
 
     def _rate(self, excitation, muscle_state):
         """d/dt of the integrated rows (2, M, B): activation (1/s) and fibre length (the stored velocity,
@@ -561,43 +609,78 @@ class MujocoHillMuscle(Muscle):
     (so `vmax` = 1.5 m/s also scales proprioception).
     """
 
-    state_name = ["activation", "muscle length", "muscle velocity", "force-length PE", "force-length CE",
-                  "force-velocity CE", "force"]
+    state_name = [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length CE",
+        "force-velocity CE",
+        "force",
+    ]
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
-    _defaults = {"normalized_slack_muscle_length": 1., "lmin": 0.5, "lmax": 1.6, "vmax": 1.5, "fvmax": 1.2,
-                 "fpmax": 1.3}
+    _defaults = {
+        "normalized_slack_muscle_length": 1.0,
+        "lmin": 0.5,
+        "lmax": 1.6,
+        "vmax": 1.5,
+        "fvmax": 1.2,
+        "fpmax": 1.3,
+    }
 
-    def __init__(self, min_activation=0., passive_forces=1., tau_activation=0.01, tau_deactivation=0.04,
-                 reference_parameters=False, **kwargs):
-        super().__init__(min_activation=min_activation, tau_activation=tau_activation,
-                         tau_deactivation=tau_deactivation, **kwargs)
+    def __init__(
+        self,
+        min_activation=0.0,
+        passive_forces=1.0,
+        tau_activation=0.01,
+        tau_deactivation=0.04,
+        reference_parameters=False,
+        **kwargs,
+    ):
+        super().__init__(
+            min_activation=min_activation, tau_activation=tau_activation, tau_deactivation=tau_deactivation, **kwargs
+        )
         self.passive_forces = float(passive_forces)
         self.reference_parameters = bool(reference_parameters)
         if self.reference_parameters:
             self._defaults = {**self._defaults, "normalized_slack_muscle_length": 1.3}
 
-    def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None, lmin=None,
-               lmax=None, vmax=None, fvmax=None, fpmax=None):
-        values = {k: _per_muscle(v, self._defaults[k], self.n_muscles) for k, v in (
-            ("lmin", lmin), ("lmax", lmax), ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))}
+    def _build(
+        self,
+        tendon_length,
+        optimal_muscle_length,
+        normalized_slack_muscle_length=None,
+        lmin=None,
+        lmax=None,
+        vmax=None,
+        fvmax=None,
+        fpmax=None,
+    ):
+        values = {
+            k: _per_muscle(v, self._defaults[k], self.n_muscles)
+            for k, v in (("lmin", lmin), ("lmax", lmax), ("vmax", vmax), ("fvmax", fvmax), ("fpmax", fpmax))
+        }
         if self.reference_parameters:
             values["fpmax"] = _per_muscle(normalized_slack_muscle_length, 1.3, self.n_muscles)
-            normalized_slack_muscle_length = 1.
+            normalized_slack_muscle_length = 1.0
         l_ce, _ = self._hill_parameters(tendon_length, optimal_muscle_length, normalized_slack_muscle_length)
         lmin, lmax = self._param("lmin", values["lmin"]), self._param("lmax", values["lmax"])
         fvmax = self._param("fvmax", values["fvmax"])
         self._param("fpmax", values["fpmax"])
-        if not ((lmin < 1.).all() and (lmax > 1.).all() and (fvmax > 1.).all()):
-            raise ValueError("MujocoHillMuscle needs lmin < 1 < lmax and fvmax > 1 "
-                             f"(got lmin={lmin.flatten().tolist()}, lmax={lmax.flatten().tolist()}, "
-                             f"fvmax={fvmax.flatten().tolist()})")
+        if not ((lmin < 1.0).all() and (lmax > 1.0).all() and (fvmax > 1.0).all()):
+            raise ValueError(
+                "MujocoHillMuscle needs lmin < 1 < lmax and fvmax > 1 "
+                f"(got lmin={lmin.flatten().tolist()}, lmax={lmax.flatten().tolist()}, "
+                f"fvmax={fvmax.flatten().tolist()})"
+            )
         vmax = torch.as_tensor(values["vmax"], dtype=l_ce.dtype).reshape(1, 1, -1)
         self._param("vmax", vmax if self.reference_parameters else vmax * l_ce)
 
     def _state(self, activation, geometry_state):
         a = activation
-        l0_se, l0_ce, l0_pe, vmax, lmin, lmax, fvmax, fpmax = (p.mT for p in (
-            self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.lmin, self.lmax, self.fvmax, self.fpmax))
+        l0_se, l0_ce, l0_pe, vmax, lmin, lmax, fvmax, fpmax = (
+            p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.lmin, self.lmax, self.fvmax, self.fpmax)
+        )
         fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[1:2]
         f_pe = self.passive_forces * mujoco_passive_force((fibre_length - l0_pe) / l0_ce, lmax, fpmax)
@@ -608,5 +691,10 @@ class MujocoHillMuscle(Muscle):
 
 
 # Config names of the muscle models (motornet.train's `effector.muscle`).
-MUSCLES = {"thelen": RigidTendonHillMuscleThelen, "kistemaker": RigidTendonHillMuscle,
-           "compliant": CompliantTendonHillMuscle, "mujoco": MujocoHillMuscle, "relu": ReluMuscle}
+MUSCLES = {
+    "thelen": RigidTendonHillMuscleThelen,
+    "kistemaker": RigidTendonHillMuscle,
+    "compliant": CompliantTendonHillMuscle,
+    "mujoco": MujocoHillMuscle,
+    "relu": ReluMuscle,
+}

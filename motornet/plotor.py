@@ -1,4 +1,5 @@
 """Plotting helpers with MotorNet 0.3's names: trajectories in the plane and arm postures."""
+
 import numpy as np
 
 
@@ -18,6 +19,7 @@ def plot_pos_over_time(cart_results, axis, cmap="viridis"):
     """Endpoint trajectories (B, T, >=2; m) as lines coloured by time."""
     import matplotlib as mpl
     from matplotlib.collections import LineCollection
+
     xy = _numpy(cart_results)[..., :2]
     colours = mpl.colormaps[cmap](np.linspace(0, 1, xy.shape[1] - 1))
     for trial in xy:
@@ -33,6 +35,7 @@ def plot_pos_over_time(cart_results, axis, cmap="viridis"):
 def plot_2dof_arm_over_time(axis, arm, joint_state, cmap="viridis", linewidth=1):
     """Stick figures of a two-joint arm at every time step of one trial, joint_state (T, >=2; rad)."""
     import matplotlib as mpl
+
     q = _numpy(joint_state).reshape(-1, _numpy(joint_state).shape[-1])
     l1, l2 = arm.l1, arm.l2
     elbow = np.stack([l1 * np.cos(q[:, 0]), l1 * np.sin(q[:, 0])], axis=-1)

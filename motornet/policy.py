@@ -1,4 +1,5 @@
 """GRU policy with the paper's initialisation (section 4.1.3)."""
+
 import torch
 
 from .compiled import StepFunction, requiring_grad
@@ -32,7 +33,7 @@ class PolicyGRU(torch.nn.Module):
     global one).
     """
 
-    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0., readout_init="normal"):
+    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0.0, readout_init="normal"):
         super().__init__()
         if readout_init not in ("normal", "xavier"):
             raise ValueError(f"readout_init must be 'normal' (paper) or 'xavier' (MotorNet 0.3), got {readout_init!r}")
@@ -51,7 +52,7 @@ class PolicyGRU(torch.nn.Module):
             torch.nn.init.xavier_uniform_(self.fc.weight)
         else:
             torch.nn.init.normal_(self.fc.weight, std=0.003)
-        torch.nn.init.constant_(self.fc.bias, -5.)
+        torch.nn.init.constant_(self.fc.bias, -5.0)
         # `cell` reads the GRU's parameters through this tuple: torch.compile does not trace into torch.nn.GRU
         # modules (it would fall back to eager). The same Parameter objects: `.to()` and load_state_dict keep them.
         self._gru_parameters = (self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_ih_l0, self.gru.bias_hh_l0)
@@ -70,8 +71,9 @@ class PolicyGRU(torch.nn.Module):
     def forward(self, x, h0):
         """x (B, input_dim), h0 (1, B, hidden_dim) -> excitation (B, output_dim), h (1, B, hidden_dim)."""
         if x.shape[-1] != self.input_dim:
-            raise ValueError(f"PolicyGRU expects inputs of size {self.input_dim} in the last dimension, "
-                             f"got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"PolicyGRU expects inputs of size {self.input_dim} in the last dimension, got shape {tuple(x.shape)}"
+            )
         noise = self.sample_hidden_noise(x.shape[0])
         if torch.is_grad_enabled() and not h0.requires_grad:
             x, h0 = requiring_grad(x), requiring_grad(h0)
@@ -91,8 +93,9 @@ class PolicyGRU(torch.nn.Module):
         None outside training or without hidden noise."""
         if not (self.hidden_noise and self.training):
             return None
-        return self.hidden_noise * torch.randn(batch_size, self.hidden_dim, generator=self.generator,
-                                               device=self.device, dtype=self.fc.weight.dtype)
+        return self.hidden_noise * torch.randn(
+            batch_size, self.hidden_dim, generator=self.generator, device=self.device, dtype=self.fc.weight.dtype
+        )
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, w_out, b_out, noise=None):
@@ -110,8 +113,11 @@ def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, w_out, b_out, noise=None):
         h = h + noise
     gi, gh = torch.matmul(x, w_ih.transpose(-1, -2)), torch.matmul(h, w_hh.transpose(-1, -2))
     r = torch.sigmoid(gi[..., :n] + gh[..., :n] + (b_ih[..., :n] + b_hh[..., :n]))
-    z = torch.sigmoid(gi[..., n:2 * n] + gh[..., n:2 * n] + (b_ih[..., n:2 * n] + b_hh[..., n:2 * n]))
-    candidate = 2. * torch.sigmoid(2. * (gi[..., 2 * n:] + b_ih[..., 2 * n:] + r * (gh[..., 2 * n:] + b_hh[..., 2 * n:]))) - 1.
+    z = torch.sigmoid(gi[..., n : 2 * n] + gh[..., n : 2 * n] + (b_ih[..., n : 2 * n] + b_hh[..., n : 2 * n]))
+    candidate = (
+        2.0 * torch.sigmoid(2.0 * (gi[..., 2 * n :] + b_ih[..., 2 * n :] + r * (gh[..., 2 * n :] + b_hh[..., 2 * n :])))
+        - 1.0
+    )
     h = candidate + z * (h - candidate)
     # The read-out (a few outputs) as a broadcast product and sum, which fuses with the sigmoid.
     return torch.sigmoid((h.unsqueeze(-2) * w_out.unsqueeze(-3)).sum(-1) + b_out), h

@@ -10,6 +10,7 @@ but runs `chunk` steps per call of one pure function (policy.cell + env.transiti
 tensor operations of a step into a few loops and removes most per-operation overhead; the first call
 of each chunk length pays the compilation once (tens of seconds on a CPU).
 """
+
 import torch
 
 from .effector import COMPILE_OPTIONS
@@ -41,8 +42,7 @@ class Rollout:
         self.costs = costs
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
-        self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS)) if compile \
-            else self._steps
+        self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS)) if compile else self._steps
         if compile:
             env.effector.compile_reset()
 
@@ -55,10 +55,15 @@ class Rollout:
             previous = h
             action, h = self.policy.cell(obs, h, None if hidden_noise is None else hidden_noise[i])
             load = None if endpoint_load is None else endpoint_load[:, i]
-            state, obs, _, _ = self.env.transition(state, action, noise[i], goal, load, None,
-                                                [x[:, i] for x in task_inputs])
-            step = {"fingertip": state.cartesian[:, :self.env.space_dim], "activation": state.muscle[:, 0],
-                    "hidden": h, "action": action}
+            state, obs, _, _ = self.env.transition(
+                state, action, noise[i], goal, load, None, [x[:, i] for x in task_inputs]
+            )
+            step = {
+                "fingertip": state.cartesian[:, : self.env.space_dim],
+                "activation": state.muscle[:, 0],
+                "hidden": h,
+                "action": action,
+            }
             for name, values in records.items():
                 values.append(step[name])
             if self.costs is not None:
@@ -82,27 +87,30 @@ class Rollout:
             # Later chunks receive states that require grad; starting from leaves that do too lets one
             # compiled graph serve every chunk instead of compiling a second one for the first.
             h, obs = h.requires_grad_(), obs.detach().requires_grad_()
-            state = type(state)(*(t.detach().requires_grad_() for t in state[:-1]),
-                                tuple(a.detach().requires_grad_() for a in state[-1]))
+            state = type(state)(
+                *(t.detach().requires_grad_() for t in state[:-1]),
+                tuple(a.detach().requires_grad_() for a in state[-1]),
+            )
         desired = flags = None
         if self.costs is not None:
             desired = env.desired_trajectory
             # `first` as tensors: one compiled graph serves the first chunk and the others
             flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
-            flags[0] = 1.
+            flags[0] = 1.0
         chunks, costs = [], {}
         for first in range(0, n_steps, self.chunk):
             k = min(self.chunk, n_steps - first)
             noise = [env.draw_noise(batch) for _ in range(k)]
             hidden_noise = [policy.sample_hidden_noise(batch) for _ in range(k)]
             hidden_noise = None if hidden_noise[0] is None else hidden_noise
-            inputs = [x[:, first + 1:first + 1 + k] for x in task_inputs]
-            load = None if endpoint_load is None else endpoint_load[:, first:first + k]
+            inputs = [x[:, first + 1 : first + 1 + k] for x in task_inputs]
+            load = None if endpoint_load is None else endpoint_load[:, first : first + k]
             targets = first_step = None
             if self.costs is not None:
-                targets, first_step = desired[:, first + 1:first + 1 + k], flags[first:first + k].unbind()
-            state, obs, h, records, totals = self._run(state, obs, h, goal, inputs, load, noise, hidden_noise,
-                                                       targets, first_step)
+                targets, first_step = desired[:, first + 1 : first + 1 + k], flags[first : first + k].unbind()
+            state, obs, h, records, totals = self._run(
+                state, obs, h, goal, inputs, load, noise, hidden_noise, targets, first_step
+            )
             chunks.append(records)
             costs = {name: total if name not in costs else costs[name] + total for name, total in totals.items()}
         env._finish_rollout(state, n_steps)

@@ -4,6 +4,7 @@ A joint state is a (B, 2*dof) tensor, positions then velocities (rad or m; rad/s
 The physics lives in pure functions of tensors; the classes hold parameters and bounds. Public methods
 are batch first; the underscore methods the effector's step calls are trial-last (motornet.layout).
 """
+
 import math
 
 import torch
@@ -38,8 +39,10 @@ def _check_physical(name, positive=(), non_negative=()):
     positive = dict(positive)
     for label, value in {**positive, **dict(non_negative)}.items():
         if not (math.isfinite(value) and (value > 0 if label in positive else value >= 0)):
-            raise ValueError(f"{name}: {label} must be a finite number "
-                             f"{'greater than 0' if label in positive else 'of at least 0'}, got {value!r}")
+            raise ValueError(
+                f"{name}: {label} must be a finite number "
+                f"{'greater than 0' if label in positive else 'of at least 0'}, got {value!r}"
+            )
 
 
 class Skeleton(torch.nn.Module):
@@ -49,8 +52,17 @@ class Skeleton(torch.nn.Module):
     `_cartesian` and `_point_kinematics`, trial-last.
     """
 
-    def __init__(self, dof, space_dim, name="skeleton", pos_lower_bound=-1., pos_upper_bound=1.,
-                 vel_lower_bound=-1000., vel_upper_bound=1000., **kwargs):
+    def __init__(
+        self,
+        dof,
+        space_dim,
+        name="skeleton",
+        pos_lower_bound=-1.0,
+        pos_upper_bound=1.0,
+        vel_lower_bound=-1000.0,
+        vel_upper_bound=1000.0,
+        **kwargs,
+    ):
         super().__init__()
         self.dof = int(dof)
         self.space_dim = int(space_dim)
@@ -69,14 +81,17 @@ class Skeleton(torch.nn.Module):
             if t.numel() == 1:
                 t = t.expand(self.dof).clone()
             if t.numel() != self.dof:
-                raise ValueError(f"{what} must be a scalar or have {self.dof} entries (one per degree of "
-                                 f"freedom), got {t.numel()}")
+                raise ValueError(
+                    f"{what} must be a scalar or have {self.dof} entries (one per degree of freedom), got {t.numel()}"
+                )
             return t
+
         pos = torch.stack([as_row(pos_lower, "pos_lower_bound"), as_row(pos_upper, "pos_upper_bound")])
         vel = torch.stack([as_row(vel_lower, "vel_lower_bound"), as_row(vel_upper, "vel_upper_bound")])
         if (pos[0] > pos[1]).any() or (vel[0] > vel[1]).any():
-            raise ValueError("a lower bound is above its upper bound: "
-                             f"position {pos.tolist()}, velocity {vel.tolist()}")
+            raise ValueError(
+                f"a lower bound is above its upper bound: position {pos.tolist()}, velocity {vel.tolist()}"
+            )
         self.register_buffer("pos_bounds", pos, persistent=False)
         self.register_buffer("vel_bounds", vel, persistent=False)
 
@@ -109,14 +124,18 @@ class Skeleton(torch.nn.Module):
     def ode(self, inputs, joint_state, endpoint_load):
         """Joint acceleration (B, dof) from generalised forces `inputs` (B, dof; N m or N),
         the joint state and an endpoint force (B, space_dim; N)."""
-        return trials_first(self._acceleration(trials_last(joint_state), trials_last(inputs),
-                                               trials_last(endpoint_load)))
+        return trials_first(
+            self._acceleration(trials_last(joint_state), trials_last(inputs), trials_last(endpoint_load))
+        )
 
     def integrate(self, dt, state_derivative, joint_state):
         """Euler step with clipping; `state_derivative` is the acceleration (B, dof)."""
         joint = trials_last(joint_state)
-        return trials_first(integrate_joint(joint, joint[self.dof:], trials_last(state_derivative), dt,
-                                            self.pos_bounds, self.vel_bounds))
+        return trials_first(
+            integrate_joint(
+                joint, joint[self.dof :], trials_last(state_derivative), dt, self.pos_bounds, self.vel_bounds
+            )
+        )
 
     def joint2cartesian(self, joint_state):
         """Endpoint state (B, 2 space_dim): position (m), then velocity (m/s)."""
@@ -139,17 +158,21 @@ class Skeleton(torch.nn.Module):
         coords = coords.reshape(coords.shape[-2], coords.shape[-1])
         body = torch.as_tensor(path_fixation_body, device=joint_state.device).long().flatten()
         joint = trials_last(joint_state)
-        xy, dxy_ddof = self._point_kinematics(joint[:self.dof], coords, body)
-        dxy_dt = (dxy_ddof * joint[self.dof:].unsqueeze(1)).sum(1)
+        xy, dxy_ddof = self._point_kinematics(joint[: self.dof], coords, body)
+        dxy_dt = (dxy_ddof * joint[self.dof :].unsqueeze(1)).sum(1)
         return trials_first(xy), trials_first(dxy_dt), trials_first(dxy_ddof)
 
     def get_base_config(self):
         return {"name": self.name, "dof": self.dof, "dt": str(self.dt), "space_dim": self.space_dim}
 
     def get_save_config(self):
-        return {**self.get_base_config(),
-                "pos_lower_bound": self.pos_bounds[0].tolist(), "pos_upper_bound": self.pos_bounds[1].tolist(),
-                "vel_lower_bound": self.vel_bounds[0].tolist(), "vel_upper_bound": self.vel_bounds[1].tolist()}
+        return {
+            **self.get_base_config(),
+            "pos_lower_bound": self.pos_bounds[0].tolist(),
+            "pos_upper_bound": self.pos_bounds[1].tolist(),
+            "vel_lower_bound": self.vel_bounds[0].tolist(),
+            "vel_upper_bound": self.vel_bounds[1].tolist(),
+        }
 
     def setattr(self, name, value):
         setattr(self, name, value)
@@ -164,7 +187,7 @@ class PointMass(Skeleton):
     Fixation body 0 is the world, body 1 the mass (coordinates are an offset from its centre).
     """
 
-    def __init__(self, space_dim=2, mass=1., name="point_mass", **kwargs):
+    def __init__(self, space_dim=2, mass=1.0, name="point_mass", **kwargs):
         super().__init__(dof=space_dim, space_dim=space_dim, name=name, **kwargs)
         _check_physical(name, positive={"mass (kg)": mass})
         self.mass = float(mass)
@@ -190,8 +213,7 @@ class PointMass(Skeleton):
         return {**super().get_save_config(), "mass": self.mass}
 
 
-_ARM_DEFAULTS = dict(m1=1.864572, m2=1.534315, l1g=0.180496, l2g=0.181479, i1=0.013193, i2=0.020062,
-                     l1=0.309, l2=0.26)
+_ARM_DEFAULTS = dict(m1=1.864572, m2=1.534315, l1g=0.180496, l2g=0.181479, i1=0.013193, i2=0.020062, l1=0.309, l2=0.26)
 
 
 class TwoDofArm(Skeleton):
@@ -203,25 +225,45 @@ class TwoDofArm(Skeleton):
     (distance along the bone from its proximal joint, orthogonal offset).
     """
 
-    def __init__(self, name="two_dof_arm", m1=_ARM_DEFAULTS["m1"], m2=_ARM_DEFAULTS["m2"],
-                 l1g=_ARM_DEFAULTS["l1g"], l2g=_ARM_DEFAULTS["l2g"], i1=_ARM_DEFAULTS["i1"],
-                 i2=_ARM_DEFAULTS["i2"], l1=_ARM_DEFAULTS["l1"], l2=_ARM_DEFAULTS["l2"], viscosity=0.,
-                 **kwargs):
+    def __init__(
+        self,
+        name="two_dof_arm",
+        m1=_ARM_DEFAULTS["m1"],
+        m2=_ARM_DEFAULTS["m2"],
+        l1g=_ARM_DEFAULTS["l1g"],
+        l2g=_ARM_DEFAULTS["l2g"],
+        i1=_ARM_DEFAULTS["i1"],
+        i2=_ARM_DEFAULTS["i2"],
+        l1=_ARM_DEFAULTS["l1"],
+        l2=_ARM_DEFAULTS["l2"],
+        viscosity=0.0,
+        **kwargs,
+    ):
         # MotorNet 0.3's upper-case spellings override the lower-case arguments.
-        l1, l2, l1g, l2g, i1, i2 = (kwargs.pop(upper, value) for upper, value in (
-            ("L1", l1), ("L2", l2), ("L1g", l1g), ("L2g", l2g), ("I1", i1), ("I2", i2)))
-        kwargs.setdefault("pos_lower_bound", (0., 0.))
-        kwargs.setdefault("pos_upper_bound", (math.radians(140.), math.radians(160.)))
+        l1, l2, l1g, l2g, i1, i2 = (
+            kwargs.pop(upper, value)
+            for upper, value in (("L1", l1), ("L2", l2), ("L1g", l1g), ("L2g", l2g), ("I1", i1), ("I2", i2))
+        )
+        kwargs.setdefault("pos_lower_bound", (0.0, 0.0))
+        kwargs.setdefault("pos_upper_bound", (math.radians(140.0), math.radians(160.0)))
         super().__init__(dof=2, space_dim=2, name=name, **kwargs)
-        _check_physical(self.name, positive={"m1 (kg)": m1, "m2 (kg)": m2, "l1 (m)": l1, "l2 (m)": l2},
-                        non_negative={"l1g (m)": l1g, "l2g (m)": l2g, "i1 (kg m^2)": i1, "i2 (kg m^2)": i2,
-                                      "viscosity (N m s/rad)": viscosity})
+        _check_physical(
+            self.name,
+            positive={"m1 (kg)": m1, "m2 (kg)": m2, "l1 (m)": l1, "l2 (m)": l2},
+            non_negative={
+                "l1g (m)": l1g,
+                "l2g (m)": l2g,
+                "i1 (kg m^2)": i1,
+                "i2 (kg m^2)": i2,
+                "viscosity (N m s/rad)": viscosity,
+            },
+        )
         self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
         self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
         self.viscosity = self.c_viscosity = float(viscosity)
         # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (model-facts §1).
-        c22 = self.m2 * self.l2g ** 2 + self.i2
-        c11 = self.m1 * self.l1g ** 2 + self.i1 + self.m2 * (self.l2g ** 2 + self.l1 ** 2) + self.i2
+        c22 = self.m2 * self.l2g**2 + self.i2
+        c11 = self.m1 * self.l1g**2 + self.i1 + self.m2 * (self.l2g**2 + self.l1**2) + self.i2
         self.coriolis = self.m2 * self.l1 * self.l2g
         self._c11, self._c12, self._k11 = c11, c22, 2 * self.coriolis
 
@@ -240,7 +282,7 @@ class TwoDofArm(Skeleton):
         s2, c2 = torch.sin(q2), torch.cos(q2)
         # Generalised force: muscles and joint loads, endpoint load through J^T, minus velocity terms.
         g1 = torque[0] + self.coriolis * s2 * (2 * qd1 + qd2) * qd2 - self.viscosity * qd1
-        g2 = torque[1] - self.coriolis * s2 * qd1 ** 2 - self.viscosity * qd2
+        g2 = torque[1] - self.coriolis * s2 * qd1**2 - self.viscosity * qd2
         if endpoint_load is not None:
             fx, fy = endpoint_load
             s1, c1 = torch.sin(q1), torch.cos(q1)
@@ -280,7 +322,7 @@ class TwoDofArm(Skeleton):
         # Rotated bone coordinates, and their derivative w.r.t. the bone's absolute angle.
         rx, ry = (u * c - w * s) * on_bone, (u * s + w * c) * on_bone
         elbow_x, elbow_y = self.l1 * torch.cos(q1) * on_forearm, self.l1 * torch.sin(q1) * on_forearm
-        world = (1 - on_bone)
+        world = 1 - on_bone
         x = rx + elbow_x + u * world
         y = ry + elbow_y + w * world
         xy = torch.stack([x, y])
@@ -292,6 +334,17 @@ class TwoDofArm(Skeleton):
     def get_save_config(self):
         # coriolis_1, coriolis_2: the coefficients m2 l1 l2g of the velocity products in the shoulder
         # (+, on (2 qd1 + qd2) qd2 sin q2) and elbow (-, on qd1^2 sin q2) equations.
-        return {**super().get_save_config(), "I1": self.i1, "I2": self.i2, "L1": self.l1, "L2": self.l2,
-                "L1g": self.l1g, "L2g": self.l2g, "c_viscosity": self.viscosity, "coriolis_1": self.coriolis,
-                "coriolis_2": -self.coriolis, "m1": self.m1, "m2": self.m2}
+        return {
+            **super().get_save_config(),
+            "I1": self.i1,
+            "I2": self.i2,
+            "L1": self.l1,
+            "L2": self.l2,
+            "L1g": self.l1g,
+            "L2g": self.l2g,
+            "c_viscosity": self.viscosity,
+            "coriolis_1": self.coriolis,
+            "coriolis_2": -self.coriolis,
+            "m1": self.m1,
+            "m2": self.m2,
+        }

@@ -28,6 +28,7 @@ observation, as the original toolbox generates its inputs (`hide_start_at_go=Fal
 Catch trials have no go-cue (the go-cue input stays at 1, the start stays shown and x* stays at the start). A curl field adds F = b [[0, -1], [1, 0]] v (N; b in N s/m, v the endpoint
 velocity at the start of the step) to the endpoint load; b > 0 turns forces counter-clockwise from v.
 """
+
 import dataclasses
 import inspect
 import math
@@ -51,7 +52,7 @@ def default_start_joint(effector):
     """The paper's fixed start: shoulder 45 deg / elbow 90 deg for a two-joint arm, the origin otherwise."""
     if isinstance(effector.skeleton, TwoDofArm):
         return ARM26_START
-    return (0.,) * effector.dof
+    return (0.0,) * effector.dof
 
 
 @dataclasses.dataclass
@@ -62,16 +63,17 @@ class Trials:
     condition indexes the protocol's condition (-1 for randomly drawn trials); angle is the reach
     direction or the pulse direction (rad) and magnitude the signed pulse magnitude (N), nan if random.
     """
-    start: torch.Tensor          # (B, 2)
-    target: torch.Tensor         # (B, 2)
-    go_step: torch.Tensor        # (B,) long
-    catch: torch.Tensor          # (B,) bool
-    pulse_onset: torch.Tensor    # (B,) long
-    pulse_steps: torch.Tensor    # (B,) long
-    pulse_force: torch.Tensor    # (B, 2)
-    condition: torch.Tensor      # (B,) long
-    angle: torch.Tensor          # (B,)
-    magnitude: torch.Tensor      # (B,)
+
+    start: torch.Tensor  # (B, 2)
+    target: torch.Tensor  # (B, 2)
+    go_step: torch.Tensor  # (B,) long
+    catch: torch.Tensor  # (B,) bool
+    pulse_onset: torch.Tensor  # (B,) long
+    pulse_steps: torch.Tensor  # (B,) long
+    pulse_force: torch.Tensor  # (B, 2)
+    condition: torch.Tensor  # (B,) long
+    angle: torch.Tensor  # (B,)
+    magnitude: torch.Tensor  # (B,)
 
     def numpy(self):
         return {f"trial_{k}": v.detach().cpu().numpy() for k, v in dataclasses.asdict(self).items()}
@@ -90,26 +92,50 @@ class ReachTask(Environment):
     default_batch_size = 1
     _set_by_task = ("q_init",)  # arguments a subclass sets itself (not configurable)
 
-    def __init__(self, effector, max_ep_duration=1., go_cue_time=None, go_cue_range=None, catch_probability=0.5,
-                 curl_gain=0., proprioception_delay=PAPER_PROPRIOCEPTION_DELAY, vision_delay=PAPER_VISION_DELAY,
-                 proprioception_noise=0., vision_noise=0., obs_noise=0., action_noise=0., q_init=None,
-                 hide_start_at_go=True, name=None, differentiable=True):
-        super().__init__(effector, q_init=q_init, name=name or type(self).__name__, differentiable=differentiable,
-                         max_ep_duration=max_ep_duration, action_noise=action_noise, obs_noise=obs_noise,
-                         proprioception_delay=proprioception_delay, vision_delay=vision_delay,
-                         proprioception_noise=proprioception_noise, vision_noise=vision_noise)
+    def __init__(
+        self,
+        effector,
+        max_ep_duration=1.0,
+        go_cue_time=None,
+        go_cue_range=None,
+        catch_probability=0.5,
+        curl_gain=0.0,
+        proprioception_delay=PAPER_PROPRIOCEPTION_DELAY,
+        vision_delay=PAPER_VISION_DELAY,
+        proprioception_noise=0.0,
+        vision_noise=0.0,
+        obs_noise=0.0,
+        action_noise=0.0,
+        q_init=None,
+        hide_start_at_go=True,
+        name=None,
+        differentiable=True,
+    ):
+        super().__init__(
+            effector,
+            q_init=q_init,
+            name=name or type(self).__name__,
+            differentiable=differentiable,
+            max_ep_duration=max_ep_duration,
+            action_noise=action_noise,
+            obs_noise=obs_noise,
+            proprioception_delay=proprioception_delay,
+            vision_delay=vision_delay,
+            proprioception_noise=proprioception_noise,
+            vision_noise=vision_noise,
+        )
         if self.space_dim != 2:
             raise ValueError(f"tasks are planar; the effector has space_dim={self.space_dim}")
         self.n_steps = int(round(self.max_ep_duration / self.dt))
         if self.n_steps < 1:
             raise ValueError(f"max_ep_duration={max_ep_duration} s is shorter than one timestep ({self.dt} s)")
-        if not 0. <= catch_probability <= 1.:
+        if not 0.0 <= catch_probability <= 1.0:
             raise ValueError(f"catch_probability must be in [0, 1], got {catch_probability}")
         self.catch_probability = float(catch_probability)
         self.curl_gain = float(curl_gain)
         self.hide_start_at_go = bool(hide_start_at_go)
         self.go_cue_time = None if go_cue_time is None else float(go_cue_time)
-        lo, hi = (0., self.max_ep_duration) if go_cue_range is None else map(float, go_cue_range)
+        lo, hi = (0.0, self.max_ep_duration) if go_cue_range is None else map(float, go_cue_range)
         self.go_cue_range = (lo, hi)
         self._go_bounds = (int(round(lo / self.dt)), max(int(round(hi / self.dt)), int(round(lo / self.dt)) + 1))
         if self.go_cue_time is not None:
@@ -202,22 +228,35 @@ class ReachTask(Environment):
         return info
 
     def get_save_config(self):
-        return {**super().get_save_config(), "task": type(self).__name__, "n_steps": self.n_steps,
-                "go_cue_time": self.go_cue_time, "go_cue_range": list(self.go_cue_range),
-                "catch_probability": self.catch_probability, "curl_gain": self.curl_gain,
-                "hide_start_at_go": self.hide_start_at_go}
+        return {
+            **super().get_save_config(),
+            "task": type(self).__name__,
+            "n_steps": self.n_steps,
+            "go_cue_time": self.go_cue_time,
+            "go_cue_range": list(self.go_cue_range),
+            "catch_probability": self.catch_probability,
+            "curl_gain": self.curl_gain,
+            "hide_start_at_go": self.hide_start_at_go,
+        }
 
-    def _trials(self, start, target, go, catch, onset=None, steps=None, force=None, condition=None, angle=None,
-                magnitude=None):
+    def _trials(
+        self, start, target, go, catch, onset=None, steps=None, force=None, condition=None, angle=None, magnitude=None
+    ):
         batch_size = start.shape[0]
         zeros_long = torch.zeros(batch_size, dtype=torch.long, device=self.device)
         nan = torch.full((batch_size,), float("nan"), dtype=start.dtype, device=self.device)
-        return Trials(start=start, target=target, go_step=go, catch=catch,
-                      pulse_onset=zeros_long if onset is None else onset,
-                      pulse_steps=zeros_long if steps is None else steps,
-                      pulse_force=torch.zeros_like(start) if force is None else force,
-                      condition=zeros_long - 1 if condition is None else condition,
-                      angle=nan if angle is None else angle, magnitude=nan if magnitude is None else magnitude)
+        return Trials(
+            start=start,
+            target=target,
+            go_step=go,
+            catch=catch,
+            pulse_onset=zeros_long if onset is None else onset,
+            pulse_steps=zeros_long if steps is None else steps,
+            pulse_force=torch.zeros_like(start) if force is None else force,
+            condition=zeros_long - 1 if condition is None else condition,
+            angle=nan if angle is None else angle,
+            magnitude=nan if magnitude is None else magnitude,
+        )
 
 
 class RandomReach(ReachTask):
@@ -229,10 +268,17 @@ class RandomReach(ReachTask):
     magnitude U(0, `perturbation_magnitude`) N, or U(0, `catch_perturbation_magnitude`) N in catch trials.
     """
 
-    def __init__(self, effector, perturbation_probability=0., perturbation_magnitude=4.,
-                 catch_perturbation_magnitude=8., perturbation_duration=0.1, **kwargs):
+    def __init__(
+        self,
+        effector,
+        perturbation_probability=0.0,
+        perturbation_magnitude=4.0,
+        catch_perturbation_magnitude=8.0,
+        perturbation_duration=0.1,
+        **kwargs,
+    ):
         super().__init__(effector, **kwargs)
-        if not 0. <= perturbation_probability <= 1.:
+        if not 0.0 <= perturbation_probability <= 1.0:
             raise ValueError(f"perturbation_probability must be in [0, 1], got {perturbation_probability}")
         self.perturbation_probability = float(perturbation_probability)
         self.perturbation_magnitude = float(perturbation_magnitude)
@@ -247,8 +293,11 @@ class RandomReach(ReachTask):
         # Pulses are always drawn so that the random stream does not depend on the probability.
         perturbed = self._rand(batch_size) < self.perturbation_probability
         angle = 2 * math.pi * self._rand(batch_size)
-        max_magnitude = torch.where(catch, torch.full_like(angle, self.catch_perturbation_magnitude),
-                                    torch.full_like(angle, self.perturbation_magnitude))
+        max_magnitude = torch.where(
+            catch,
+            torch.full_like(angle, self.catch_perturbation_magnitude),
+            torch.full_like(angle, self.perturbation_magnitude),
+        )
         magnitude = max_magnitude * self._rand(batch_size) * perturbed
         last_onset = max(self.n_steps - self._pulse_steps, 0)
         onset = torch.floor(self._rand(batch_size) * (last_onset + 1)).long().clamp(max=last_onset)
@@ -257,10 +306,13 @@ class RandomReach(ReachTask):
         return self._trials(start, target, go, catch, onset, steps, force, angle=angle, magnitude=magnitude)
 
     def get_save_config(self):
-        return {**super().get_save_config(), "perturbation_probability": self.perturbation_probability,
-                "perturbation_magnitude": self.perturbation_magnitude,
-                "catch_perturbation_magnitude": self.catch_perturbation_magnitude,
-                "perturbation_duration": self.perturbation_duration}
+        return {
+            **super().get_save_config(),
+            "perturbation_probability": self.perturbation_probability,
+            "perturbation_magnitude": self.perturbation_magnitude,
+            "catch_perturbation_magnitude": self.catch_perturbation_magnitude,
+            "perturbation_duration": self.perturbation_duration,
+        }
 
 
 class CentreOutReach(ReachTask):
@@ -274,44 +326,69 @@ class CentreOutReach(ReachTask):
     `start_joint` (rad; default shoulder 45 / elbow 90 deg, or the origin for a point mass).
     """
 
-    def __init__(self, effector, n_targets=8, radius=0.1, start_joint=None, go_cue_time=0.1, catch_probability=0.,
-                 perturbation_magnitudes=(0.,), perturbation_delay=None, perturbation_duration=0.1, **kwargs):
+    def __init__(
+        self,
+        effector,
+        n_targets=8,
+        radius=0.1,
+        start_joint=None,
+        go_cue_time=0.1,
+        catch_probability=0.0,
+        perturbation_magnitudes=(0.0,),
+        perturbation_delay=None,
+        perturbation_duration=0.1,
+        **kwargs,
+    ):
         start_joint = default_start_joint(effector) if start_joint is None else start_joint
-        super().__init__(effector, go_cue_time=go_cue_time, catch_probability=catch_probability,
-                         q_init=start_joint, **kwargs)
+        super().__init__(
+            effector, go_cue_time=go_cue_time, catch_probability=catch_probability, q_init=start_joint, **kwargs
+        )
         if go_cue_time is None:
             raise ValueError("CentreOutReach needs a fixed go_cue_time (s)")
         self.n_targets = int(n_targets)
         self.radius = float(radius)
         self.start_joint = [float(q) for q in torch.as_tensor(start_joint).flatten()]
         self.perturbation_magnitudes = [float(m) for m in perturbation_magnitudes]
-        self.perturbation_delay = 0.07 + self.vision_delay * self.dt if perturbation_delay is None else float(perturbation_delay)
+        self.perturbation_delay = (
+            0.07 + self.vision_delay * self.dt if perturbation_delay is None else float(perturbation_delay)
+        )
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_targets * len(self.perturbation_magnitudes)
 
     @property
     def target_angles(self):
         """Reach directions (rad) of the targets, counter-clockwise from rightward."""
-        return torch.arange(self.n_targets, dtype=self.effector.dtype, device=self.device) * (2 * math.pi / self.n_targets)
+        return torch.arange(self.n_targets, dtype=self.effector.dtype, device=self.device) * (
+            2 * math.pi / self.n_targets
+        )
 
     def _draw_trials(self, batch_size, start):
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_targets * n_mag)
         angle = self.target_angles[condition // n_mag]
-        magnitude = torch.as_tensor(self.perturbation_magnitudes, dtype=start.dtype, device=self.device)[condition % n_mag]
+        magnitude = torch.as_tensor(self.perturbation_magnitudes, dtype=start.dtype, device=self.device)[
+            condition % n_mag
+        ]
         direction = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)
         target = start + self.radius * direction
         go, catch = self._draw_go_steps(batch_size)
         orthogonal = torch.stack([-direction[:, 1], direction[:, 0]], dim=-1)
         onset = go + int(round(self.perturbation_delay / self.dt))
         steps = torch.full_like(onset, int(round(self.perturbation_duration / self.dt))) * (magnitude != 0)
-        return self._trials(start, target, go, catch, onset, steps, magnitude[:, None] * orthogonal, condition,
-                            angle, magnitude)
+        return self._trials(
+            start, target, go, catch, onset, steps, magnitude[:, None] * orthogonal, condition, angle, magnitude
+        )
 
     def get_save_config(self):
-        return {**super().get_save_config(), "n_targets": self.n_targets, "radius": self.radius,
-                "start_joint": self.start_joint, "perturbation_magnitudes": self.perturbation_magnitudes,
-                "perturbation_delay": self.perturbation_delay, "perturbation_duration": self.perturbation_duration}
+        return {
+            **super().get_save_config(),
+            "n_targets": self.n_targets,
+            "radius": self.radius,
+            "start_joint": self.start_joint,
+            "perturbation_magnitudes": self.perturbation_magnitudes,
+            "perturbation_delay": self.perturbation_delay,
+            "perturbation_duration": self.perturbation_duration,
+        }
 
 
 class PosturalTask(ReachTask):
@@ -325,20 +402,30 @@ class PosturalTask(ReachTask):
 
     _set_by_task = ("q_init", "catch_probability", "go_cue_time", "go_cue_range")
 
-    def __init__(self, effector, start_joint=None, n_directions=4, perturbation_magnitudes=(6., 12.),
-                 perturbation_onset=None, perturbation_duration=0.1, max_ep_duration=0.8, **kwargs):
+    def __init__(
+        self,
+        effector,
+        start_joint=None,
+        n_directions=4,
+        perturbation_magnitudes=(6.0, 12.0),
+        perturbation_onset=None,
+        perturbation_duration=0.1,
+        max_ep_duration=0.8,
+        **kwargs,
+    ):
         if isinstance(start_joint, str):
             if start_joint != "random":
                 raise ValueError(f"start_joint must be joint positions (rad) or 'random', got {start_joint!r}")
             start_joint = None
         elif start_joint is None:
             start_joint = default_start_joint(effector)
-        super().__init__(effector, max_ep_duration=max_ep_duration, catch_probability=1., q_init=start_joint,
-                         **kwargs)
+        super().__init__(effector, max_ep_duration=max_ep_duration, catch_probability=1.0, q_init=start_joint, **kwargs)
         self.start_joint = None if start_joint is None else [float(q) for q in torch.as_tensor(start_joint).flatten()]
         self.n_directions = int(n_directions)
         self.perturbation_magnitudes = [float(m) for m in perturbation_magnitudes]
-        self.perturbation_onset = 0.17 + self.vision_delay * self.dt if perturbation_onset is None else float(perturbation_onset)
+        self.perturbation_onset = (
+            0.17 + self.vision_delay * self.dt if perturbation_onset is None else float(perturbation_onset)
+        )
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_directions * len(self.perturbation_magnitudes)
 
@@ -346,7 +433,9 @@ class PosturalTask(ReachTask):
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_directions * n_mag)
         angle = (condition // n_mag).to(start.dtype) * (2 * math.pi / self.n_directions)
-        magnitude = torch.as_tensor(self.perturbation_magnitudes, dtype=start.dtype, device=self.device)[condition % n_mag]
+        magnitude = torch.as_tensor(self.perturbation_magnitudes, dtype=start.dtype, device=self.device)[
+            condition % n_mag
+        ]
         force = magnitude[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)
         go, catch = self._draw_go_steps(batch_size)  # catch is always True: no go-cue
         onset = torch.full_like(go, int(round(self.perturbation_onset / self.dt)))
@@ -354,9 +443,14 @@ class PosturalTask(ReachTask):
         return self._trials(start, start.clone(), go, catch, onset, steps, force, condition, angle, magnitude)
 
     def get_save_config(self):
-        return {**super().get_save_config(), "start_joint": self.start_joint, "n_directions": self.n_directions,
-                "perturbation_magnitudes": self.perturbation_magnitudes,
-                "perturbation_onset": self.perturbation_onset, "perturbation_duration": self.perturbation_duration}
+        return {
+            **super().get_save_config(),
+            "start_joint": self.start_joint,
+            "n_directions": self.n_directions,
+            "perturbation_magnitudes": self.perturbation_magnitudes,
+            "perturbation_onset": self.perturbation_onset,
+            "perturbation_duration": self.perturbation_duration,
+        }
 
 
 TASKS = {"random_reach": RandomReach, "centre_out": CentreOutReach, "posture": PosturalTask}

@@ -20,6 +20,7 @@ A run directory holds one run: resuming refuses a checkpoint written with other 
 another parent checkpoint (RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint
 before it writes anything, and a second process training into the same directory gets RunLockedError.
 """
+
 import argparse
 import contextlib
 import csv
@@ -84,13 +85,15 @@ class RunMismatchError(RunError):
 
 # ---- configuration --------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class EffectorConfig:
     """`name`: arm26 (RigidTendonArm26), arm26_geometric (GeometricArm26) or point_mass (ReluPointMass24);
     `muscle`: a key of motornet.muscle.MUSCLES (arm26 only; None: the effector's default muscle);
     `muscle_kwargs`: extra muscle build parameters, each a scalar or one value per muscle."""
+
     name: str = "arm26"
-    muscle: typing.Optional[str] = None
+    muscle: str | None = None
     muscle_kwargs: dict = dataclasses.field(default_factory=dict)
     timestep: float = 0.01
     integration_method: str = "euler"
@@ -101,6 +104,7 @@ class EffectorConfig:
 class TaskConfig:
     """`name`: a key of motornet.tasks.TASKS; `options`: that task's keyword arguments (written flat in
     YAML, next to `name`)."""
+
     name: str = "random_reach"
     options: dict = dataclasses.field(default_factory=dict)
 
@@ -109,9 +113,10 @@ class TaskConfig:
 class PolicyConfig:
     """GRU size; sigma_u (`action_noise`, on the excitation) and sigma_h (`hidden_noise`, on the hidden
     state while training) are standard deviations."""
+
     hidden_size: int = 50
-    action_noise: float = 0.
-    hidden_noise: float = 0.
+    action_noise: float = 0.0
+    hidden_noise: float = 0.0
 
 
 @dataclasses.dataclass
@@ -124,17 +129,18 @@ class TrainingConfig:
     `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches);
     `snapshots`: batches at which the policy's weights are kept in run_dir/snapshots/ (save_snapshot), to
     analyse a run along its training; they do not change its result, so they are not part of its identity."""
+
     n_batches: int = 7680
     batch_size: int = 64
     learning_rate: float = 1e-3
-    grad_clip_norm: typing.Optional[float] = 1.
+    grad_clip_norm: float | None = 1.0
     log_every: int = 10
     checkpoint_every: int = 100
     device: str = "auto"
-    threads: typing.Optional[int] = None
+    threads: int | None = None
     compile: bool = False
     chunk: int = 10
-    init_from: typing.Optional[str] = None
+    init_from: str | None = None
     init_optimizer: bool = True
     progress: bool = True
     snapshots: list = dataclasses.field(default_factory=list)
@@ -151,8 +157,16 @@ class Config:
 
 
 # Training settings a resumed run may change without changing its result.
-_RESUMABLE_CHANGES = ("n_batches", "log_every", "checkpoint_every", "device", "threads", "progress", "chunk",
-                      "snapshots")
+_RESUMABLE_CHANGES = (
+    "n_batches",
+    "log_every",
+    "checkpoint_every",
+    "device",
+    "threads",
+    "progress",
+    "chunk",
+    "snapshots",
+)
 
 
 def check_keys(where, given, valid):
@@ -186,8 +200,9 @@ def _coerce(where, value, kind):
             return list(value)
     except (TypeError, ValueError, OverflowError):
         pass
-    raise ConfigError(f"{where} must be {'None or ' if optional else ''}{getattr(kind, '__name__', kind)}, "
-                      f"got {value!r}")
+    raise ConfigError(
+        f"{where} must be {'None or ' if optional else ''}{getattr(kind, '__name__', kind)}, got {value!r}"
+    )
 
 
 def _section(cls, where, values):
@@ -233,8 +248,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 continue
             key = self.construct_object(key_node, deep=True)
             if key in seen:
-                raise ConfigError(f"key {key!r} is given twice, at lines {seen[key] + 1} and "
-                                  f"{key_node.start_mark.line + 1}; keep one")
+                raise ConfigError(
+                    f"key {key!r} is given twice, at lines {seen[key] + 1} and {key_node.start_mark.line + 1}; keep one"
+                )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep)
 
@@ -250,8 +266,10 @@ def read_yaml(path, what="config"):
     except IsADirectoryError:
         raise ConfigError(f"{what} file {path} is a directory; give the YAML file") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{what} file {path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
-                          f"{error.start}); save it as UTF-8") from None
+        raise ConfigError(
+            f"{what} file {path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
     except ConfigError as error:
         raise ConfigError(f"{what} file {path}: {error}") from None
     except yaml.YAMLError as error:
@@ -296,21 +314,31 @@ def load_config(source, overrides=()):
     for key, value in source.items():
         if key != "seed" and value is not None and not isinstance(value, dict):
             raise ConfigError(f"config section {key!r} must be a mapping of keys, got {value!r}")
-    config = Config(seed=_coerce("seed", source.get("seed", 0), int),
-                    effector=_section(EffectorConfig, "effector", source.get("effector")),
-                    task=_task_section("task", source.get("task")),
-                    policy=_section(PolicyConfig, "policy", source.get("policy")),
-                    loss=_section(LossConfig, "loss", source.get("loss")),
-                    training=_section(TrainingConfig, "training", source.get("training")))
-    if not 0 <= config.seed < 2 ** 63:
+    config = Config(
+        seed=_coerce("seed", source.get("seed", 0), int),
+        effector=_section(EffectorConfig, "effector", source.get("effector")),
+        task=_task_section("task", source.get("task")),
+        policy=_section(PolicyConfig, "policy", source.get("policy")),
+        loss=_section(LossConfig, "loss", source.get("loss")),
+        training=_section(TrainingConfig, "training", source.get("training")),
+    )
+    if not 0 <= config.seed < 2**63:
         raise ConfigError(f"seed must be an integer from 0 to 2**63 - 1, got {source.get('seed')!r}")
     _check_values(config)
     return config
 
 
 # Settings that must be >= 1 (counts) or > 0 (sizes); every other number must be finite and >= 0.
-_AT_LEAST_ONE = ("effector.n_ministeps", "policy.hidden_size", "training.n_batches", "training.batch_size",
-                 "training.log_every", "training.checkpoint_every", "training.threads", "training.chunk")
+_AT_LEAST_ONE = (
+    "effector.n_ministeps",
+    "policy.hidden_size",
+    "training.n_batches",
+    "training.batch_size",
+    "training.log_every",
+    "training.checkpoint_every",
+    "training.threads",
+    "training.chunk",
+)
 _POSITIVE = ("effector.timestep", "training.learning_rate", "training.grad_clip_norm")
 
 
@@ -329,22 +357,32 @@ def _check_values(config):
                 raise ConfigError(f"{name} must be greater than 0, got {value!r}")
             if value < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {value!r}")
-    snapshots = config.training.snapshots = [int(b) if isinstance(b, float) and b.is_integer() else b
-                                             for b in config.training.snapshots]
-    if not all(isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= config.training.n_batches
-               for b in snapshots) or sorted(set(snapshots)) != snapshots:
-        raise ConfigError(f"training.snapshots must list increasing batch numbers from 1 to training.n_batches "
-                          f"({config.training.n_batches}), got {snapshots!r}")
+    snapshots = config.training.snapshots = [
+        int(b) if isinstance(b, float) and b.is_integer() else b for b in config.training.snapshots
+    ]
+    if (
+        not all(
+            isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= config.training.n_batches for b in snapshots
+        )
+        or sorted(set(snapshots)) != snapshots
+    ):
+        raise ConfigError(
+            f"training.snapshots must list increasing batch numbers from 1 to training.n_batches "
+            f"({config.training.n_batches}), got {snapshots!r}"
+        )
     if config.effector.name not in EFFECTORS:
         close = difflib.get_close_matches(config.effector.name, list(EFFECTORS), n=1)
-        raise ConfigError(f"effector.name {config.effector.name!r} is not an effector; valid: {', '.join(EFFECTORS)}."
-                          + (f" Did you mean {close[0]!r}?" if close else ""))
+        raise ConfigError(
+            f"effector.name {config.effector.name!r} is not an effector; valid: {', '.join(EFFECTORS)}."
+            + (f" Did you mean {close[0]!r}?" if close else "")
+        )
     if config.training.device != "auto":
         try:
             torch.device(config.training.device)
         except RuntimeError:
-            raise ConfigError(f"training.device must be auto, cpu, cuda or cuda:N, got {config.training.device!r}") \
-                from None
+            raise ConfigError(
+                f"training.device must be auto, cpu, cuda or cuda:N, got {config.training.device!r}"
+            ) from None
     check_task(config.task)
 
 
@@ -359,8 +397,10 @@ def check_task(task_config):
         if key in task and not (isinstance(task[key], int) and task[key] >= 1):
             raise ConfigError(f"task.{key} must be an integer of at least 1, got {task[key]!r}")
     if task.get("go_cue_time") is not None and task["go_cue_time"] >= task["max_ep_duration"]:
-        raise ConfigError(f"task.go_cue_time must be shorter than task.max_ep_duration ({task['max_ep_duration']} s), "
-                          f"got {task['go_cue_time']}: the go-cue would never come")
+        raise ConfigError(
+            f"task.go_cue_time must be shorter than task.max_ep_duration ({task['max_ep_duration']} s), "
+            f"got {task['go_cue_time']}: the go-cue would never come"
+        )
 
 
 def _numbers(value):
@@ -394,6 +434,7 @@ def _plain(value):
 
 # ---- building -------------------------------------------------------------------------------------
 
+
 def resolve_device(name="auto"):
     """torch.device for a config's device name (auto: CUDA when present); ConfigError for CUDA without one."""
     if name == "auto":
@@ -411,16 +452,22 @@ def make_effector(config):
     """The effector an EffectorConfig describes."""
     if config.name not in EFFECTORS:
         raise ConfigError(f"unknown effector {config.name!r}; valid: {sorted(EFFECTORS)}")
-    kwargs = dict(timestep=config.timestep, integration_method=config.integration_method,
-                  n_ministeps=config.n_ministeps)
+    kwargs = dict(
+        timestep=config.timestep, integration_method=config.integration_method, n_ministeps=config.n_ministeps
+    )
     if config.muscle is not None:
         if config.name == "point_mass":
-            raise ConfigError(f"effector.muscle: point_mass has ReLU muscles only; remove "
-                              f"muscle: {config.muscle!r} or use an arm26 effector")
+            raise ConfigError(
+                f"effector.muscle: point_mass has ReLU muscles only; remove "
+                f"muscle: {config.muscle!r} or use an arm26 effector"
+            )
         if config.muscle not in MUSCLES:
             close = difflib.get_close_matches(config.muscle, list(MUSCLES), n=1)
-            raise ConfigError(f"unknown effector.muscle {config.muscle!r}." + (f" Did you mean {close[0]!r}?"
-                              if close else "") + f" Valid: {', '.join(MUSCLES)}")
+            raise ConfigError(
+                f"unknown effector.muscle {config.muscle!r}."
+                + (f" Did you mean {close[0]!r}?" if close else "")
+                + f" Valid: {', '.join(MUSCLES)}"
+            )
         kwargs["muscle"] = MUSCLES[config.muscle]()
     try:
         return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
@@ -439,8 +486,13 @@ def build(config, device="cpu", task=None):
     except ValueError as error:  # the task's own range checks
         raise ConfigError(f"task {task_config.name}: {error}") from None
     torch.manual_seed(config.seed)
-    policy = PolicyGRU(env.observation_space.shape[0], config.policy.hidden_size, effector.n_muscles,
-                       device=device, hidden_noise=config.policy.hidden_noise)
+    policy = PolicyGRU(
+        env.observation_space.shape[0],
+        config.policy.hidden_size,
+        effector.n_muscles,
+        device=device,
+        hidden_noise=config.policy.hidden_noise,
+    )
     return env, policy
 
 
@@ -449,10 +501,9 @@ def clip_grad_norms(parameters, max_norm):
     does for each network alone (coefficient max_norm / (norm + 1e-6), at most 1; None: no clipping).
     Returns the N norms before clipping."""
     grads = [p.grad for p in parameters if p.grad is not None]
-    norms = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads]),
-                                     dim=0)
+    norms = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads]), dim=0)
     if max_norm:
-        coefficient = (max_norm / (norms + 1e-6)).clamp(max=1.)
+        coefficient = (max_norm / (norms + 1e-6)).clamp(max=1.0)
         for g in grads:
             g.mul_(coefficient.view(-1, *([1] * (g.dim() - 1))))
     return norms
@@ -474,6 +525,7 @@ def train_step(runner, optimizer, config):
 
 
 # ---- checkpoints and logs -------------------------------------------------------------------------
+
 
 def _umask():
     mask = os.umask(0o022)
@@ -519,8 +571,10 @@ def run_lock(run_dir):
             who = holder.read_text().strip()
         except OSError:
             who = "another process"
-        raise RunLockedError(f"{run_dir} is being trained by {who or 'another process'}; wait for it to end, "
-                             f"or train into another run directory") from None
+        raise RunLockedError(
+            f"{run_dir} is being trained by {who or 'another process'}; wait for it to end, "
+            f"or train into another run directory"
+        ) from None
     try:
         holder.write_text(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         yield
@@ -541,8 +595,10 @@ def set_rng_state(task, policy, state):
 
 def _identity(config_dict):
     """The settings that shape a run's result: the config less the training keys a resume may change."""
-    return {**config_dict, "training": {k: v for k, v in config_dict["training"].items()
-                                        if k not in _RESUMABLE_CHANGES}}
+    return {
+        **config_dict,
+        "training": {k: v for k, v in config_dict["training"].items() if k not in _RESUMABLE_CHANGES},
+    }
 
 
 def config_hash(config):
@@ -554,9 +610,17 @@ def config_hash(config):
 def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, parent_sha256=None):
     """Checkpoint `path` with its identity: `config_sha256` (config_hash) and `parent_sha256`, the sha256
     of the init_from checkpoint's bytes (None without one)."""
-    state = {"format": 2, "batch": batch, "policy": policy.state_dict(), "optimizer": optimizer.state_dict(),
-             "rng": rng_state(task, policy), "config": config_to_dict(config), "config_sha256": config_hash(config),
-             "parent_sha256": parent_sha256, "wall_time": wall_time}
+    state = {
+        "format": 2,
+        "batch": batch,
+        "policy": policy.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "rng": rng_state(task, policy),
+        "config": config_to_dict(config),
+        "config_sha256": config_hash(config),
+        "parent_sha256": parent_sha256,
+        "wall_time": wall_time,
+    }
     _atomic_write(path, lambda f: torch.save(state, f))
 
 
@@ -570,9 +634,16 @@ def save_snapshot(run_dir, batch, policy, config, wall_time, parent_sha256=None)
     random streams: a snapshot is analysed, not resumed), at snapshot_path(run_dir, batch)."""
     path = snapshot_path(run_dir, batch)
     path.parent.mkdir(exist_ok=True)
-    state = {"format": 2, "kind": "snapshot", "batch": batch, "policy": policy.state_dict(),
-             "config": config_to_dict(config), "config_sha256": config_hash(config), "parent_sha256": parent_sha256,
-             "wall_time": wall_time}
+    state = {
+        "format": 2,
+        "kind": "snapshot",
+        "batch": batch,
+        "policy": policy.state_dict(),
+        "config": config_to_dict(config),
+        "config_sha256": config_hash(config),
+        "parent_sha256": parent_sha256,
+        "wall_time": wall_time,
+    }
     _atomic_write(path, lambda f: torch.save(state, f))
     return path
 
@@ -588,8 +659,11 @@ def _read_checkpoint(path):
     try:
         return path.read_bytes(), path
     except FileNotFoundError:
-        hint = ("the run has not written its first checkpoint yet (or was started afresh and stopped before it)"
-                if (path.parent / "config.yaml").exists() else "train a run there first")
+        hint = (
+            "the run has not written its first checkpoint yet (or was started afresh and stopped before it)"
+            if (path.parent / "config.yaml").exists()
+            else "train a run there first"
+        )
         raise CheckpointError(f"no checkpoint at {path}: {hint}") from None
 
 
@@ -600,18 +674,27 @@ def _parse_checkpoint(data, path, device):
         state = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
     except pickle.UnpicklingError as error:  # the weights-only loader met an object it will not build
         found = re.search(r"GLOBAL (\S+)", str(error))
-        raise CheckpointError(f"{path} holds {found.group(1) if found else 'objects'} besides tensors and plain "
-                              f"containers, which motornet does not load (it would run the file's code); "
-                              f"use a checkpoint written by motornet.train") from None
+        raise CheckpointError(
+            f"{path} holds {found.group(1) if found else 'objects'} besides tensors and plain "
+            f"containers, which motornet does not load (it would run the file's code); "
+            f"use a checkpoint written by motornet.train"
+        ) from None
     except Exception as error:  # torch raises several types for a damaged file
-        raise CheckpointError(f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
-                              f"it is truncated or damaged: restore it from its source, or train into another "
-                              f"run directory") from None
-    needed = {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set()) \
-        if isinstance(state, dict) else None
+        raise CheckpointError(
+            f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
+            f"it is truncated or damaged: restore it from its source, or train into another "
+            f"run directory"
+        ) from None
+    needed = (
+        {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set())
+        if isinstance(state, dict)
+        else None
+    )
     if needed is None or not needed <= set(state):
-        raise CheckpointError(f"{path} is not a motornet.train checkpoint (it lacks "
-                              f"{', '.join(sorted(needed - set(state))) if needed else 'a mapping of states'})")
+        raise CheckpointError(
+            f"{path} is not a motornet.train checkpoint (it lacks "
+            f"{', '.join(sorted(needed - set(state))) if needed else 'a mapping of states'})"
+        )
     return state
 
 
@@ -628,11 +711,16 @@ def check_identity(state, config, path):
     default, is no difference (its default keeps the behaviour the run was trained with)."""
     diffs = _identity_differences(state, config, ignore_added_defaults=True)
     if diffs:
-        restore = (f"; if {Path(path).parent / 'config.yaml'} was edited or emptied, `python -m motornet.train "
-                   f"--restore-config {Path(path).parent}` rewrites it from the checkpoint" if Path(path).name ==
-                   "checkpoint.pt" else "")
-        raise RunMismatchError(f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
-                               f"; train this configuration into another run directory{restore}")
+        restore = (
+            f"; if {Path(path).parent / 'config.yaml'} was edited or emptied, `python -m motornet.train "
+            f"--restore-config {Path(path).parent}` rewrites it from the checkpoint"
+            if Path(path).name == "checkpoint.pt"
+            else ""
+        )
+        raise RunMismatchError(
+            f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
+            f"; train this configuration into another run directory{restore}"
+        )
 
 
 def _identity_differences(state, config, ignore_added_defaults=False):
@@ -679,8 +767,10 @@ def config_file_problem(run_dir):
         diffs = [str(error)]
     if not diffs:
         return None
-    return (f"{run_dir / 'config.yaml'} does not hold the settings its checkpoint was trained with "
-            f"({'; '.join(diffs)}); `python -m motornet.train --restore-config {run_dir}` rewrites it from the checkpoint")
+    return (
+        f"{run_dir / 'config.yaml'} does not hold the settings its checkpoint was trained with "
+        f"({'; '.join(diffs)}); `python -m motornet.train --restore-config {run_dir}` rewrites it from the checkpoint"
+    )
 
 
 def restore_config(run_dir):
@@ -732,11 +822,14 @@ def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="c
     try:
         policy.load_state_dict(state["policy"])
     except RuntimeError as error:
-        raise ConfigError(f"training.init_from {path} holds a policy of another shape ({str(error).splitlines()[-1].strip()}); "
-                          f"the effector and policy.hidden_size must match its run") from None
+        raise ConfigError(
+            f"training.init_from {path} holds a policy of another shape ({str(error).splitlines()[-1].strip()}); "
+            f"the effector and policy.hidden_size must match its run"
+        ) from None
     if with_optimizer:
-        optimizer.load_state_dict({"state": state["optimizer"]["state"],
-                                   "param_groups": optimizer.state_dict()["param_groups"]})
+        optimizer.load_state_dict(
+            {"state": state["optimizer"]["state"], "param_groups": optimizer.state_dict()["param_groups"]}
+        )
     return hashlib.sha256(data).hexdigest()
 
 
@@ -761,14 +854,17 @@ def _start_log(path, keep_until=None):
         damaged = [k + 2 for k, r in enumerate(read) if "\ufffd" in "".join(map(str, r.values())) or not _log_row_ok(r)]
         rows = [r for k, r in enumerate(read) if k + 2 not in damaged and int(r["batch"]) <= keep_until]
         if damaged:
-            print(f"{path}: {len(damaged)} damaged row{'s' * (len(damaged) > 1)} dropped (line"
-                  f"{'s' * (len(damaged) > 1)} {', '.join(map(str, damaged[:5]))}{' ...' if len(damaged) > 5 else ''});"
-                  f" the run resumes from its checkpoint at batch {keep_until}", file=sys.stderr)
+            print(
+                f"{path}: {len(damaged)} damaged row{'s' * (len(damaged) > 1)} dropped (line"
+                f"{'s' * (len(damaged) > 1)} {', '.join(map(str, damaged[:5]))}{' ...' if len(damaged) > 5 else ''});"
+                f" the run resumes from its checkpoint at batch {keep_until}",
+                file=sys.stderr,
+            )
 
     def write(f):
-        text = f"{','.join(LOG_COLUMNS)}\n" + "".join(
-            ",".join(r.get(c, "") for c in LOG_COLUMNS) + "\n" for r in rows)
+        text = f"{','.join(LOG_COLUMNS)}\n" + "".join(",".join(r.get(c, "") for c in LOG_COLUMNS) + "\n" for r in rows)
         f.write(text.encode())
+
     _atomic_write(path, write)
 
 
@@ -783,14 +879,18 @@ def _config_differences(old, new, ignore_added_defaults=False):
         a, b = old.get(section), new.get(section)
         if isinstance(a, dict) and isinstance(b, dict):
             default = defaults.get(section) or {}
-            diffs += [f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
-                      if a.get(k) != b.get(k) and not (k not in a and k in default and b.get(k) == default[k])]
+            diffs += [
+                f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}"
+                for k in sorted(set(a) | set(b))
+                if a.get(k) != b.get(k) and not (k not in a and k in default and b.get(k) == default[k])
+            ]
         elif a != b:
             diffs.append(f"{section}: {a!r} -> {b!r}")
     return diffs
 
 
 # ---- the loop -------------------------------------------------------------------------------------
+
 
 def train(config, run_dir, resume=True, progress=None):
     """Train a policy as `config` says (a Config, dict or YAML path), writing run_dir/{config.yaml,
@@ -820,8 +920,10 @@ def train_ensemble(configs, run_dirs, resume=True, progress=None):
     for config, identity in zip(configs[1:], shared[1:]):
         if identity != shared[0]:
             diffs = _config_differences(config_to_dict(configs[0]), config_to_dict(config))
-            raise ConfigError(f"an ensemble's configs may differ only in seed and training.init_from; seed "
-                              f"{config.seed} differs from seed {configs[0].seed} in {'; '.join(diffs)}")
+            raise ConfigError(
+                f"an ensemble's configs may differ only in seed and training.init_from; seed "
+                f"{config.seed} differs from seed {configs[0].seed} in {'; '.join(diffs)}"
+            )
     tc = configs[0].training
     device = resolve_device(tc.device)
     if tc.threads:
@@ -829,8 +931,10 @@ def train_ensemble(configs, run_dirs, resume=True, progress=None):
     members = [_Member(config, run_dir, device) for config, run_dir in zip(configs, run_dirs)]  # checks first
     for run_dir in run_dirs:
         if run_dir.is_symlink() and not run_dir.exists():
-            raise ConfigError(f"run directory {run_dir} is a symbolic link to {os.readlink(run_dir)}, which does not "
-                              f"exist; create that directory, or give another run directory")
+            raise ConfigError(
+                f"run directory {run_dir} is a symbolic link to {os.readlink(run_dir)}, which does not "
+                f"exist; create that directory, or give another run directory"
+            )
         if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"run directory {run_dir} is a file; give a directory (it is created if missing)")
     with contextlib.ExitStack() as stack:
@@ -863,15 +967,16 @@ class _Member:
             self.policy.generator.manual_seed(config.seed)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=config.training.learning_rate)
         self.checkpoint, self.log = run_dir / "checkpoint.pt", run_dir / "log.csv"
-        self.start, self.wall_offset, self.parent_sha256, self.last_good = 0, 0., None, None
+        self.start, self.wall_offset, self.parent_sha256, self.last_good = 0, 0.0, None, None
         self.failure, self.summary = None, None
 
     def prepare(self, resume, device):
         """init_from, the fresh start's deletions, or the resume (weights, Adam, random streams)."""
         tc = self.config.training
         if tc.init_from:  # a resume overwrites these weights; loading them first checks the parent before any deletion
-            self.parent_sha256 = init_from_checkpoint(tc.init_from, self.policy, self.optimizer, tc.init_optimizer,
-                                                      device)
+            self.parent_sha256 = init_from_checkpoint(
+                tc.init_from, self.policy, self.optimizer, tc.init_optimizer, device
+            )
         if not resume:  # before anything new is written: the old run's weights must not outlive its config
             self.checkpoint.unlink(missing_ok=True)
             self.log.unlink(missing_ok=True)
@@ -885,16 +990,20 @@ class _Member:
             return
         check_identity(state, self.config, self.checkpoint)
         if tc.init_from and state.get("parent_sha256") != self.parent_sha256:
-            raise RunMismatchError(f"{self.checkpoint} started from another version of training.init_from "
-                                   f"{tc.init_from} (its contents changed since); train into another run "
-                                   f"directory")
+            raise RunMismatchError(
+                f"{self.checkpoint} started from another version of training.init_from "
+                f"{tc.init_from} (its contents changed since); train into another run "
+                f"directory"
+            )
         self.start = self.last_good = int(state["batch"])
         self.wall_offset = float(state["wall_time"])
         missing = [b for b in tc.snapshots if b <= self.start and not snapshot_path(self.run_dir, b).is_file()]
         if missing:
-            raise ConfigError(f"training.snapshots asks for batch {missing[0]}, but {self.checkpoint} is at batch "
-                              f"{self.start} and kept no snapshot there; remove it from training.snapshots, or "
-                              f"train into another run directory")
+            raise ConfigError(
+                f"training.snapshots asks for batch {missing[0]}, but {self.checkpoint} is at batch "
+                f"{self.start} and kept no snapshot there; remove it from training.snapshots, or "
+                f"train into another run directory"
+            )
         self.summary["batch"] = self.start
         if self.start >= tc.n_batches:
             return
@@ -906,14 +1015,15 @@ class _Member:
 
     def adam_step(self):
         steps = {float(s["step"]) for s in self.optimizer.state.values()}
-        return steps.pop() if len(steps) == 1 else 0.
+        return steps.pop() if len(steps) == 1 else 0.0
 
     def snapshot(self, batch, wall):
         save_snapshot(self.run_dir, batch, self.policy, self.config, wall, self.parent_sha256)
 
     def save(self, batch, wall):
-        save_checkpoint(self.checkpoint, batch, self.policy, self.optimizer, self.task, self.config, wall,
-                        self.parent_sha256)
+        save_checkpoint(
+            self.checkpoint, batch, self.policy, self.optimizer, self.task, self.config, wall, self.parent_sha256
+        )
         self.last_good = batch
 
 
@@ -922,8 +1032,13 @@ def _stack_adam(optimizer, members):
     states = [m.optimizer.state_dict()["state"] for m in members]
     if not states[0]:
         return
-    stacked = {i: {key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
-                   for key, value in states[0][i].items()} for i in range(len(PARAMETERS))}
+    stacked = {
+        i: {
+            key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
+            for key, value in states[0][i].items()
+        }
+        for i in range(len(PARAMETERS))
+    }
     optimizer.load_state_dict({"state": stacked, "param_groups": optimizer.state_dict()["param_groups"]})
 
 
@@ -932,8 +1047,10 @@ def _unstack(ensemble, optimizer, members):
     ensemble.write_back()
     state = optimizer.state_dict()["state"]
     for k, member in enumerate(members):
-        own = {i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
-               for i, s in state.items()}
+        own = {
+            i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
+            for i, s in state.items()
+        }
         member.optimizer.load_state_dict({"state": own, "param_groups": member.optimizer.state_dict()["param_groups"]})
 
 
@@ -949,9 +1066,14 @@ def _train_locked(members, resume, progress):
     tc = members[0].config.training
     show = tc.progress if progress is None else progress
     todo = [m for m in members if m.start < tc.n_batches]
-    bar = tqdm(total=tc.n_batches * len(todo), initial=sum(m.start for m in todo), disable=not show or not todo,
-               desc=members[0].run_dir.name if len(members) == 1 else f"{len(members)} networks",
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=tc.n_batches * len(todo),
+        initial=sum(m.start for m in todo),
+        disable=not show or not todo,
+        desc=members[0].run_dir.name if len(members) == 1 else f"{len(members)} networks",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     while todo:
         # Networks at the same batch (and Adam step) train together, up to the batch the next group is at.
         start = min(m.start for m in todo)
@@ -976,8 +1098,14 @@ def _train_group(members, stop, bar):
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
     _stack_adam(optimizer, members)
     task = TaskEnsemble([m.task for m in members])
-    runner = Rollout(task, policy, chunk=tc.chunk, compile=tc.compile, record=(),
-                     costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt))
+    runner = Rollout(
+        task,
+        policy,
+        chunk=tc.chunk,
+        compile=tc.compile,
+        record=(),
+        costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt),
+    )
     device = policy.device
     start = members[0].start
     t0 = time.perf_counter()
@@ -1003,17 +1131,28 @@ def _train_group(members, stop, bar):
             if log_now or failed[k]:
                 # opened for each row: a log.csv replaced meanwhile (e.g. by a git checkout) still gets the rows
                 with open(member.log, "a", newline="") as log:
-                    log.write(",".join([str(batch)] + [f"{row[c]:.9g}" for c in LOG_COLUMNS[1:-1]]
-                                       + [f"{wall:.3f}"]) + "\n")
+                    log.write(
+                        ",".join([str(batch)] + [f"{row[c]:.9g}" for c in LOG_COLUMNS[1:-1]] + [f"{wall:.3f}"]) + "\n"
+                    )
             if failed[k]:
-                kept = (f"the last good checkpoint (batch {member.last_good}) is kept in {member.checkpoint}"
-                        if member.last_good is not None else "no checkpoint had been written yet")
-                member.failure = (f"the loss or its gradient became NaN/inf at batch {int(first_bad[k])} of "
-                                  f"{member.run_dir}; {kept}. Lower training.learning_rate or "
-                                  f"training.grad_clip_norm, or check the task")
+                kept = (
+                    f"the last good checkpoint (batch {member.last_good}) is kept in {member.checkpoint}"
+                    if member.last_good is not None
+                    else "no checkpoint had been written yet"
+                )
+                member.failure = (
+                    f"the loss or its gradient became NaN/inf at batch {int(first_bad[k])} of "
+                    f"{member.run_dir}; {kept}. Lower training.learning_rate or "
+                    f"training.grad_clip_norm, or check the task"
+                )
             else:
-                member.summary = {"batch": batch, "checkpoint": str(member.checkpoint), "log": str(member.log),
-                                  **row, "wall_time": wall}
+                member.summary = {
+                    "batch": batch,
+                    "checkpoint": str(member.checkpoint),
+                    "log": str(member.log),
+                    **row,
+                    "wall_time": wall,
+                }
         bar.set_postfix(loss=f"{statistics.fmean(values['loss']):.4g}")
         if checkpoint_now or snapshot_now or any(failed) or batch == stop:
             _unstack(policy, optimizer, members)
@@ -1037,25 +1176,43 @@ def _write_config(path, config):
 def exit_on_sigterm():
     """Turn SIGTERM (a scheduler's kill, a job's timeout) into SystemExit in the main thread, so that a
     checkpoint being written is cleaned up (_atomic_write) instead of leaving its temporary file."""
+
     def stop(signum, frame):
         raise SystemExit(128 + signum)
+
     signal.signal(signal.SIGTERM, stop)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m motornet.train", description="Train a policy from a YAML config.")
     parser.add_argument("config", help="YAML config (see motornet/configs/); with --restore-config, the run directory")
-    parser.add_argument("run_dir", nargs="?", help="directory for config.yaml, checkpoint.pt and log.csv (with "
-                                                   "--seeds: the directory of their seed<k>/ run directories)")
-    parser.add_argument("--seeds", nargs="+", type=int, metavar="K",
-                        help="train these seeds (the config's seed replaced) together as one ensemble")
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete RUN_DIR's checkpoint and log and start again")
+    parser.add_argument(
+        "run_dir",
+        nargs="?",
+        help="directory for config.yaml, checkpoint.pt and log.csv (with "
+        "--seeds: the directory of their seed<k>/ run directories)",
+    )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        metavar="K",
+        help="train these seeds (the config's seed replaced) together as one ensemble",
+    )
+    parser.add_argument("--fresh", action="store_true", help="delete RUN_DIR's checkpoint and log and start again")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                        help="override a config value (repeatable), e.g. --set training.n_batches=10")
-    parser.add_argument("--restore-config", action="store_true",
-                        help="rewrite RUN_DIR/config.yaml (given as the first argument) from its checkpoint")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a config value (repeatable), e.g. --set training.n_batches=10",
+    )
+    parser.add_argument(
+        "--restore-config",
+        action="store_true",
+        help="rewrite RUN_DIR/config.yaml (given as the first argument) from its checkpoint",
+    )
     args = parser.parse_args(argv)
     exit_on_sigterm()
     try:
@@ -1068,16 +1225,21 @@ def main(argv=None):
         seeds = [config.seed] if args.seeds is None else args.seeds
         configs = [load_config(config, [f"seed={k}"]) for k in seeds]
         run_dirs = [args.run_dir] if args.seeds is None else [Path(args.run_dir) / f"seed{k}" for k in seeds]
-        summaries = train_ensemble(configs, run_dirs, resume=not args.fresh,
-                                   progress=False if args.quiet else None)
+        summaries = train_ensemble(configs, run_dirs, resume=not args.fresh, progress=False if args.quiet else None)
     except (ConfigError, RunError, NonFiniteLossError) as error:
         parser.exit(2, f"error: {error}\n")
-    except OSError as error:   # a read-only or full disk, a file where a directory should be...
-        parser.exit(2, f"error: {error.filename or args.run_dir}: {error.strerror or error}; nothing already "
-                       f"written was lost: each run keeps its last checkpoint\n")
+    except OSError as error:  # a read-only or full disk, a file where a directory should be...
+        parser.exit(
+            2,
+            f"error: {error.filename or args.run_dir}: {error.strerror or error}; nothing already "
+            f"written was lost: each run keeps its last checkpoint\n",
+        )
     except KeyboardInterrupt:
-        parser.exit(130, "interrupted: each run keeps its last checkpoint (every training.checkpoint_every "
-                         "batches); run the same command again to resume\n")
+        parser.exit(
+            130,
+            "interrupted: each run keeps its last checkpoint (every training.checkpoint_every "
+            "batches); run the same command again to resume\n",
+        )
     for summary in summaries:
         print(f"trained to batch {summary['batch']}: {summary['checkpoint']}")
 

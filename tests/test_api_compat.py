@@ -1,5 +1,6 @@
 """A script written for the public MotorNet 0.3 toolbox runs unchanged, and the toolbox's public surface,
 item by item (behaviour a script may depend on; each item of the API-gap list has a test here)."""
+
 import math
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import torch
 import motornet as mn
 from motornet.muscle import thelen_force_velocity
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     import torch as th
     import motornet as mn
 
@@ -63,7 +64,7 @@ SCRIPT = textwrap.dedent('''
     fig, ax = plt.subplots()
     mn.plotor.plot_pos_over_time(th.cat(xy, dim=1).detach(), ax)
     print("ok")
-''')
+""")
 
 
 def test_motornet_03_script_runs_unchanged():
@@ -81,23 +82,28 @@ def arm26(muscle=None, **kwargs):
 
 # ---- skeleton ---------------------------------------------------------------------------------
 
+
 def test_skeleton_has_motornet03_dimensions_and_helpers():
     skeleton = arm26().skeleton
     assert (skeleton.input_dim, skeleton.state_dim, skeleton.output_dim, skeleton.geometry_state_dim) == (2, 4, 4, 4)
     assert skeleton.built and torch.equal(skeleton.default_endpoint_load, torch.zeros(1, 2))
-    clipped = skeleton.clip_position(torch.tensor([[-1., 9.]]))
-    assert torch.allclose(clipped, torch.tensor([[0., math.radians(155.)]]))
+    clipped = skeleton.clip_position(torch.tensor([[-1.0, 9.0]]))
+    assert torch.allclose(clipped, torch.tensor([[0.0, math.radians(155.0)]]))
     assert skeleton.get_base_config() == {"name": "two_dof_arm", "dof": 2, "dt": "0.01", "space_dim": 2}
-    skeleton.setattr("m1", 2.)
-    assert skeleton.m1 == 2. and not skeleton.detach(torch.ones(1, requires_grad=True)).requires_grad
+    skeleton.setattr("m1", 2.0)
+    assert skeleton.m1 == 2.0 and not skeleton.detach(torch.ones(1, requires_grad=True)).requires_grad
 
 
 def test_skeleton_bounds_are_one_by_dof_float32_tensors():
     skeleton = arm26().skeleton
-    for bound in (skeleton.pos_lower_bound, skeleton.pos_upper_bound, skeleton.vel_lower_bound,
-                  skeleton.vel_upper_bound):
+    for bound in (
+        skeleton.pos_lower_bound,
+        skeleton.pos_upper_bound,
+        skeleton.vel_lower_bound,
+        skeleton.vel_upper_bound,
+    ):
         assert bound.shape == (1, 2) and bound.dtype == torch.float32
-    assert skeleton.pos_upper_bound[0, 1].item() == pytest.approx(math.radians(155.))
+    assert skeleton.pos_upper_bound[0, 1].item() == pytest.approx(math.radians(155.0))
 
 
 def test_path2cartesian_accepts_motornet03_array_shapes():
@@ -117,12 +123,27 @@ def test_two_dof_arm_upper_case_parameters_override_lower_case_ones():
 
 def test_skeleton_save_configs_have_motornet03_keys():
     config = arm26().skeleton.get_save_config()
-    assert {"dof", "dt", "space_dim", "I1", "I2", "L1", "L2", "L1g", "L2g", "c_viscosity", "coriolis_1",
-            "coriolis_2", "m1", "m2"} <= set(config) and config["dt"] == "0.01"
-    assert mn.skeleton.PointMass(mass=2.).get_save_config()["mass"] == 2.
+    assert {
+        "dof",
+        "dt",
+        "space_dim",
+        "I1",
+        "I2",
+        "L1",
+        "L2",
+        "L1g",
+        "L2g",
+        "c_viscosity",
+        "coriolis_1",
+        "coriolis_2",
+        "m1",
+        "m2",
+    } <= set(config) and config["dt"] == "0.01"
+    assert mn.skeleton.PointMass(mass=2.0).get_save_config()["mass"] == 2.0
 
 
 # ---- muscle -----------------------------------------------------------------------------------
+
 
 def test_activation_parameters_are_float32_buffers_that_follow_to():
     muscle = arm26().muscle
@@ -133,11 +154,19 @@ def test_activation_parameters_are_float32_buffers_that_follow_to():
     assert muscle.device == torch.device("cpu")
 
 
-@pytest.mark.parametrize("muscle", [mn.muscle.RigidTendonHillMuscle, mn.muscle.RigidTendonHillMuscleThelen,
-                                    mn.muscle.MujocoHillMuscle])
+@pytest.mark.parametrize(
+    "muscle", [mn.muscle.RigidTendonHillMuscle, mn.muscle.RigidTendonHillMuscleThelen, mn.muscle.MujocoHillMuscle]
+)
 def test_hill_muscle_state_names(muscle):
-    assert muscle.state_name == ["activation", "muscle length", "muscle velocity", "force-length PE",
-                                 "force-length CE", "force-velocity CE", "force"]
+    assert muscle.state_name == [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length CE",
+        "force-velocity CE",
+        "force",
+    ]
     assert muscle().get_save_config() == {"name": muscle.__name__, "state names": muscle.state_name}
 
 
@@ -168,8 +197,15 @@ def test_compliant_muscle_has_seven_rows_with_the_normalised_tendon_force():
     for _ in range(20):
         effector.step(torch.full((2, 6), 0.5))
     m = effector.states["muscle"]
-    assert effector.muscle.state_name == ["activation", "muscle length", "muscle velocity", "force-length PE",
-                                          "force-length SE", "active force", "force"]
+    assert effector.muscle.state_name == [
+        "activation",
+        "muscle length",
+        "muscle velocity",
+        "force-length PE",
+        "force-length SE",
+        "active force",
+        "force",
+    ]
     assert m.shape == (2, 7, 6)
     assert torch.allclose(m[:, 4] * effector.muscle.max_iso_force[0], m[:, 6])
     assert torch.equal(m[:, 5], torch.relu(m[:, 4] - m[:, 3]))
@@ -178,17 +214,17 @@ def test_compliant_muscle_has_seven_rows_with_the_normalised_tendon_force():
 
 def test_compliant_kistemaker_variant_replicates_the_toolbox_muscle():
     m = mn.muscle.CompliantTendonHillMuscle(variant="kistemaker")
-    m.build(0.0002, [500.] * 3, tendon_length=[0.1] * 3, optimal_muscle_length=[0.1] * 3)
+    m.build(0.0002, [500.0] * 3, tendon_length=[0.1] * 3, optimal_muscle_length=[0.1] * 3)
     length = torch.tensor([[[0.09, 0.2, 0.25]]])  # below the tendon, slack fibre, tendon against passive fibre
     geometry = torch.cat([length, torch.zeros_like(length), torch.ones_like(length)], dim=1)
     state = m.get_initial_muscle_state(1, geometry)[0]
     assert state[1].tolist() == pytest.approx([0.0001, 0.1, 0.14867], abs=2e-5)
     assert state[4, 2].item() == pytest.approx(state[3, 2].item(), rel=1e-4) and 0 < state[4, 2] < 1
     strain = (length - state[1] - 0.1) / 0.1
-    assert torch.allclose(state[4], torch.clamp(625 * torch.relu(strain[0]) ** 2, max=1.))
-    assert torch.allclose(state[6], 500. * state[4])
+    assert torch.allclose(state[4], torch.clamp(625 * torch.relu(strain[0]) ** 2, max=1.0))
+    assert torch.allclose(state[6], 500.0 * state[4])
     stepped = m._muscle_state(torch.full((1, 1, 3), 0.5), geometry, torch.tensor([[[0.0001, 0.08, 0.13]]]))
-    assert torch.allclose(m.ode(torch.full((1, 3), 0.5), stepped)[:, 1], stepped[:, 2] / 10.)
+    assert torch.allclose(m.ode(torch.full((1, 3), 0.5), stepped)[:, 1], stepped[:, 2] / 10.0)
     with pytest.raises(ValueError, match="variant"):
         mn.muscle.CompliantTendonHillMuscle(variant="other")
 
@@ -196,8 +232,8 @@ def test_compliant_kistemaker_variant_replicates_the_toolbox_muscle():
 @pytest.mark.parametrize("muscle", [mn.muscle.RigidTendonHillMuscleThelen, mn.muscle.MujocoHillMuscle])
 def test_fibre_length_is_floored_at_one_millimetre(muscle):
     m = muscle()
-    m.build(0.01, [100.], tendon_length=[0.3], optimal_muscle_length=[0.1])
-    geometry = torch.tensor([[[0.2], [0.], [0.01]]])  # musculotendon shorter than the tendon
+    m.build(0.01, [100.0], tendon_length=[0.3], optimal_muscle_length=[0.1])
+    geometry = torch.tensor([[[0.2], [0.0], [0.01]]])  # musculotendon shorter than the tendon
     assert m.get_initial_muscle_state(1, geometry)[0, 1, 0].item() == pytest.approx(0.001)
 
 
@@ -211,66 +247,72 @@ def test_activation_ode_broadcasts_scalar_and_three_d_actions():
 
 def test_mujoco_force_length_has_the_second_bump():
     from motornet.muscle import mujoco_active_force_length, mujoco_bump
+
     lmin = 0.5
     centre = torch.tensor((lmin + 0.95) / 2)
     assert mujoco_active_force_length(centre, lmin, 1.6).item() == pytest.approx(
-        mujoco_bump(centre, lmin, 1., 1.6).item() + 0.15)
-    assert mujoco_active_force_length(torch.tensor(1.), lmin, 1.6).item() == pytest.approx(1.)
+        mujoco_bump(centre, lmin, 1.0, 1.6).item() + 0.15
+    )
+    assert mujoco_active_force_length(torch.tensor(1.0), lmin, 1.6).item() == pytest.approx(1.0)
     m = mn.muscle.MujocoHillMuscle()
-    m.build(0.01, [100., 200.], tendon_length=0.1, optimal_muscle_length=0.1, lmin=0.5)  # scalars broadcast
+    m.build(0.01, [100.0, 200.0], tendon_length=0.1, optimal_muscle_length=0.1, lmin=0.5)  # scalars broadcast
     assert m.l0_se.shape == (1, 1, 2)
 
 
 def test_mujoco_reference_parameters_read_slack_as_passive_scale_and_vmax_in_metres_per_second():
     m = mn.muscle.MujocoHillMuscle(reference_parameters=True)
-    m.build(0.01, [100.], tendon_length=[0.1], optimal_muscle_length=[0.2])
+    m.build(0.01, [100.0], tendon_length=[0.1], optimal_muscle_length=[0.2])
     assert m.fpmax.item() == pytest.approx(1.3) and m.vmax.item() == pytest.approx(1.5)
     assert m.l0_pe.item() == pytest.approx(0.2)
     ours = mn.muscle.MujocoHillMuscle()
-    ours.build(0.01, [100.], tendon_length=[0.1], optimal_muscle_length=[0.2])
+    ours.build(0.01, [100.0], tendon_length=[0.1], optimal_muscle_length=[0.2])
     assert ours.vmax.item() == pytest.approx(0.3)
 
 
 # ---- effector ---------------------------------------------------------------------------------
 
+
 def test_reacher_is_the_toolbox_four_muscle_constant_moment_arm_arm():
     effector = mn.effector.Reacher(muscle=mn.muscle.ReluMuscle())
     assert effector.muscle_name == ["sf", "se", "ef", "ee"] and effector.integration_method == "euler"
     assert effector.skeleton.m1 == 1.82 and effector.skeleton.l2 == 0.333
-    assert effector.pos_upper_bound.tolist() == pytest.approx([math.radians(135.), math.radians(155.)])
-    assert effector.muscle.max_iso_force.flatten().tolist() == [1000.] * 4
+    assert effector.pos_upper_bound.tolist() == pytest.approx([math.radians(135.0), math.radians(155.0)])
+    assert effector.muscle.max_iso_force.flatten().tolist() == [1000.0] * 4
     geometry = effector.get_geometry(torch.tensor([[0.3, 1.0, 0.5, 0.2]]))
     assert torch.equal(geometry[0, :2], torch.zeros(2, 4))
-    assert geometry[0, 2:].tolist() == [[-1., 1., 0., 0.], [0., 0., -1., 1.]]
+    assert geometry[0, 2:].tolist() == [[-1.0, 1.0, 0.0, 0.0], [0.0, 0.0, -1.0, 1.0]]
     effector.reset(options={"joint_state": [[0.5, 0.5]]})
     for _ in range(2):  # the first step activates, the second applies the force
-        effector.step(torch.tensor([[1., 0., 0., 0.]]))
+        effector.step(torch.tensor([[1.0, 0.0, 0.0, 0.0]]))
     assert effector.states["joint"][0, 2] > 0 and effector.states["joint"][0, 3] < 0  # shoulder flexes
-    hill = mn.effector.Reacher(mn.muscle.RigidTendonHillMuscle(),
-                               muscle_kwargs={"tendon_length": 0.1, "optimal_muscle_length": 0.1})
+    hill = mn.effector.Reacher(
+        mn.muscle.RigidTendonHillMuscle(), muscle_kwargs={"tendon_length": 0.1, "optimal_muscle_length": 0.1}
+    )
     assert hill.muscle.l0_se.flatten().tolist() == pytest.approx([0.1] * 4)
 
 
 def test_free_point_mass_is_the_toolbox_four_muscle_point_mass():
     effector = mn.effector.FreePointMass24(muscle=mn.muscle.ReluMuscle())
-    assert effector.muscle_name == ["r", "u", "l", "d"] and effector.skeleton.mass == 1.
+    assert effector.muscle_name == ["r", "u", "l", "d"] and effector.skeleton.mass == 1.0
     assert effector.pos_lower_bound.tolist() == pytest.approx([-0.6] * 2)
     assert effector.pos_upper_bound.tolist() == pytest.approx([0.6] * 2)
-    effector.reset(options={"joint_state": [[0., 0.]]})
+    effector.reset(options={"joint_state": [[0.0, 0.0]]})
     for _ in range(2):
-        effector.step(torch.tensor([[1., 1., 0., 0.]]))  # r and u
+        effector.step(torch.tensor([[1.0, 1.0, 0.0, 0.0]]))  # r and u
     assert effector.states["joint"][0, 2] > 0 and effector.states["joint"][0, 3] > 0
 
 
 def test_prebuilt_muscle_kwargs_scalar_or_per_muscle_override_the_table_unknown_is_key_error():
-    effector = arm26(mn.muscle.RigidTendonHillMuscleThelen(), muscle_kwargs={
-        "normalized_slack_muscle_length": [1.1, 1.2, 1.3, 1.4, 1.5, 1.6], "max_isometric_force": 1.})
+    effector = arm26(
+        mn.muscle.RigidTendonHillMuscleThelen(),
+        muscle_kwargs={"normalized_slack_muscle_length": [1.1, 1.2, 1.3, 1.4, 1.5, 1.6], "max_isometric_force": 1.0},
+    )
     slack = (effector.muscle.l0_pe / effector.muscle.l0_ce).flatten().tolist()
     assert slack == pytest.approx([1.1, 1.2, 1.3, 1.4, 1.5, 1.6])
-    assert effector.muscle.max_iso_force.flatten().tolist() == [1.] * 6   # MotorNet 0.3 kept 838 N, silently
-    assert arm26(mn.muscle.RigidTendonHillMuscleThelen()).muscle.max_iso_force.flatten().tolist()[0] == 838.
+    assert effector.muscle.max_iso_force.flatten().tolist() == [1.0] * 6  # MotorNet 0.3 kept 838 N, silently
+    assert arm26(mn.muscle.RigidTendonHillMuscleThelen()).muscle.max_iso_force.flatten().tolist()[0] == 838.0
     with pytest.raises(KeyError):
-        arm26(muscle_kwargs={"not_a_parameter": 1.})
+        arm26(muscle_kwargs={"not_a_parameter": 1.0})
     assert arm26(mn.muscle.ReluMuscle()).n_muscles == 6
 
 
@@ -292,10 +334,16 @@ def test_effector_attributes():
     assert torch.equal(e.pos_range_bound, e.pos_lower_bound - e.pos_upper_bound)
     assert torch.equal(e.vel_range_bound, e.vel_lower_bound - e.vel_upper_bound)
     assert (e.muscle_state_dim, e.geometry_state_dim, e.force_index, e.state_dim, e.output_dim) == (7, 4, 6, 4, 4)
-    assert e.geometry_state_name == ["musculotendon length", "musculotendon velocity", "moment for joint 0",
-                                     "moment for joint 1"]
+    assert e.geometry_state_name == [
+        "musculotendon length",
+        "musculotendon velocity",
+        "moment for joint 0",
+        "moment for joint 1",
+    ]
     assert e.half_minidt == pytest.approx(0.005)
-    assert torch.equal(e.default_endpoint_load, torch.zeros(1, 2)) and torch.equal(e.default_joint_load, torch.zeros(1, 2))
+    assert torch.equal(e.default_endpoint_load, torch.zeros(1, 2)) and torch.equal(
+        e.default_joint_load, torch.zeros(1, 2)
+    )
     assert all(v is None for v in e.states.values())
     e.reset(seed=3)
     assert e.seed == 3 and isinstance(e.np_random, np.random.Generator)
@@ -309,12 +357,21 @@ def test_muscle_cfg_print_and_save_config_layout(capsys):
     effector = mn.effector.GeometricArm26()
     cfg = effector.get_muscle_cfg()["deltoid"]
     assert cfg["n_fixation_points"] == 3 and cfg["fixation body"] == [0, 0, 1]
-    assert cfg["coordinates"][2] == [0.153, 0.] and cfg["max_isometric_force"] == 1207.
+    assert cfg["coordinates"][2] == [0.153, 0.0] and cfg["max_isometric_force"] == 1207.0
     effector.print_muscle_wrappings()
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "MUSCLE NAME: pectoralis" and set(lines[1]) == {"-"} and lines[2] == "n_fixation_points:  2"
-    assert {"muscle", "skeleton", "dt", "n_ministeps", "minidt", "half_minidt", "muscle_names", "n_muscles",
-            "muscle_wrapping_cfg"} <= set(effector.get_save_config())
+    assert {
+        "muscle",
+        "skeleton",
+        "dt",
+        "n_ministeps",
+        "minidt",
+        "half_minidt",
+        "muscle_names",
+        "n_muscles",
+        "muscle_wrapping_cfg",
+    } <= set(effector.get_save_config())
 
 
 def test_step_accepts_three_d_and_numpy_actions_and_ignores_unknown_arguments():
@@ -330,12 +387,13 @@ def test_step_accepts_three_d_and_numpy_actions_and_ignores_unknown_arguments():
 def test_add_muscle_warns_about_and_ignores_unused_parameters():
     effector = mn.effector.Effector(mn.skeleton.PointMass(), mn.muscle.ReluMuscle())
     with pytest.warns(UserWarning, match="tendon_length"):
-        effector.add_muscle([0, 1], [[1., 0.], [0., 0.]], max_isometric_force=10., tendon_length=0.1)
+        effector.add_muscle([0, 1], [[1.0, 0.0], [0.0, 0.0]], max_isometric_force=10.0, tendon_length=0.1)
     assert "tendon_length" not in effector.get_muscle_cfg()["muscle_1"]
 
 
 class HookedArm(mn.effector.RigidTendonArm26):
     """A user's subclass: overriding a MotorNet 0.3 hook moves the step onto the hooks."""
+
     calls = 0
 
     def ode(self, action, states, endpoint_load=None, joint_load=None):
@@ -349,7 +407,7 @@ def test_stepping_through_subclass_hooks_equals_the_pure_step(method):
     for e in (hooked, plain):
         e.reset(options={"batch_size": 3, "joint_state": [[0.5, 1.0]]})
         for t in range(10):
-            e.step(torch.full((3, 6), 0.1 * (t % 4)), endpoint_load=torch.tensor([1., -2.]))
+            e.step(torch.full((3, 6), 0.1 * (t % 4)), endpoint_load=torch.tensor([1.0, -2.0]))
     assert HookedArm.calls > 0
     for key in ("joint", "muscle", "geometry", "cartesian"):
         assert torch.allclose(hooked.states[key], plain.states[key], atol=1e-6), key
@@ -358,11 +416,12 @@ def test_stepping_through_subclass_hooks_equals_the_pure_step(method):
 def test_a_custom_get_geometry_hook_drives_the_step():
     class Linear(mn.effector.Effector):
         def _get_geometry(self, joint_state):
-            arm = torch.tensor([[[-0.02], [0.]]]).expand(joint_state.shape[0], 2, 1)
+            arm = torch.tensor([[[-0.02], [0.0]]]).expand(joint_state.shape[0], 2, 1)
             zeros = torch.zeros(joint_state.shape[0], 2, 1)
             return torch.cat([zeros, arm], dim=1)
+
     e = Linear(mn.skeleton.TwoDofArm(), mn.muscle.ReluMuscle())
-    e.add_muscle([0, 1], [[0., 0.], [0.1, 0.]], max_isometric_force=100.)
+    e.add_muscle([0, 1], [[0.0, 0.0], [0.1, 0.0]], max_isometric_force=100.0)
     e.reset(options={"joint_state": [[0.5, 0.5]]})
     for _ in range(2):
         e.step(torch.ones(1, 1))
@@ -381,6 +440,7 @@ def test_rk4_chained_steps_positions_with_the_start_velocity():
 
 
 # ---- environment ------------------------------------------------------------------------------
+
 
 def env_of(**kwargs):
     return mn.environment.RandomTargetReach(arm26(), max_ep_duration=0.1, **kwargs)
@@ -402,7 +462,7 @@ class SlowProprioception(mn.environment.RandomTargetReach):
     """Overrides a feedback hook: observations must come through it."""
 
     def get_proprioception(self):
-        return 2. * super().get_proprioception()
+        return 2.0 * super().get_proprioception()
 
 
 def test_overriding_get_proprioception_changes_the_observations():
@@ -412,15 +472,17 @@ def test_overriding_get_proprioception_changes_the_observations():
         obs, *_ = env.step(torch.full((2, 6), 0.2))
         env.out = obs
     n = plain.n_muscles
-    assert torch.allclose(custom.out[:, 4:4 + 2 * n], 2 * plain.out[:, 4:4 + 2 * n])
+    assert torch.allclose(custom.out[:, 4 : 4 + 2 * n], 2 * plain.out[:, 4 : 4 + 2 * n])
     assert torch.allclose(custom.out[:, :4], plain.out[:, :4])
 
 
 def test_overriding_get_obs_without_obs_size_warns_at_class_definition():
     with pytest.warns(UserWarning, match="_get_obs_size"):
+
         class Custom(mn.environment.Environment):
             def get_obs(self, action=None, deterministic=False):
                 return super().get_obs(action, deterministic)
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
 
@@ -430,6 +492,7 @@ def test_overriding_get_obs_without_obs_size_warns_at_class_definition():
 
             def _get_obs_size(self):
                 return 4
+
     assert Sized(arm26()).observation_space.shape == (4,)
 
 
@@ -442,7 +505,7 @@ class TutorialEnv(mn.environment.Environment):
         batch_size = options.get("batch_size", 1)
         self.effector.reset(options={"batch_size": batch_size, "joint_state": options.get("joint_state")})
         self.goal = torch.full((batch_size, 2), 0.3)
-        self.elapsed = 0.
+        self.elapsed = 0.0
         action = torch.zeros(batch_size, self.muscle.n_muscles)
         self.obs_buffer["proprioception"] = [self.get_proprioception()] * len(self.obs_buffer["proprioception"])
         self.obs_buffer["vision"] = [self.get_vision()] * len(self.obs_buffer["vision"])
@@ -467,6 +530,7 @@ def test_hook_path_equals_pure_path_without_noise():
     class Hooked(mn.environment.RandomTargetReach):
         def get_vision(self):
             return super().get_vision()
+
     plain, hooked = env_of(vision_delay=0.03), Hooked(arm26(), max_ep_duration=0.1, vision_delay=0.03)
     outs = []
     for env in (plain, hooked):
@@ -496,14 +560,14 @@ def test_environment_attributes_and_save_config(capsys):
 def test_noise_attributes_are_lists_and_apply_noise_takes_one_std_per_column():
     env = env_of(action_noise=0.1, obs_noise=0.2, proprioception_noise=0.3, vision_noise=0.4)
     assert env.action_noise == [0.1] * 6 and env.proprioception_noise == [0.3] and env.vision_noise == [0.4]
-    assert env.obs_noise == [0.] * 2 + [0.2] * (env.observation_space.shape[0] - 2)
+    assert env.obs_noise == [0.0] * 2 + [0.2] * (env.observation_space.shape[0] - 2)
     env.reset(options={"batch_size": 1})
-    noisy = env.apply_noise(torch.zeros(20000, 2), [0., 1.])
-    assert noisy[:, 0].abs().max() == 0 and noisy[:, 1].std().item() == pytest.approx(1., rel=0.05)
+    noisy = env.apply_noise(torch.zeros(20000, 2), [0.0, 1.0])
+    assert noisy[:, 0].abs().max() == 0 and noisy[:, 1].std().item() == pytest.approx(1.0, rel=0.05)
 
 
 def test_delays_are_step_counts_and_zero_is_one_step():
-    env = env_of(proprioception_delay=0., vision_delay=0.07)
+    env = env_of(proprioception_delay=0.0, vision_delay=0.07)
     assert (env.proprioception_delay, env.vision_delay) == (1, 7)
     with pytest.raises(ValueError):
         env_of(vision_delay=0.015)
@@ -529,7 +593,7 @@ def test_reset_ignores_unknown_options_and_step_passes_loads_to_the_effector():
     for e in (env, pushed):
         e.reset(seed=0, options={"batch_size": 1, "joint_state": [[0.5, 0.5]], "my_option": 3})
     env.step(torch.zeros(1, 6))
-    pushed.step(torch.zeros(1, 6), endpoint_load=torch.tensor([[20., 0.]]))
+    pushed.step(torch.zeros(1, 6), endpoint_load=torch.tensor([[20.0, 0.0]]))
     assert not torch.equal(env.states["joint"], pushed.states["joint"])
 
 
@@ -550,6 +614,7 @@ def test_noisy_actions_are_the_stacked_ones():
 
 # ---- policy -----------------------------------------------------------------------------------
 
+
 def test_policy_gru_is_a_batch_first_torch_gru_and_readout_options():
     policy = mn.policy.PolicyGRU(10, 8, 3)
     assert policy.n_layers == 1 and isinstance(policy.sigmoid, torch.nn.Sigmoid)
@@ -565,8 +630,9 @@ def test_policy_gru_is_a_batch_first_torch_gru_and_readout_options():
 
 def test_every_public_module_is_an_attribute_of_the_package_and_the_clis_import_cleanly():
     import types
+
     assert all(isinstance(getattr(mn, name), types.ModuleType) for name in mn.__all__)
     with pytest.raises(AttributeError, match="no attribute 'trian'"):
-        mn.trian
-    for cli in ("motornet.train", "motornet.evaluate"):   # no "found in sys.modules" warning
+        _ = mn.trian
+    for cli in ("motornet.train", "motornet.evaluate"):  # no "found in sys.modules" warning
         subprocess.run([sys.executable, "-W", "error", "-m", cli, "--help"], check=True, capture_output=True)

@@ -1,4 +1,5 @@
 """The compiled per-step path behind Effector.step, Environment.step and PolicyGRU.forward."""
+
 import warnings
 
 import pytest
@@ -13,7 +14,9 @@ def fake_compile(calls):
         def run(*args, **kwargs):
             calls.append(fn)
             return fn(*args, **kwargs)
+
         return run
+
     return compile
 
 
@@ -52,7 +55,9 @@ def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
     def broken(fn, **options):
         def run(*args, **kwargs):
             raise RuntimeError("no C++ compiler")
+
         return run
+
     monkeypatch.setattr(torch, "compile", broken)
     monkeypatch.setattr(compiled, "MODE", "always")
     effector, reference = mn.effector.ReluPointMass24(), mn.effector.ReluPointMass24()
@@ -71,12 +76,13 @@ def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
 def public_loop(steps=4):
     torch.manual_seed(0)
     effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle())
-    env = mn.environment.RandomTargetReach(effector, max_ep_duration=steps * 0.01, proprioception_delay=0.02,
-                                           vision_delay=0.05)
+    env = mn.environment.RandomTargetReach(
+        effector, max_ep_duration=steps * 0.01, proprioception_delay=0.02, vision_delay=0.05
+    )
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 16, env.n_muscles)
     obs, info = env.reset(seed=1, options={"batch_size": 3})
     h = policy.init_hidden(3)
-    loss, observations = 0., []
+    loss, observations = 0.0, []
     for _ in range(steps):
         u, h = policy(obs, h)
         obs, _, _, _, info = env.step(u)
@@ -143,7 +149,7 @@ def point_mass_episodes(batch_sizes, steps):
     losses, grads = [], []
     for episode, batch_size in enumerate(batch_sizes):
         obs, info = env.reset(seed=episode, options={"batch_size": batch_size})
-        h, loss, terminated = policy.init_hidden(batch_size), 0., False
+        h, loss, terminated = policy.init_hidden(batch_size), 0.0, False
         while not terminated:
             u, h = policy(obs, h)
             obs, _, terminated, _, info = env.step(u)
@@ -165,7 +171,7 @@ def test_a_batch_size_change_and_a_switch_mid_episode_stay_compiled(monkeypatch)
     monkeypatch.setattr(compiled, "COMPILE_AFTER", 6)
     torch._dynamo.reset()
     with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)   # a fallback warns
+        warnings.simplefilter("error", RuntimeWarning)  # a fallback warns
         fast = point_mass_episodes([4, 4, 2], steps=5)
     assert all(step.fallback is None and step.graphs >= 2 for step in fast[2])
     for fast_loss, eager_loss in zip(fast[0], eager[0]):
@@ -184,5 +190,6 @@ def test_reaching_the_graph_limit_warns_once_and_is_counted(monkeypatch):
         for n in (1, 2, 3, 4):
             torch.testing.assert_close(step(torch.ones(n)), (torch.ones(n) * 2).sin())
     assert len([w for w in warned if "motornet" in str(w.message)]) == 1 and step.graphs == 2
-    assert compiled.fallbacks()["test_reaching_the_graph_limit_warns_once_and_is_counted.<locals>.<lambda>"][
-        "count"] == 1
+    assert (
+        compiled.fallbacks()["test_reaching_the_graph_limit_warns_once_and_is_counted.<locals>.<lambda>"]["count"] == 1
+    )

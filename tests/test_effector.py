@@ -1,4 +1,5 @@
 """Effector integration: energy, gradients, drift, and trajectories against the spec's equations."""
+
 import math
 
 import numpy as np
@@ -12,9 +13,9 @@ from motornet.effector import ARM26_MUSCLES, ARM26_POLYNOMIAL, ARM26_SKELETON
 def free_arm(method, dt):
     """arm26's skeleton with one force-free muscle (ReLU, zero excitation) and no bounds in reach."""
     params = {k: v for k, v in ARM26_SKELETON.items() if not k.startswith("pos_")}
-    skeleton = mn.skeleton.TwoDofArm(**params, pos_lower_bound=-100., pos_upper_bound=100.)
+    skeleton = mn.skeleton.TwoDofArm(**params, pos_lower_bound=-100.0, pos_upper_bound=100.0)
     effector = mn.effector.Effector(skeleton, mn.muscle.ReluMuscle(), timestep=dt, integration_method=method)
-    effector.add_muscle(path_fixation_body=(0, 2), path_coordinates=((0.1, 0.), (0.1, 0.)), max_isometric_force=1.)
+    effector.add_muscle(path_fixation_body=(0, 2), path_coordinates=((0.1, 0.0), (0.1, 0.0)), max_isometric_force=1.0)
     return effector.double()
 
 
@@ -22,7 +23,7 @@ def arm_energy(skeleton, joint):
     q2, qd1, qd2 = joint[:, 1], joint[:, 2], joint[:, 3]
     m11 = skeleton._c11 + skeleton._k11 * torch.cos(q2)
     m12 = skeleton._c12 + skeleton.coriolis * torch.cos(q2)
-    return 0.5 * (m11 * qd1 ** 2 + 2 * m12 * qd1 * qd2 + skeleton._c12 * qd2 ** 2)
+    return 0.5 * (m11 * qd1**2 + 2 * m12 * qd1 * qd2 + skeleton._c12 * qd2**2)
 
 
 @pytest.mark.parametrize("method, tolerance", [("rk4", 1e-9), ("euler", 1e-2)])
@@ -45,6 +46,7 @@ def test_rk4_is_fourth_order_accurate():
         for _ in range(round(0.2 / dt)):
             effector.step(torch.zeros(1, 1, dtype=torch.float64))
         return effector.states["joint"]
+
     reference = final_state(0.0005)
     err_coarse = (final_state(0.02) - reference).abs().max()
     err_fine = (final_state(0.01) - reference).abs().max()
@@ -52,13 +54,18 @@ def test_rk4_is_fourth_order_accurate():
 
 
 def test_gradients_through_effector_steps_match_finite_differences():
-    for make, method in ((mn.effector.RigidTendonArm26, "euler"), (mn.effector.RigidTendonArm26, "rk4"),
-                         (mn.effector.ReluPointMass24, "euler"), (mn.effector.GeometricArm26, "euler")):
+    for make, method in (
+        (mn.effector.RigidTendonArm26, "euler"),
+        (mn.effector.RigidTendonArm26, "rk4"),
+        (mn.effector.ReluPointMass24, "euler"),
+        (mn.effector.GeometricArm26, "euler"),
+    ):
         effector = make(integration_method=method).double()
-        start = effector.draw_fixed_states(2, [0.8, 1.2] if effector.dof == 2 and make != mn.effector.ReluPointMass24
-                                           else [0.1, -0.2])
+        start = effector.draw_fixed_states(
+            2, [0.8, 1.2] if effector.dof == 2 and make != mn.effector.ReluPointMass24 else [0.1, -0.2]
+        )
 
-        def rollout(excitation, load):
+        def rollout(excitation, load, effector=effector, start=start):
             effector.reset(options={"joint_state": start})
             for t in range(4):
                 effector.step(excitation[t], endpoint_load=load)
@@ -104,17 +111,17 @@ def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
 
     def geometry(q, qd):
         th = q - phi
-        length = a0 + th @ a1 + th ** 2 @ a2
+        length = a0 + th @ a1 + th**2 @ a2
         r = a1 + 2 * a2 * th[:, None]
         return length, r.T @ qd, r
 
     def muscle_force(a, length, velocity):
         out = []
         for i, (_, _, f_max, l_se, l_ce, _) in enumerate(params):
-            l = max(length[i] - l_se, 0.)
+            l = max(length[i] - l_se, 0.0)
             ln, vn = l / l_ce, velocity[i] / (10 * l_ce)
-            f_pe = (max((l - 1.4 * l_ce) / l_ce, 0.)) ** 2 / (1.66 - 1.4) ** 2
-            f_l = max(1 - (ln - 1) ** 2 / 0.66 ** 2, 0.01)
+            f_pe = (max((l - 1.4 * l_ce) / l_ce, 0.0)) ** 2 / (1.66 - 1.4) ** 2
+            f_l = max(1 - (ln - 1) ** 2 / 0.66**2, 0.01)
             a_rel = 0.41 * f_l if ln > 1 else 0.41
             b_rel = 5.2 * (1 - 0.9 * (a[i] - 0.3) / (0.005 - 0.3)) ** 2 if a[i] < 0.3 else 5.2
             fa = f_l * a[i]
@@ -123,8 +130,8 @@ def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
             if vn < 0:
                 f_a = (vn * a[i] * a_rel + fa * b_rel) / (b_rel - vn)
             else:
-                f_a = (-p1 * p3 + p1 * 0.001 * vn + p2 - p3 * vn + 0.001 * vn ** 2) / (p1 + vn)
-            out.append((max(f_a, 0.) + f_pe) * f_max)
+                f_a = (-p1 * p3 + p1 * 0.001 * vn + p2 - p3 * vn + 0.001 * vn**2) / (p1 + vn)
+            out.append((max(f_a, 0.0) + f_pe) * f_max)
         return np.array(out)
 
     q, qd = np.array(joint[:2], float), np.array(joint[2:], float)
@@ -133,15 +140,15 @@ def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
     force = muscle_force(a, length, velocity)
     trajectory = []
     for _ in range(n_steps):
-        u = np.clip(excitation, 0.001, 1.)
+        u = np.clip(excitation, 0.001, 1.0)
         tau_a = np.where(u > a, 0.015 * (0.5 + 1.5 * a), 0.05 / (0.5 + 1.5 * a))
-        a_new = np.clip(a + dt * (u - a) / tau_a, 0.001, 1.)
+        a_new = np.clip(a + dt * (u - a) / tau_a, 0.001, 1.0)
         torque = -(r * force).sum(axis=1)
         c2, s2 = math.cos(q[1]), math.sin(q[1])
         c = m2 * l1 * l2g
-        m_11 = m1 * l1g ** 2 + i1 + m2 * (l2g ** 2 + l1 ** 2) + i2 + 2 * c * c2
-        m_12 = m2 * l2g ** 2 + i2 + c * c2
-        mass = np.array([[m_11, m_12], [m_12, m2 * l2g ** 2 + i2]])
+        m_11 = m1 * l1g**2 + i1 + m2 * (l2g**2 + l1**2) + i2 + 2 * c * c2
+        m_12 = m2 * l2g**2 + i2 + c * c2
+        mass = np.array([[m_11, m_12], [m_12, m2 * l2g**2 + i2]])
         h = np.array([-c * s2 * (2 * qd[0] + qd[1]) * qd[1], c * s2 * qd[0] ** 2])
         qdd = np.linalg.solve(mass, torque - h)
         force = muscle_force(a_new, length, velocity)  # new activation, pre-step geometry
@@ -149,7 +156,7 @@ def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
         q_new, qd_new = q + dt * qd, qd + dt * qdd
         for j in range(2):
             if (qd_new[j] < 0 and q_new[j] <= lo[j]) or (qd_new[j] > 0 and q_new[j] >= hi[j]):
-                qd_new[j] = 0.
+                qd_new[j] = 0.0
         q, qd = np.clip(q_new, lo, hi), qd_new
         length, velocity, r = geometry(q, qd)
         trajectory.append(np.concatenate([q, qd, force]))
@@ -157,7 +164,7 @@ def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
 
 
 def test_arm26_trajectory_matches_independent_implementation_of_the_equations():
-    joint = [math.radians(45.), math.radians(90.), 0., 0.]
+    joint = [math.radians(45.0), math.radians(90.0), 0.0, 0.0]
     excitation = np.array([0.3, 0.05, 0.5, 0.1, 0.2, 0.4])
     expected = numpy_arm26_rollout(joint, excitation, 100)
     effector = mn.effector.RigidTendonArm26()  # float32, as used in training
@@ -197,19 +204,34 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="endpoint_load"):
         effector.step(torch.zeros(3, 6), endpoint_load=torch.zeros(2, 2))
     with pytest.raises(ValueError, match="outside the bounds"):
-        effector.reset(options={"joint_state": [[3., 0.]]})
+        effector.reset(options={"joint_state": [[3.0, 0.0]]})
     with pytest.raises(ValueError, match="columns"):
-        effector.reset(options={"joint_state": [[0.5, 0.5, 0.]]})
+        effector.reset(options={"joint_state": [[0.5, 0.5, 0.0]]})
     bare = mn.effector.Effector(mn.skeleton.TwoDofArm(), mn.muscle.RigidTendonHillMuscle())
     with pytest.raises(TypeError, match="missing.*optimal_muscle_length"):
-        bare.add_muscle(path_fixation_body=(0, 1), path_coordinates=((0., 0.), (0.1, 0.)),
-                        max_isometric_force=100., tendon_length=0.1)
+        bare.add_muscle(
+            path_fixation_body=(0, 1),
+            path_coordinates=((0.0, 0.0), (0.1, 0.0)),
+            max_isometric_force=100.0,
+            tendon_length=0.1,
+        )
     with pytest.warns(UserWarning, match="does not use.*max_isometric_forse"):  # MotorNet 0.3 ignores them
-        bare.add_muscle(path_fixation_body=(0, 1), path_coordinates=((0., 0.), (0.1, 0.)), max_isometric_forse=1.,
-                        max_isometric_force=100., tendon_length=0.1, optimal_muscle_length=0.1)
+        bare.add_muscle(
+            path_fixation_body=(0, 1),
+            path_coordinates=((0.0, 0.0), (0.1, 0.0)),
+            max_isometric_forse=1.0,
+            max_isometric_force=100.0,
+            tendon_length=0.1,
+            optimal_muscle_length=0.1,
+        )
     with pytest.raises(ValueError, match="fixation"):
-        bare.add_muscle(path_fixation_body=(0, 1, 2), path_coordinates=((0., 0.), (0.1, 0.)),
-                        max_isometric_force=100., tendon_length=0.1, optimal_muscle_length=0.1)
+        bare.add_muscle(
+            path_fixation_body=(0, 1, 2),
+            path_coordinates=((0.0, 0.0), (0.1, 0.0)),
+            max_isometric_force=100.0,
+            tendon_length=0.1,
+            optimal_muscle_length=0.1,
+        )
 
 
 def test_reset_broadcasts_a_single_state_and_a_batch_sets_the_batch_size():

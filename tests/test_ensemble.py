@@ -1,4 +1,5 @@
 """Ensembles (motornet.train.train_ensemble): N networks trained as one batch equal N runs trained alone."""
+
 import csv
 import signal
 import subprocess
@@ -12,17 +13,27 @@ import yaml
 
 import motornet.train as train_module
 from motornet.ensemble import PolicyEnsemble, TaskEnsemble
-from motornet.loss import eq1_loss, eq1_from_costs, eq1_step_costs
+from motornet.loss import eq1_from_costs, eq1_loss, eq1_step_costs
 from motornet.rollout import Rollout
 from motornet.train import ConfigError, NonFiniteLossError, build, load_checkpoint, train, train_ensemble
 
 REPO = Path(__file__).resolve().parents[1]
 # hidden noise, action noise and pulses: every random stream of a run is exercised
-TINY = {"effector": {"name": "arm26", "muscle": "thelen"},
-        "task": {"name": "random_reach", "max_ep_duration": 0.1, "perturbation_probability": 0.5},
-        "policy": {"hidden_size": 8, "action_noise": 0.01, "hidden_noise": 0.001},
-        "training": {"n_batches": 20, "batch_size": 4, "learning_rate": 3e-3, "log_every": 5, "checkpoint_every": 5,
-                     "device": "cpu", "threads": 1, "progress": False}}
+TINY = {
+    "effector": {"name": "arm26", "muscle": "thelen"},
+    "task": {"name": "random_reach", "max_ep_duration": 0.1, "perturbation_probability": 0.5},
+    "policy": {"hidden_size": 8, "action_noise": 0.01, "hidden_noise": 0.001},
+    "training": {
+        "n_batches": 20,
+        "batch_size": 4,
+        "learning_rate": 3e-3,
+        "log_every": 5,
+        "checkpoint_every": 5,
+        "device": "cpu",
+        "threads": 1,
+        "progress": False,
+    },
+}
 SEEDS = (0, 1, 2)
 
 
@@ -86,8 +97,10 @@ def test_an_ensemble_killed_resumes_to_the_same_networks(alone, tmp_path):
     for seed in SEEDS:
         paths.append(tmp_path / f"seed{seed}.yaml")
         paths[-1].write_text(yaml.safe_dump(tiny(seed)))
-    script = ("import sys; from motornet.train import train_ensemble; "
-              "train_ensemble(sys.argv[1:4], sys.argv[4:7], progress=False)")
+    script = (
+        "import sys; from motornet.train import train_ensemble; "
+        "train_ensemble(sys.argv[1:4], sys.argv[4:7], progress=False)"
+    )
     command = [sys.executable, "-c", script, *map(str, paths), *(str(tmp_path / f"seed{s}") for s in SEEDS)]
     env = {"PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     process = subprocess.Popen(command, cwd=REPO, env=env)
@@ -111,8 +124,9 @@ def test_a_network_whose_loss_becomes_nan_leaves_and_the_others_finish(alone, tm
         calls["n"] += 1
         terms = real(*args, **kwargs)
         if calls["n"] >= 7 and terms["loss"].shape[0] == 3:
-            terms["loss"] = terms["loss"] * torch.tensor([1., float("nan"), 1.])
+            terms["loss"] = terms["loss"] * torch.tensor([1.0, float("nan"), 1.0])
         return terms
+
     monkeypatch.setattr(train_module, "eq1_from_costs", poisoned)
     with pytest.raises(NonFiniteLossError, match=r"batch 7 of \S*seed1; the last good checkpoint \(batch 5\)") as error:
         train_ensemble([tiny(seed) for seed in SEEDS], [tmp_path / f"seed{seed}" for seed in SEEDS])
@@ -141,21 +155,42 @@ def test_the_fused_costs_give_eq1_of_the_recorded_episode(reduction):
     built = [build(c) for c in configs]
     policy, task = PolicyEnsemble([p for _, p in built]), TaskEnsemble([t for t, _ in built])
     config = configs[0].loss
-    runner = Rollout(task, policy, chunk=3, record=("fingertip", "activation", "hidden"),
-                     costs=eq1_step_costs(config, task.muscle.max_iso_force, task.dt))
+    runner = Rollout(
+        task,
+        policy,
+        chunk=3,
+        record=("fingertip", "activation", "hidden"),
+        costs=eq1_step_costs(config, task.muscle.max_iso_force, task.dt),
+    )
     out = runner(5)
     fused = eq1_from_costs(config, out["costs"], 10, policy.input_kernels(), 2)
     desired = task.desired_trajectory[:, 1:]
     for k in range(2):
         rows = slice(5 * k, 5 * (k + 1))
-        recorded = eq1_loss(config, out["fingertip"][rows], desired[rows], out["activation"][rows],
-                            task.muscle.max_iso_force, out["hidden"][rows], policy.input_kernels()[k], task.dt)
+        recorded = eq1_loss(
+            config,
+            out["fingertip"][rows],
+            desired[rows],
+            out["activation"][rows],
+            task.muscle.max_iso_force,
+            out["hidden"][rows],
+            policy.input_kernels()[k],
+            task.dt,
+        )
         for name, value in recorded.items():
             torch.testing.assert_close(fused[name][k], value, rtol=1e-5, atol=1e-9, msg=name)
         assert recorded["hidden_derivative"] > 0
     grads = torch.autograd.grad(fused["loss"][1], policy.stacked[1], retain_graph=True)[0]
-    recorded = eq1_loss(config, out["fingertip"][5:], desired[5:], out["activation"][5:], task.muscle.max_iso_force,
-                        out["hidden"][5:], policy.input_kernels()[1], task.dt)["loss"]
+    recorded = eq1_loss(
+        config,
+        out["fingertip"][5:],
+        desired[5:],
+        out["activation"][5:],
+        task.muscle.max_iso_force,
+        out["hidden"][5:],
+        policy.input_kernels()[1],
+        task.dt,
+    )["loss"]
     torch.testing.assert_close(grads, torch.autograd.grad(recorded, policy.stacked[1])[0], rtol=1e-4, atol=1e-8)
     assert grads[0].abs().sum() == 0, "network 1's loss has no gradient on network 0's weights"
 

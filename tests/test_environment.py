@@ -1,4 +1,5 @@
 """Environment: delays, noise, seeding, gymnasium API and input validation."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,15 +17,26 @@ def test_observation_lags_the_state_by_the_delay(vision_delay, proprioception_de
     obs, info = env.reset(seed=1, options={"batch_size": 3})
     k_v, k_p = round(vision_delay / 0.01), round(proprioception_delay / 0.01)
     fingertips = [info["states"]["fingertip"]]
-    proprio = [torch.cat([info["states"]["muscle"][:, 1] / env.muscle.l0_ce[0],
-                          info["states"]["muscle"][:, 2] / env.muscle.vmax[0]], dim=1)]
+    proprio = [
+        torch.cat(
+            [info["states"]["muscle"][:, 1] / env.muscle.l0_ce[0], info["states"]["muscle"][:, 2] / env.muscle.vmax[0]],
+            dim=1,
+        )
+    ]
     observations = [obs]
     torch.manual_seed(0)
     for _ in range(12):
         obs, _, _, _, info = env.step(torch.rand(3, 6))
         fingertips.append(info["states"]["fingertip"])
-        proprio.append(torch.cat([info["states"]["muscle"][:, 1] / env.muscle.l0_ce[0],
-                                  info["states"]["muscle"][:, 2] / env.muscle.vmax[0]], dim=1))
+        proprio.append(
+            torch.cat(
+                [
+                    info["states"]["muscle"][:, 1] / env.muscle.l0_ce[0],
+                    info["states"]["muscle"][:, 2] / env.muscle.vmax[0],
+                ],
+                dim=1,
+            )
+        )
         observations.append(obs)
     for t, o in enumerate(observations):
         # a FIFO of k entries shows the feedback recorded k - 1 observations ago (the reset state before that)
@@ -49,6 +61,7 @@ def test_same_seed_gives_identical_episodes_and_other_seeds_differ():
             obs, _, _, _, info = env.step(torch.full((4, 6), 0.3))
             trace += [obs, info["noisy action"], info["states"]["joint"]]
         return torch.cat(trace, dim=1)
+
     torch.testing.assert_close(episode(7), episode(7), rtol=0, atol=0)
     assert not torch.allclose(episode(7), episode(8))
 
@@ -94,7 +107,7 @@ def test_non_differentiable_mode_returns_numpy_and_zero_reward():
 
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(TypeError, match="unknown arguments.*max_ep_durration"):
-        make_env(max_ep_durration=1.)
+        make_env(max_ep_durration=1.0)
     env = make_env()
     env.reset(options={"batch_size": 3})
     with pytest.raises(ValueError, match="action must have shape"):
@@ -108,7 +121,7 @@ def test_gradients_flow_from_fingertip_to_policy_parameters():
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 16, env.n_muscles)
     obs, info = env.reset(seed=0, options={"batch_size": 4})
     h = policy.init_hidden(4)
-    loss = 0.
+    loss = 0.0
     for _ in range(10):
         u, h = policy(obs, h)
         obs, _, _, _, info = env.step(u)

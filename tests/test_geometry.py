@@ -1,4 +1,5 @@
 """Muscle geometry: moment arms are length gradients; hand-computed point-mass values."""
+
 import math
 
 import pytest
@@ -20,21 +21,32 @@ def finite_difference_moment_arms(effector, joint_state, h=1e-6):
     return torch.stack(columns, dim=1)
 
 
-@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24])
+@pytest.mark.parametrize(
+    "make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24]
+)
 def test_moment_arm_equals_length_gradient(make):
     effector = make().double()
     torch.manual_seed(1)
-    joint = torch.cat([effector.draw_random_uniform_states(16)[:, :effector.dof],
-                       torch.randn(16, effector.dof, dtype=torch.float64)], dim=1)
+    joint = torch.cat(
+        [
+            effector.draw_random_uniform_states(16)[:, : effector.dof],
+            torch.randn(16, effector.dof, dtype=torch.float64),
+        ],
+        dim=1,
+    )
     geometry = effector.get_geometry(joint)
     torch.testing.assert_close(geometry[:, 2:], finite_difference_moment_arms(effector, joint), rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24])
+@pytest.mark.parametrize(
+    "make", [mn.effector.RigidTendonArm26, mn.effector.GeometricArm26, mn.effector.ReluPointMass24]
+)
 def test_musculotendon_velocity_is_time_derivative_of_length(make):
     effector = make().double()
-    joint = torch.cat([effector.draw_random_uniform_states(8)[:, :effector.dof],
-                       torch.randn(8, effector.dof, dtype=torch.float64)], dim=1)
+    joint = torch.cat(
+        [effector.draw_random_uniform_states(8)[:, : effector.dof], torch.randn(8, effector.dof, dtype=torch.float64)],
+        dim=1,
+    )
     dof, h = effector.dof, 1e-6
     ahead = joint.clone()
     ahead[:, :dof] += h * joint[:, dof:]
@@ -46,13 +58,13 @@ def test_musculotendon_velocity_is_time_derivative_of_length(make):
 
 def test_point_mass_moment_arms_by_hand():
     effector = mn.effector.ReluPointMass24().double()
-    geometry = effector.get_geometry(torch.tensor([[0., 0., 0., 0.], [0., -0.9, 0., 0.]], dtype=torch.float64))
+    geometry = effector.get_geometry(torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.0, -0.9, 0.0, 0.0]], dtype=torch.float64))
     s = 1 / math.sqrt(2)
     # anchors (2, 2), (-2, 2), (2, -2), (-2, -2): dL/dp = (p - anchor) / |p - anchor|
     centre = torch.tensor([[-s, s, -s, s], [-s, -s, s, s]], dtype=torch.float64)
     low = []
-    for ax, ay in ((2., 2.), (-2., 2.), (2., -2.), (-2., -2.)):
-        dx, dy = 0. - ax, -0.9 - ay
+    for ax, ay in ((2.0, 2.0), (-2.0, 2.0), (2.0, -2.0), (-2.0, -2.0)):
+        dx, dy = 0.0 - ax, -0.9 - ay
         norm = math.hypot(dx, dy)
         low.append((dx / norm, dy / norm))
     low = torch.tensor(low, dtype=torch.float64).T
@@ -90,7 +102,7 @@ def test_geometric_paths_give_the_moment_arms_of_figure_4de():
 
 def test_polynomial_geometry_matches_kistemaker_table_at_reference_angles():
     effector = mn.effector.RigidTendonArm26()
-    geometry = effector.get_geometry(torch.tensor([[math.pi / 2, 0., 0., 0.]]))
+    geometry = effector.get_geometry(torch.tensor([[math.pi / 2, 0.0, 0.0, 0.0]]))
     torch.testing.assert_close(geometry[0, 0], torch.tensor([0.151, 0.2322, 0.2859, 0.2355, 0.3329, 0.2989]))
-    torch.testing.assert_close(geometry[0, 2], torch.tensor([-0.03, 0.03, 0., 0., -0.03, 0.03]))
-    torch.testing.assert_close(geometry[0, 3], torch.tensor([0., 0., -0.014, 0.025, -0.016, 0.03]))
+    torch.testing.assert_close(geometry[0, 2], torch.tensor([-0.03, 0.03, 0.0, 0.0, -0.03, 0.03]))
+    torch.testing.assert_close(geometry[0, 3], torch.tensor([0.0, 0.0, -0.014, 0.025, -0.016, 0.03]))

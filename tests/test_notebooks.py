@@ -1,5 +1,6 @@
 """The notebooks in analysis/notebooks/ run top to bottom on the smoke preset's results (one test each),
 without being written back; on a preset without the results they read they stop at once, saying which."""
+
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,12 @@ NOTEBOOKS = REPO / "analysis" / "notebooks"
 
 def test_the_kernel_is_this_python_with_the_repository_installed(tmp_path):
     path = tmp_path / "probe.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import sys, motornet, analysis.notebook\nprint(sys.executable)")]), path)
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell("import sys, motornet, analysis.notebook\nprint(sys.executable)")]
+        ),
+        path,
+    )
     output = execute(path, tmp_path).cells[0].outputs[0]["text"].strip()
     assert Path(output).resolve() == Path(sys.executable).resolve()
 
@@ -51,19 +56,26 @@ def test_notebook_runs_on_the_smoke_results(smoke, name):
 
 
 def test_a_notebook_without_its_results_stops_in_its_first_cell_naming_them(tmp_path):
-    (tmp_path / "results" / "smoke").mkdir(parents=True)          # the preset exists, Figure 5's results do not
+    (tmp_path / "results" / "smoke").mkdir(parents=True)  # the preset exists, Figure 5's results do not
     with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
         execute(NOTEBOOKS / "fig5.ipynb", tmp_path, preset="smoke")
     assert error.value.ename == "ResultsMissing", error.value
-    assert "fig5_metrics.csv" in error.value.evalue and "snakemake --cores 2 --config preset=smoke" in error.value.evalue
+    assert (
+        "fig5_metrics.csv" in error.value.evalue and "snakemake --cores 2 --config preset=smoke" in error.value.evalue
+    )
 
 
 def test_make_notebooks_leaves_a_notebook_that_fails_as_it_was(tmp_path):
     notebook = tmp_path / "fig5.ipynb"
     shutil.copy(NOTEBOOKS / "fig5.ipynb", notebook)
     before = notebook.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "analysis.notebook", "--preset", "smoke", "--workdir", str(tmp_path),
-                             str(notebook)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis.notebook", "--preset", "smoke", "--workdir", str(tmp_path), str(notebook)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert result.returncode == 1 and notebook.read_bytes() == before
     assert f"{notebook}: not executed, left as it was: ResultsMissing: " in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr

@@ -1,5 +1,6 @@
 """The Snakemake pipeline: the paper preset plans every rule and training run; the smoke preset really
 builds every figure and table from nothing (tiny trained models) in a scratch directory, once per session."""
+
 import html
 import json
 import re
@@ -16,18 +17,42 @@ from conftest import REPO, snakemake
 
 def test_paper_preset_dry_run_plans_every_figure_and_table(tmp_path):
     out = snakemake(tmp_path, "-n", "--quiet", "rules")
-    for rule in ("point_mass_moment_arms", "arm_moment_arms", "passive_drift", "figure4", "muscle_paths",
-                 "figure8", "parameter_tables", "model_description", "figure2", "figure3", "figure7",
-                 "train_fig1_naive_seeds0_2", "train_fig6_arm26_seeds0_7", "test_model", "fig1_metrics", "figure1", "fig5_metrics", "figure5",
-                 "pmd", "fig6_metrics", "figure6"):
+    for rule in (
+        "point_mass_moment_arms",
+        "arm_moment_arms",
+        "passive_drift",
+        "figure4",
+        "muscle_paths",
+        "figure8",
+        "parameter_tables",
+        "model_description",
+        "figure2",
+        "figure3",
+        "figure7",
+        "train_fig1_naive_seeds0_2",
+        "train_fig6_arm26_seeds0_7",
+        "test_model",
+        "fig1_metrics",
+        "figure1",
+        "fig5_metrics",
+        "figure5",
+        "pmd",
+        "fig6_metrics",
+        "figure6",
+    ):
         assert rule in out, f"rule {rule} not planned:\n{out}"
     # fig1 naive + adapted 3 seeds each, fig5 x 2, fig6 8 arm26 + 8 point-mass seeds (one ensemble job per
     # model: 6 jobs); each run on its test protocols (the perturbation-trained fig5 model also on its training
     # task: panel a): 2 x 3 x 2 + 2 x 2 + 1 + 16 = 33 test jobs
     jobs = dict(re.findall(r"^(train_\w+)\s+(\d+)$", out, re.M))
-    assert sorted(jobs) == ["train_fig1_adapted_seeds0_2", "train_fig1_naive_seeds0_2", "train_fig5_perturbation_free_seed0",
-                            "train_fig5_perturbation_trained_seed0", "train_fig6_arm26_seeds0_7",
-                            "train_fig6_point_mass_seeds0_7"] and set(jobs.values()) == {"1"}, out
+    assert sorted(jobs) == [
+        "train_fig1_adapted_seeds0_2",
+        "train_fig1_naive_seeds0_2",
+        "train_fig5_perturbation_free_seed0",
+        "train_fig5_perturbation_trained_seed0",
+        "train_fig6_arm26_seeds0_7",
+        "train_fig6_point_mass_seeds0_7",
+    ] and set(jobs.values()) == {"1"}, out
     assert re.search(r"^test_model\s+33$", out, re.M), out
     assert not (tmp_path / "results").exists()
 
@@ -65,13 +90,20 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
         assert (tmp_path / "figures" / "smoke" / f"fig{n}.pdf").read_bytes().startswith(b"%PDF")
     results = tmp_path / "results" / "smoke"
     drift = np.load(results / "fig4" / "passive_drift_arm26.npz")
-    assert drift["distance"].shape == (7, 7) and int(drift["n_steps"]) == 20   # smoke grid, 200 ms
+    assert drift["distance"].shape == (7, 7) and int(drift["n_steps"]) == 20  # smoke grid, 200 ms
     positions = pd.read_csv(results / "fig4" / "point_mass_moment_arms_at_positions.csv")
-    assert len(positions) == 2 * 4 * 2                                          # positions x muscles x dof
+    assert len(positions) == 2 * 4 * 2  # positions x muscles x dof
     for k in range(1, 6):
         assert len(pd.read_csv(results / "tables" / f"table{k}.csv")) > 0
-    for rule in ("figure4", "passive_drift_arm26", "point_mass_moment_arms", "figure1", "fig1_metrics",
-                 "train/fig1_naive_seeds0_1", "test/fig1_adapted_seed0_test_fig1_curl"):
+    for rule in (
+        "figure4",
+        "passive_drift_arm26",
+        "point_mass_moment_arms",
+        "figure1",
+        "fig1_metrics",
+        "train/fig1_naive_seeds0_1",
+        "test/fig1_adapted_seed0_test_fig1_curl",
+    ):
         assert (results / "logs" / f"{rule}.log").exists()
         assert (results / "benchmarks" / f"{rule}.tsv").exists()
     # Figure 1: tiny runs (2 batches, GRU 8), the adapted one started from the naive one
@@ -79,10 +111,10 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
     assert run["training"]["n_batches"] == 2 and run["policy"]["hidden_size"] == 8 and not run["training"]["compile"]
     assert run["training"]["init_from"] == "results/smoke/runs/fig1_naive/seed0/checkpoint.pt"
     metrics = pd.read_csv(results / "fig1_metrics.csv", keep_default_na=False)
-    assert len(metrics) == 2 * 2 * 2 * 8                               # seeds (smoke: 2) x stages x fields x targets
+    assert len(metrics) == 2 * 2 * 2 * 8  # seeds (smoke: 2) x stages x fields x targets
     assert sorted(set(metrics.seed)) == [0, 1]
     fig1_claims = json.loads((results / "claims" / "fig1.json").read_text())
-    assert all(c["seeds"] == [0, 1] and len(c["per_seed"]) == 2 for c in fig1_claims)   # means over the seeds
+    assert all(c["seeds"] == [0, 1] and len(c["per_seed"]) == 2 for c in fig1_claims)  # means over the seeds
     assert set(metrics.condition) == {f"{s} / {f} field" for s in ("naive", "adapted") for f in ("null", "curl")}
     assert np.isfinite(metrics[["endpoint_error_m", "straightness", "max_lateral_deviation_m"]].to_numpy()).all()
     test = np.load(results / "tests" / "fig1_naive" / "seed0" / "test_fig1_curl.npz")
@@ -91,7 +123,7 @@ def test_smoke_preset_builds_every_figure_and_table(smoke):
 
 def test_figures_2_and_3_describe_the_arm26_the_networks_train_on(smoke):
     config = yaml.safe_load((REPO / "workflow" / "config" / "paper.yaml").read_text())
-    assert config["arm26"]["muscle"] == "thelen"   # paper 4.1.1: Thelen (2003)
+    assert config["arm26"]["muscle"] == "thelen"  # paper 4.1.1: Thelen (2003)
     description = json.loads((smoke / "results" / "smoke" / "schematics" / "model_description.json").read_text())
     assert (description["effector"], description["muscle"]) == ("RigidTendonArm26", "RigidTendonHillMuscleThelen")
 
@@ -123,6 +155,7 @@ def test_report_embeds_every_figure_with_its_caption(smoke):
 
 def test_summary_shows_every_figure_claim_and_training_job(smoke):
     from analysis import summary
+
     results = smoke / "results" / "smoke"
     page = (results / "summary.md").read_text()
     records = json.loads((results / "claims.json").read_text())
@@ -131,10 +164,17 @@ def test_summary_shows_every_figure_claim_and_training_job(smoke):
     assert page.count("**does not hold**") == sum(not r["pass"] for r in records)
     images = re.findall(r"!\[Figure (\d)\]\(([^)]+)\)", page)
     assert [int(n) for n, _ in images] == list(range(1, 9))
-    assert all((results / link).resolve() == (smoke / "figures" / "smoke" / f"fig{n}.png").resolve()
-               for n, link in images)
-    for model in ("fig1_naive", "fig1_adapted", "fig5_perturbation_free", "fig5_perturbation_trained", "fig6_arm26",
-                  "fig6_point_mass"):
+    assert all(
+        (results / link).resolve() == (smoke / "figures" / "smoke" / f"fig{n}.png").resolve() for n, link in images
+    )
+    for model in (
+        "fig1_naive",
+        "fig1_adapted",
+        "fig5_perturbation_free",
+        "fig5_perturbation_trained",
+        "fig6_arm26",
+        "fig6_point_mass",
+    ):
         row = next(line for line in page.splitlines() if line.startswith(f"| {model} |"))
         batches = summary.run_training(results / "runs" / model / "seed0")["batches"]
         assert f"| {batches:,} x " in row, row

@@ -1,4 +1,5 @@
 """Figure 5 in the smoke pipeline: the figure, one metrics row per test trial, well-formed claim records."""
+
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip insta
 
 NETWORKS = {"fig5_perturbation_trained": "perturbation-trained", "fig5_perturbation_free": "perturbation-free"}
 # (test, perturbation N) -> trials per network: 8 targets x (0, +-3, +-6 N); 4 directions x (6, 12 N)
-TRIALS = {"centre_out": {0.: 8, 3.: 8, -3.: 8, 6.: 8, -6.: 8}, "posture": {6.: 4, 12.: 4}}
+TRIALS = {"centre_out": {0.0: 8, 3.0: 8, -3.0: 8, 6.0: 8, -6.0: 8}, "posture": {6.0: 4, 12.0: 4}}
 
 
 def test_figure_5_is_drawn(smoke):
@@ -30,15 +31,18 @@ def test_metrics_have_one_row_per_test_trial_of_each_network(smoke):
     assert (unperturbed.max_deviation_m == 0).all() and unperturbed.perturbation_direction_deg.isna().all()
     # in distribution: up to the training maximum, 4 N in reaches and 8 N in (postural) catch trials
     ood = metrics[~metrics.in_distribution].groupby("test").perturbation_N.apply(lambda m: set(m.abs()))
-    assert ood.to_dict() == {"centre_out": {6.}, "posture": {12.}}
+    assert ood.to_dict() == {"centre_out": {6.0}, "posture": {12.0}}
 
 
 def test_claims_are_well_formed_records(smoke):
     records = json.loads((smoke / "results" / "smoke" / "claims" / "fig5.json").read_text())
     ids = [r["id"] for r in records]
-    assert set(ids) == {"fig5_centre_out_final_error_perturbation_trained",
-                        "fig5_centre_out_final_error_perturbation_free", "fig5_posture_return_error",
-                        "fig5_posture_ratio"}
+    assert set(ids) == {
+        "fig5_centre_out_final_error_perturbation_trained",
+        "fig5_centre_out_final_error_perturbation_free",
+        "fig5_posture_return_error",
+        "fig5_posture_ratio",
+    }
     for r in records:
         assert set(r) == {"id", "figure", "claim", "statistic", "value", "comparison", "threshold", "n", "pass"}
         assert r["figure"] == 5 and r["n"] > 0 and np.isfinite(r["value"]) and isinstance(r["pass"], bool)

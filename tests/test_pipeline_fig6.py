@@ -1,4 +1,5 @@
 """Figure 6 in the smoke preset: the PMD regression of every network, the statistics, the claims, the plot."""
+
 import json
 
 import numpy as np
@@ -9,7 +10,7 @@ pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip insta
 
 from analysis.claims import COMPARISONS
 
-SEEDS, UNITS, DIRECTIONS = 2, 8, 24          # smoke preset: 2 networks per effector, GRU 8; 24 targets
+SEEDS, UNITS, DIRECTIONS = 2, 8, 24  # smoke preset: 2 networks per effector, GRU 8; 24 targets
 MODELS = ("fig6_arm26", "fig6_point_mass")
 
 
@@ -28,7 +29,7 @@ def test_pmd_files_have_one_row_per_unit_per_network(smoke, model):
     assert not table.duplicated(["seed", "unit"]).any() and set(table.model) == {model}
     pmd = table.pmd_deg.dropna()
     assert len(pmd) > 0 and ((pmd >= 0) & (pmd < 360)).all()
-    assert np.allclose(pmd % 15, 0)                                     # PMDs are test directions
+    assert np.allclose(pmd % 15, 0)  # PMDs are test directions
     beta = np.load(results / f"pmd_{model}.npz")
     assert beta["beta"].shape == (SEEDS, UNITS, DIRECTIONS)
     assert beta["beta"].min() >= 0 and beta["beta"].max() <= 1

@@ -1,4 +1,5 @@
 """The PMD study (Figure 9): planned at the paper's budget with snapshots, and built on the smoke preset."""
+
 import re
 
 import pandas as pd
@@ -37,7 +38,7 @@ def test_smoke_study_builds_figure_9_from_every_cell_snapshot_and_posture(study)
     # 5 cells x 2 snapshots x 2 postures x (2 networks + pooled)
     assert len(table) == 5 * 2 * 2 * 3 and set(table.cell) == set(CELLS)
     at_start = table[(table.shoulder_deg == 45) & (table.elbow_deg == 90)]
-    assert (at_start.mass_axis_deg.round(6) == 135.).all()
+    assert (at_start.mass_axis_deg.round(6) == 135.0).all()
     summary = pd.read_csv(results / "summary.csv")
     assert len(summary) == 5 * 2 * 2 and (summary.n_networks == 2).all()
     assert set(pd.read_csv(results / "loss_curves.csv").cell) == set(CELLS)
@@ -46,7 +47,13 @@ def test_smoke_study_builds_figure_9_from_every_cell_snapshot_and_posture(study)
 
 
 def test_any_snapshot_runs_through_a_test_protocol(study):
-    snakemake(study, "--cores", "1", "results/smoke/tests/pmd_baseline/seed1/batch000001/test_fig6.npz",
-              "--config", "preset=smoke")
+    snakemake(
+        study,
+        "--cores",
+        "1",
+        "results/smoke/tests/pmd_baseline/seed1/batch000001/test_fig6.npz",
+        "--config",
+        "preset=smoke",
+    )
     meta = (study / "results/smoke/tests/pmd_baseline/seed1/batch000001/test_fig6.json").read_text()
     assert "pmd_baseline/seed1" in meta

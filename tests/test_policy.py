@@ -1,4 +1,5 @@
 """GRU policy: the paper's initialisation and equivalence with torch's GRU."""
+
 import torch
 
 import motornet as mn
@@ -14,7 +15,7 @@ def test_initialisation_follows_the_paper():
     assert (policy.fc.bias == -5).all() and abs(policy.fc.weight.std().item() - 0.003) < 0.0005
     u, h = policy(torch.randn(8, 20), policy.init_hidden(8))
     assert u.shape == (8, 6) and h.shape == (1, 8, 64)
-    torch.testing.assert_close(u, torch.full_like(u, torch.sigmoid(torch.tensor(-5.)).item()), atol=2e-3, rtol=0)
+    torch.testing.assert_close(u, torch.full_like(u, torch.sigmoid(torch.tensor(-5.0)).item()), atol=2e-3, rtol=0)
 
 
 def test_step_equals_torch_gru_layer():
@@ -24,7 +25,9 @@ def test_step_equals_torch_gru_layer():
     x, h0 = torch.randn(4, 5), torch.randn(1, 4, 7)
     u, h = policy(x, h0)
     reference = torch.nn.GRU(5, 7, batch_first=True)
-    reference.load_state_dict({k.removeprefix("gru."): v for k, v in policy.state_dict().items() if k.startswith("gru.")})
+    reference.load_state_dict(
+        {k.removeprefix("gru."): v for k, v in policy.state_dict().items() if k.startswith("gru.")}
+    )
     _, h_ref = reference(x.unsqueeze(1), h0)
     torch.testing.assert_close(h, h_ref)
     torch.testing.assert_close(u, torch.sigmoid(h_ref[0] @ policy.fc.weight.T + policy.fc.bias))

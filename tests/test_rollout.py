@@ -1,4 +1,5 @@
 """The fused rollout equals the plain env.step loop: trajectories, environment state and gradients."""
+
 import pytest
 import torch
 
@@ -11,11 +12,25 @@ def make(task, duration=0.3):
     torch.manual_seed(0)
     effector = mn.effector.RigidTendonArm26()
     if task:
-        env = CentreOutReach(effector, max_ep_duration=duration, curl_gain=8., action_noise=0.02, vision_noise=0.001,
-                             proprioception_noise=0.001, obs_noise=0.001, perturbation_magnitudes=(4.,))
+        env = CentreOutReach(
+            effector,
+            max_ep_duration=duration,
+            curl_gain=8.0,
+            action_noise=0.02,
+            vision_noise=0.001,
+            proprioception_noise=0.001,
+            obs_noise=0.001,
+            perturbation_magnitudes=(4.0,),
+        )
     else:
-        env = mn.environment.RandomTargetReach(effector, max_ep_duration=duration, proprioception_delay=0.02,
-                                               vision_delay=0.05, action_noise=0.02, action_frame_stacking=2)
+        env = mn.environment.RandomTargetReach(
+            effector,
+            max_ep_duration=duration,
+            proprioception_delay=0.02,
+            vision_delay=0.05,
+            action_noise=0.02,
+            action_frame_stacking=2,
+        )
     policy = mn.policy.PolicyGRU(env.observation_space.shape[0], 16, env.n_muscles, hidden_noise=0.01)
     return env, policy
 
@@ -30,8 +45,11 @@ def plain_loop(env, policy, batch_size, seed):
         fingertip.append(info["states"]["fingertip"])
         activation.append(info["states"]["muscle"][:, 0])
         hidden.append(h[0])
-    return {"fingertip": torch.stack(fingertip, 1), "activation": torch.stack(activation, 1),
-            "hidden": torch.stack(hidden, 1)}, obs
+    return {
+        "fingertip": torch.stack(fingertip, 1),
+        "activation": torch.stack(activation, 1),
+        "hidden": torch.stack(hidden, 1),
+    }, obs
 
 
 @pytest.mark.parametrize("task", [False, True])
@@ -40,8 +58,9 @@ def test_fused_rollout_equals_plain_loop(task, chunk):
     env, policy = make(task)
     torch.manual_seed(5)
     expected, _ = plain_loop(env, policy, 8, seed=3)
-    expected_grad = torch.autograd.grad(expected["fingertip"].sum() + expected["activation"].sum(),
-                                        policy.gru.weight_ih_l0)[0]
+    expected_grad = torch.autograd.grad(
+        expected["fingertip"].sum() + expected["activation"].sum(), policy.gru.weight_ih_l0
+    )[0]
     expected_joint = env.states["joint"].clone()
 
     env, policy = make(task)
@@ -57,9 +76,9 @@ def test_fused_rollout_equals_plain_loop(task, chunk):
 
 def test_curl_field_and_pulses_act_in_the_fused_rollout():
     env, policy = make(True)
-    env.curl_gain = 0.
+    env.curl_gain = 0.0
     without = Rollout(env, policy)(8, seed=3)["fingertip"]
-    env.curl_gain = 8.
+    env.curl_gain = 8.0
     with_field = Rollout(env, policy)(8, seed=3)["fingertip"]
     assert (with_field - without).abs().max() > 1e-4
 

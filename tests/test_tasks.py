@@ -4,8 +4,15 @@ import pytest
 import torch
 
 from motornet.effector import ReluPointMass24, RigidTendonArm26
-from motornet.tasks import (ARM26_START, CentreOutReach, PosturalTask, RandomReach, curl_field, make_task,
-                            task_parameters)
+from motornet.tasks import (
+    ARM26_START,
+    CentreOutReach,
+    PosturalTask,
+    RandomReach,
+    curl_field,
+    make_task,
+    task_parameters,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +49,7 @@ def test_go_cue_input_is_delayed_exactly_as_vision(arm):
     obs, infos = run(task, action=0.2)  # the arm moves, so every vision entry is distinct
     assert (task.trials.go_step == go).all()
     cue = obs[:, :, -1]
-    assert (cue[:, :go + k - 1] == 1).all() and (cue[:, go + k - 1:] == 0).all()
+    assert (cue[:, : go + k - 1] == 1).all() and (cue[:, go + k - 1 :] == 0).all()
     fingertip = torch.stack([i["states"]["fingertip"] for i in infos], 1)
     vision = obs[:, :, 2:4]
     # the observation where the cue first reads 0 is the one whose vision first shows the go-step state
@@ -56,8 +63,8 @@ def test_start_input_turns_to_zero_with_the_go_cue_input_and_the_target_stays_sh
     go, k = 10, 5
     obs, _ = run(task)
     start = obs[:, :, -3:-1]
-    torch.testing.assert_close(start[:, :go + k - 1], task.trials.start[:, None].expand(-1, go + k - 1, -1))
-    assert (start[:, go + k - 1:] == 0).all()
+    torch.testing.assert_close(start[:, : go + k - 1], task.trials.start[:, None].expand(-1, go + k - 1, -1))
+    assert (start[:, go + k - 1 :] == 0).all()
     torch.testing.assert_close(obs[:, :, :2], task.trials.target[:, None].expand(-1, obs.shape[1], -1))
     shown = CentreOutReach(arm, go_cue_time=0.1, max_ep_duration=0.3, hide_start_at_go=False)
     obs, _ = run(shown)
@@ -65,7 +72,7 @@ def test_start_input_turns_to_zero_with_the_go_cue_input_and_the_target_stays_sh
 
 
 def test_catch_trials_keep_the_start_input(arm):
-    task = RandomReach(arm, max_ep_duration=0.3, catch_probability=1.)
+    task = RandomReach(arm, max_ep_duration=0.3, catch_probability=1.0)
     obs, _ = run(task, batch_size=4)
     torch.testing.assert_close(obs[:, :, -3:-1], task.trials.start[:, None].expand(-1, obs.shape[1], -1))
 
@@ -81,7 +88,7 @@ def test_desired_position_switches_to_target_at_the_go_cue_without_delay(arm):
 
 
 def test_catch_trials_never_show_a_go_cue_and_keep_the_start_as_goal(arm):
-    task = RandomReach(arm, max_ep_duration=0.3, catch_probability=1.)
+    task = RandomReach(arm, max_ep_duration=0.3, catch_probability=1.0)
     obs, infos = run(task, batch_size=16)
     assert task.trials.catch.all()
     assert (obs[:, :, -1] == 1).all()
@@ -97,16 +104,16 @@ def test_half_of_the_base_protocol_trials_are_catch_trials(arm):
 
 
 def test_random_go_cue_is_uniform_over_the_episode(arm):
-    task = RandomReach(arm, max_ep_duration=0.5, catch_probability=0.)
+    task = RandomReach(arm, max_ep_duration=0.5, catch_probability=0.0)
     task.reset(seed=0, options={"batch_size": 5000})
     go = task.trials.go_step
     assert go.min() == 0 and go.max() == task.n_steps - 1
     counts = torch.bincount(go, minlength=task.n_steps).float()
     assert counts.std() / counts.mean() < 0.25
-    ranged = RandomReach(arm, max_ep_duration=0.5, catch_probability=0., go_cue_range=(0.1, 0.3))
+    ranged = RandomReach(arm, max_ep_duration=0.5, catch_probability=0.0, go_cue_range=(0.1, 0.3))
     ranged.reset(seed=0, options={"batch_size": 500})
     assert ranged.trials.go_step.min() == 10 and ranged.trials.go_step.max() == 29
-    fixed = RandomReach(arm, max_ep_duration=0.5, catch_probability=0., go_cue_time=0.1)
+    fixed = RandomReach(arm, max_ep_duration=0.5, catch_probability=0.0, go_cue_time=0.1)
     fixed.reset(seed=0, options={"batch_size": 50})
     assert (fixed.trials.go_step == 10).all()
 
@@ -117,7 +124,9 @@ def test_random_start_and_target_cover_the_joint_space(arm):
     joint = info["states"]["joint"][:, :2]
     lo, hi = arm.pos_lower_bound, arm.pos_upper_bound
     assert ((joint >= lo) & (joint <= hi)).all()
-    assert ((joint.min(0).values - lo) < 0.05 * (hi - lo)).all() and ((hi - joint.max(0).values) < 0.05 * (hi - lo)).all()
+    assert ((joint.min(0).values - lo) < 0.05 * (hi - lo)).all() and (
+        (hi - joint.max(0).values) < 0.05 * (hi - lo)
+    ).all()
     reach = torch.linalg.vector_norm(task.trials.target, dim=-1)
     assert (reach <= arm.skeleton.l1 + arm.skeleton.l2).all()
 
@@ -134,8 +143,12 @@ def test_same_seed_gives_the_same_trials(arm):
     draws = []
     for seed in (3, 3, 4):
         task.reset(seed=seed, options={"batch_size": 8})
-        draws.append(torch.cat([task.trials.start, task.trials.target, task.trials.pulse_force,
-                                task.trials.go_step[:, None].float()], 1))
+        draws.append(
+            torch.cat(
+                [task.trials.start, task.trials.target, task.trials.pulse_force, task.trials.go_step[:, None].float()],
+                1,
+            )
+        )
     torch.testing.assert_close(draws[0], draws[1], rtol=0, atol=0)
     assert not torch.allclose(draws[0], draws[2])
 
@@ -149,7 +162,7 @@ def test_centre_out_targets_lie_on_a_circle_around_the_fixed_start(arm, n_target
     offset = task.trials.target - task.trials.start
     torch.testing.assert_close(torch.linalg.vector_norm(offset, dim=-1), torch.full((n_targets,), 0.1))
     angles = torch.rad2deg(torch.atan2(offset[:, 1], offset[:, 0])) % 360
-    torch.testing.assert_close(angles, torch.arange(n_targets) * (360. / n_targets), atol=1e-3, rtol=0)
+    torch.testing.assert_close(angles, torch.arange(n_targets) * (360.0 / n_targets), atol=1e-3, rtol=0)
     assert not task.trials.catch.any()
     assert (task.trials.go_step == 10).all()
 
@@ -163,24 +176,24 @@ def test_centre_out_batch_cycles_through_conditions(arm):
 
 def test_curl_field_force_is_orthogonal_to_velocity_and_turns_it_counter_clockwise():
     v = torch.randn(100, 2)
-    force = curl_field(v, 8.)
+    force = curl_field(v, 8.0)
     torch.testing.assert_close((force * v).sum(-1), torch.zeros(100), atol=1e-5, rtol=0)
     torch.testing.assert_close(torch.linalg.vector_norm(force, dim=-1), 8 * torch.linalg.vector_norm(v, dim=-1))
     assert (v[:, 0] * force[:, 1] - v[:, 1] * force[:, 0] > 0).all()
-    torch.testing.assert_close(curl_field(torch.tensor([[1., 0.]]), 8.), torch.tensor([[0., 8.]]))
+    torch.testing.assert_close(curl_field(torch.tensor([[1.0, 0.0]]), 8.0), torch.tensor([[0.0, 8.0]]))
 
 
 def test_curl_field_is_applied_as_the_endpoint_load_of_each_step(arm):
-    task = CentreOutReach(arm, curl_gain=8., max_ep_duration=0.3)
-    _, infos = run(task, action=[0.3, 0., 0.3, 0., 0., 0.])  # flexors: the arm moves
+    task = CentreOutReach(arm, curl_gain=8.0, max_ep_duration=0.3)
+    _, infos = run(task, action=[0.3, 0.0, 0.3, 0.0, 0.0, 0.0])  # flexors: the arm moves
     for before, after in zip(infos[:-1], infos[1:]):
-        expected = curl_field(before["states"]["cartesian"][:, 2:], 8.)
+        expected = curl_field(before["states"]["cartesian"][:, 2:], 8.0)
         torch.testing.assert_close(after["endpoint_load"], expected)
     assert torch.linalg.vector_norm(infos[-1]["endpoint_load"], dim=-1).max() > 0.1
 
 
 def test_centre_out_pulse_is_orthogonal_to_the_reach_after_go_plus_70ms_plus_visual_delay(arm):
-    task = CentreOutReach(arm, n_targets=8, perturbation_magnitudes=(0., 3., -6.), max_ep_duration=0.4)
+    task = CentreOutReach(arm, n_targets=8, perturbation_magnitudes=(0.0, 3.0, -6.0), max_ep_duration=0.4)
     _, infos = run(task)
     load = torch.stack([i["endpoint_load"] for i in infos[1:]], 1)  # (B, T, 2), load of step n -> n + 1
     onset, steps = 10 + 12, 10
@@ -188,12 +201,12 @@ def test_centre_out_pulse_is_orthogonal_to_the_reach_after_go_plus_70ms_plus_vis
     assert tr.condition.tolist() == list(range(24))
     reach = tr.target - tr.start
     for b in range(24):
-        magnitude = (0., 3., -6.)[b % 3]
-        active = load[b, onset:onset + steps]
+        magnitude = (0.0, 3.0, -6.0)[b % 3]
+        active = load[b, onset : onset + steps]
         if magnitude == 0:
             assert (load[b] == 0).all()
             continue
-        assert (load[b, :onset] == 0).all() and (load[b, onset + steps:] == 0).all()
+        assert (load[b, :onset] == 0).all() and (load[b, onset + steps :] == 0).all()
         torch.testing.assert_close(active, active[:1].expand(steps, -1))
         force = active[0]
         torch.testing.assert_close(torch.linalg.vector_norm(force), torch.tensor(abs(magnitude)))
@@ -203,7 +216,7 @@ def test_centre_out_pulse_is_orthogonal_to_the_reach_after_go_plus_70ms_plus_vis
 
 
 def test_postural_task_has_no_go_cue_and_cardinal_pulses_at_170ms_plus_visual_delay(arm):
-    task = PosturalTask(arm, perturbation_magnitudes=(6., 12.))
+    task = PosturalTask(arm, perturbation_magnitudes=(6.0, 12.0))
     obs, infos = run(task)
     tr = task.trials
     assert obs.shape[0] == 8 and (obs[:, :, -1] == 1).all()
@@ -212,18 +225,20 @@ def test_postural_task_has_no_go_cue_and_cardinal_pulses_at_170ms_plus_visual_de
     torch.testing.assert_close(desired, tr.start[:, None].expand_as(desired))
     load = torch.stack([i["endpoint_load"] for i in infos[1:]], 1)
     onset = 22
-    expected = torch.tensor([[6., 0.], [12., 0.], [0., 6.], [0., 12.], [-6., 0.], [-12., 0.], [0., -6.], [0., -12.]])
+    expected = torch.tensor(
+        [[6.0, 0.0], [12.0, 0.0], [0.0, 6.0], [0.0, 12.0], [-6.0, 0.0], [-12.0, 0.0], [0.0, -6.0], [0.0, -12.0]]
+    )
     torch.testing.assert_close(load[:, onset], expected, atol=1e-5, rtol=0)
-    assert (load[:, :onset] == 0).all() and (load[:, onset + 10:] == 0).all()
-    assert (load[:, onset:onset + 10] != 0).any(-1).all()
+    assert (load[:, :onset] == 0).all() and (load[:, onset + 10 :] == 0).all()
+    assert (load[:, onset : onset + 10] != 0).any(-1).all()
 
 
 def test_pulse_pushes_the_point_mass_along_the_force():
     effector = ReluPointMass24()
-    task = PosturalTask(effector, perturbation_magnitudes=(4.,), start_joint=(0., 0.), max_ep_duration=0.4)
-    _, infos = run(task, action=0.)
+    task = PosturalTask(effector, perturbation_magnitudes=(4.0,), start_joint=(0.0, 0.0), max_ep_duration=0.4)
+    _, infos = run(task, action=0.0)
     position = infos[-1]["states"]["fingertip"]  # right, up, left, down
-    direction = torch.tensor([[1., 0.], [0., 1.], [-1., 0.], [0., -1.]])
+    direction = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
     assert ((position * direction).sum(-1) > 0.01).all()
 
 
@@ -247,8 +262,8 @@ def test_random_training_pulses_follow_paper_4_4_2(arm):
     schedule = task.pulse_schedule
     b = int(torch.nonzero(perturbed)[0])
     on = int(tr.pulse_onset[b])
-    torch.testing.assert_close(schedule[b, on:on + 10], tr.pulse_force[b].expand(10, -1))
-    assert (schedule[b, :on] == 0).all() and (schedule[b, on + 10:] == 0).all()
+    torch.testing.assert_close(schedule[b, on : on + 10], tr.pulse_force[b].expand(10, -1))
+    assert (schedule[b, :on] == 0).all() and (schedule[b, on + 10 :] == 0).all()
 
 
 def test_task_parameters_list_what_a_config_may_set():

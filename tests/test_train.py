@@ -19,19 +19,42 @@ from motornet import evaluate as evaluate_module
 from motornet.evaluate import evaluate, load_policy, load_test_config, run_test
 from motornet.loss import position_loss
 from motornet.tasks import CentreOutReach
-from motornet.train import (CheckpointError, ConfigError, NonFiniteLossError, RunLockedError, RunMismatchError, build,
-                            config_hash, config_to_dict, load_checkpoint, load_config, resolve_device, resume_status, run_status,
-                            train)
+from motornet.train import (
+    CheckpointError,
+    ConfigError,
+    NonFiniteLossError,
+    RunLockedError,
+    RunMismatchError,
+    build,
+    config_hash,
+    config_to_dict,
+    load_checkpoint,
+    load_config,
+    resolve_device,
+    resume_status,
+    run_status,
+    train,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "motornet" / "configs"
 
-TINY = {"seed": 7,
-        "effector": {"name": "arm26"},
-        "task": {"name": "random_reach", "max_ep_duration": 0.1, "perturbation_probability": 0.5},
-        "policy": {"hidden_size": 8, "action_noise": 0.01, "hidden_noise": 0.001},
-        "training": {"n_batches": 40, "batch_size": 4, "learning_rate": 3e-3, "log_every": 5, "checkpoint_every": 5,
-                     "device": "cpu", "threads": 1, "progress": False}}
+TINY = {
+    "seed": 7,
+    "effector": {"name": "arm26"},
+    "task": {"name": "random_reach", "max_ep_duration": 0.1, "perturbation_probability": 0.5},
+    "policy": {"hidden_size": 8, "action_noise": 0.01, "hidden_noise": 0.001},
+    "training": {
+        "n_batches": 40,
+        "batch_size": 4,
+        "learning_rate": 3e-3,
+        "log_every": 5,
+        "checkpoint_every": 5,
+        "device": "cpu",
+        "threads": 1,
+        "progress": False,
+    },
+}
 
 
 def tiny(**training):
@@ -51,14 +74,18 @@ def subprocess_env():
 
 # ---- configuration --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("config, bad, suggestion", [
-    ({"training": {"n_bacthes": 10}}, "n_bacthes", "n_batches"),
-    ({"trainig": {}}, "trainig", "training"),
-    ({"loss": {"position_weigth": 1.}}, "position_weigth", "position_weight"),
-    ({"task": {"name": "centre_out", "n_target": 8}}, "n_target", "n_targets"),
-    ({"task": {"name": "posture", "catch_probability": 0.5}}, "catch_probability", None),
-    ({"task": {"name": "centre-out"}}, "centre-out", "centre_out"),
-])
+
+@pytest.mark.parametrize(
+    "config, bad, suggestion",
+    [
+        ({"training": {"n_bacthes": 10}}, "n_bacthes", "n_batches"),
+        ({"trainig": {}}, "trainig", "training"),
+        ({"loss": {"position_weigth": 1.0}}, "position_weigth", "position_weight"),
+        ({"task": {"name": "centre_out", "n_target": 8}}, "n_target", "n_targets"),
+        ({"task": {"name": "posture", "catch_probability": 0.5}}, "catch_probability", None),
+        ({"task": {"name": "centre-out"}}, "centre-out", "centre_out"),
+    ],
+)
 def test_config_typos_are_rejected_naming_the_key_and_the_valid_ones(config, bad, suggestion):
     with pytest.raises(ConfigError) as error:
         load_config(config)
@@ -70,7 +97,9 @@ def test_config_typos_are_rejected_naming_the_key_and_the_valid_ones(config, bad
 
 
 def test_config_values_are_coerced_or_rejected():
-    config = load_config(yaml.safe_load("training: {learning_rate: 1e-3, n_batches: 1.0e+2}\nloss: {kernel_weight: 1e-6}"))
+    config = load_config(
+        yaml.safe_load("training: {learning_rate: 1e-3, n_batches: 1.0e+2}\nloss: {kernel_weight: 1e-6}")
+    )
     assert config.training.learning_rate == 1e-3 and config.training.n_batches == 100
     assert config.loss.kernel_weight == 1e-6
     with pytest.raises(ConfigError, match="training.batch_size"):
@@ -94,8 +123,14 @@ def test_example_configs_are_valid(path):
 def test_cli_reports_a_typo_and_exits_with_an_error(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("training:\n  batch_sise: 4\n")
-    result = subprocess.run([sys.executable, "-m", "motornet.train", str(path), str(tmp_path / "run")], cwd=REPO,
-                            env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "motornet.train", str(path), str(tmp_path / "run")],
+        cwd=REPO,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "'batch_sise'" in result.stderr and "'batch_size'" in result.stderr
 
@@ -105,6 +140,7 @@ def test_device_auto_is_cuda_only_when_present():
 
 
 # ---- noise ----------------------------------------------------------------------------------------
+
 
 def test_policy_noise_reaches_the_action_and_the_hidden_state():
     task, policy = build(load_config(tiny()))
@@ -124,12 +160,22 @@ def test_policy_noise_reaches_the_action_and_the_hidden_state():
 
 # ---- the loop -------------------------------------------------------------------------------------
 
+
 def test_training_writes_config_checkpoint_and_a_log_of_every_term(tmp_path):
     summary = train(tiny(n_batches=6, log_every=2, checkpoint_every=3), tmp_path)
     rows = read_log(tmp_path)
     assert [int(r["batch"]) for r in rows] == [2, 4, 6]
-    assert list(rows[0]) == ["batch", "loss", "position", "activation", "hidden", "hidden_derivative", "kernel",
-                             "grad_norm", "wall_time"]
+    assert list(rows[0]) == [
+        "batch",
+        "loss",
+        "position",
+        "activation",
+        "hidden",
+        "hidden_derivative",
+        "kernel",
+        "grad_norm",
+        "wall_time",
+    ]
     assert all(np.isfinite(float(v)) for r in rows for v in r.values())
     state = load_checkpoint(tmp_path)
     assert state["batch"] == 6 == summary["batch"]
@@ -145,8 +191,9 @@ def test_training_writes_config_checkpoint_and_a_log_of_every_term(tmp_path):
 def test_same_seed_gives_the_same_parameters(tmp_path):
     a = train(tiny(n_batches=3), tmp_path / "a")
     b = train(tiny(n_batches=3), tmp_path / "b")
-    for (name, x), y in zip(load_checkpoint(tmp_path / "a")["policy"].items(),
-                            load_checkpoint(tmp_path / "b")["policy"].values()):
+    for (name, x), y in zip(
+        load_checkpoint(tmp_path / "a")["policy"].items(), load_checkpoint(tmp_path / "b")["policy"].values()
+    ):
         assert torch.equal(x, y), name
     assert a["loss"] == b["loss"]
 
@@ -200,46 +247,63 @@ def test_nan_loss_raises_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatc
 
 # ---- bad settings fail before any work ------------------------------------------------------------
 
-@pytest.mark.parametrize("section, values, named", [
-    ("training", {"batch_size": 0}, "training.batch_size must be at least 1, got 0"),
-    ("policy", {"hidden_size": 0}, "policy.hidden_size must be at least 1, got 0"),
-    ("training", {"n_batches": 0}, "training.n_batches must be at least 1, got 0"),
-    ("training", {"n_batches": -5}, "training.n_batches must be at least 1, got -5"),
-    ("training", {"log_every": 0}, "training.log_every must be at least 1"),
-    ("training", {"learning_rate": 0.}, "training.learning_rate must be greater than 0, got 0.0"),
-    ("training", {"learning_rate": float("inf")}, "training.learning_rate must be a finite number, got inf"),
-    ("training", {"grad_clip_norm": -1.}, "training.grad_clip_norm must be greater than 0"),
-    ("training", {"device": "gpu"}, "training.device must be auto, cpu, cuda or cuda:N, got 'gpu'"),
-    ("policy", {"action_noise": float("nan")}, "policy.action_noise must be a finite number, got nan"),
-    ("policy", {"hidden_noise": -0.1}, "policy.hidden_noise must be 0 or more, got -0.1"),
-    ("loss", {"position_weight": -2.}, "loss.position_weight must be 0 or more"),
-    ("effector", {"timestep": 0.}, "effector.timestep must be greater than 0"),
-    ("effector", {"name": "arm62"}, "effector.name 'arm62' is not an effector"),
-    ("task", {"name": "centre_out", "start_joint": [float("nan"), 1.5]}, "task.start_joint must hold finite numbers"),
-    ("task", {"name": "random_reach", "proprioception_noise": float("nan")}, "task.proprioception_noise must hold finite"),
-    ("task", {"name": "random_reach", "catch_probability": 2.}, "catch_probability must be in [0, 1], got 2.0"),
-    ("task", {"name": "random_reach", "vision_delay": 0.055}, "vision_delay"),
-])
+
+@pytest.mark.parametrize(
+    "section, values, named",
+    [
+        ("training", {"batch_size": 0}, "training.batch_size must be at least 1, got 0"),
+        ("policy", {"hidden_size": 0}, "policy.hidden_size must be at least 1, got 0"),
+        ("training", {"n_batches": 0}, "training.n_batches must be at least 1, got 0"),
+        ("training", {"n_batches": -5}, "training.n_batches must be at least 1, got -5"),
+        ("training", {"log_every": 0}, "training.log_every must be at least 1"),
+        ("training", {"learning_rate": 0.0}, "training.learning_rate must be greater than 0, got 0.0"),
+        ("training", {"learning_rate": float("inf")}, "training.learning_rate must be a finite number, got inf"),
+        ("training", {"grad_clip_norm": -1.0}, "training.grad_clip_norm must be greater than 0"),
+        ("training", {"device": "gpu"}, "training.device must be auto, cpu, cuda or cuda:N, got 'gpu'"),
+        ("policy", {"action_noise": float("nan")}, "policy.action_noise must be a finite number, got nan"),
+        ("policy", {"hidden_noise": -0.1}, "policy.hidden_noise must be 0 or more, got -0.1"),
+        ("loss", {"position_weight": -2.0}, "loss.position_weight must be 0 or more"),
+        ("effector", {"timestep": 0.0}, "effector.timestep must be greater than 0"),
+        ("effector", {"name": "arm62"}, "effector.name 'arm62' is not an effector"),
+        (
+            "task",
+            {"name": "centre_out", "start_joint": [float("nan"), 1.5]},
+            "task.start_joint must hold finite numbers",
+        ),
+        (
+            "task",
+            {"name": "random_reach", "proprioception_noise": float("nan")},
+            "task.proprioception_noise must hold finite",
+        ),
+        ("task", {"name": "random_reach", "catch_probability": 2.0}, "catch_probability must be in [0, 1], got 2.0"),
+        ("task", {"name": "random_reach", "vision_delay": 0.055}, "vision_delay"),
+    ],
+)
 def test_values_no_run_can_use_are_rejected_before_training_naming_the_value(tmp_path, section, values, named):
     with pytest.raises(ConfigError, match=re.escape(named)):
         train({**tiny(), section: values}, tmp_path)
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad config"
 
 
-@pytest.mark.parametrize("text, expected, expected_as_test_config", [
-    (None, "does not exist", "does not exist"),
-    ("training: {n_batches: 2\n", "is not valid YAML at line", "is not valid YAML at line"),
-    ("- 1\n- 2\n", "must hold a mapping", "must hold a mapping"),
-    ("training: 5\n", "config section 'training' must be a mapping", "unknown key 'training' in the test config"),
-])
-def test_cli_reports_a_missing_or_malformed_config_in_one_line(tmp_path, capsys, text, expected,
-                                                               expected_as_test_config):
+@pytest.mark.parametrize(
+    "text, expected, expected_as_test_config",
+    [
+        (None, "does not exist", "does not exist"),
+        ("training: {n_batches: 2\n", "is not valid YAML at line", "is not valid YAML at line"),
+        ("- 1\n- 2\n", "must hold a mapping", "must hold a mapping"),
+        ("training: 5\n", "config section 'training' must be a mapping", "unknown key 'training' in the test config"),
+    ],
+)
+def test_cli_reports_a_missing_or_malformed_config_in_one_line(
+    tmp_path, capsys, text, expected, expected_as_test_config
+):
     path = tmp_path / "config.yaml"
     if text is not None:
         path.write_text(text)
-    for main, message in ((lambda: train_module.main([str(path), str(tmp_path / "run")]), expected),
-                          (lambda: evaluate_module.main([str(tmp_path), str(path), str(tmp_path / "out")]),
-                           expected_as_test_config)):
+    for main, message in (
+        (lambda: train_module.main([str(path), str(tmp_path / "run")]), expected),
+        (lambda: evaluate_module.main([str(tmp_path), str(path), str(tmp_path / "out")]), expected_as_test_config),
+    ):
         with pytest.raises(SystemExit) as exit:
             main()
         err = capsys.readouterr().err
@@ -256,6 +320,7 @@ def test_cli_rejects_an_override_without_a_value_in_one_line(tmp_path, capsys):
 
 # ---- a run directory holds one run ----------------------------------------------------------------
 
+
 class Killed(BaseException):
     """Stands for kill -9: the run stops mid-batch and none of its own code runs after."""
 
@@ -266,14 +331,15 @@ def test_fresh_start_killed_before_its_first_checkpoint_leaves_no_old_weights(tm
 
     def killed(*args, **kwargs):
         raise Killed
+
     monkeypatch.setattr(train_module, "train_step", killed)
     with pytest.raises(Killed):
         train(geometric, tmp_path, resume=False)
     monkeypatch.undo()
     assert load_config(tmp_path / "config.yaml").effector.name == "arm26_geometric"
     with pytest.raises(CheckpointError, match="no checkpoint at .*first checkpoint"):
-        load_policy(tmp_path)          # not the old arm26 weights on the geometric arm
-    train(geometric, tmp_path)       # a resume finds nothing to resume: the new run from batch 0
+        load_policy(tmp_path)  # not the old arm26 weights on the geometric arm
+    train(geometric, tmp_path)  # a resume finds nothing to resume: the new run from batch 0
     assert [int(r["batch"]) for r in read_log(tmp_path)] == [5, 10]
     assert load_checkpoint(tmp_path)["config"]["effector"]["name"] == "arm26_geometric"
 
@@ -286,6 +352,7 @@ def test_nan_in_a_fresh_start_does_not_claim_the_old_checkpoint(tmp_path, monkey
         terms = real(*args, **kwargs)
         terms["loss"] = terms["loss"] * float("nan")
         return terms
+
     monkeypatch.setattr(train_module, "eq1_from_costs", poisoned)
     with pytest.raises(NonFiniteLossError, match="no checkpoint had been written yet"):
         train(tiny(n_batches=4, learning_rate=1e-2), tmp_path, resume=False)
@@ -308,7 +375,7 @@ def test_resume_refuses_a_run_whose_parent_checkpoint_changed(tmp_path):
     parent = tmp_path / "parent"
     train(tiny(n_batches=2), parent)
     train(tiny(n_batches=2, init_from=str(parent / "checkpoint.pt")), tmp_path / "child")
-    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)   # the parent is retrained
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)  # the parent is retrained
     with pytest.raises(RunMismatchError, match="another version of training.init_from"):
         train(tiny(n_batches=4, init_from=str(parent / "checkpoint.pt")), tmp_path / "child")
     assert load_checkpoint(tmp_path / "child")["batch"] == 2
@@ -321,27 +388,34 @@ def test_run_status_says_whether_a_run_is_its_configs_finished_result(tmp_path):
     child_config = tiny(n_batches=2, init_from=str(parent / "checkpoint.pt"))
     train(child_config, child)
     assert run_status(parent, tiny(n_batches=2)) is None and run_status(child, child_config) is None
-    assert run_status(parent, tiny(n_batches=2, threads=2, log_every=1, device="auto")) is None   # no effect on the result
+    assert (
+        run_status(parent, tiny(n_batches=2, threads=2, log_every=1, device="auto")) is None
+    )  # no effect on the result
     assert run_status(parent, tiny(n_batches=3)) == "trained for 2 batches, not training.n_batches = 3"
-    assert run_status(parent, tiny(n_batches=2, learning_rate=1e-3)) == \
-        "trained with other settings (training.learning_rate: 0.003 -> 0.001)"
-    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)                    # the parent is retrained
-    assert "its init_from checkpoint" in run_status(child, child_config) and "has changed" in run_status(child, child_config)
+    assert (
+        run_status(parent, tiny(n_batches=2, learning_rate=1e-3))
+        == "trained with other settings (training.learning_rate: 0.003 -> 0.001)"
+    )
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)  # the parent is retrained
+    assert "its init_from checkpoint" in run_status(child, child_config) and "has changed" in run_status(
+        child, child_config
+    )
 
 
 def test_resume_status_says_whether_training_can_go_on_with_a_run(tmp_path):
     parent, child = tmp_path / "parent", tmp_path / "child"
-    assert "checkpoint" in resume_status(parent, tiny(n_batches=2))                 # nothing to resume
+    assert "checkpoint" in resume_status(parent, tiny(n_batches=2))  # nothing to resume
     train(tiny(n_batches=2), parent)
     child_config = tiny(n_batches=2, init_from=str(parent / "checkpoint.pt"))
     train(child_config, child)
-    assert resume_status(parent, tiny(n_batches=4)) is None                          # more batches: goes on
+    assert resume_status(parent, tiny(n_batches=4)) is None  # more batches: goes on
     assert resume_status(parent, tiny(n_batches=2)) == "finished (2 of training.n_batches = 2 batches)"
     assert "another configuration" in resume_status(parent, tiny(n_batches=4, learning_rate=1e-3))
     assert resume_status(child, {**child_config, "training": {**child_config["training"], "n_batches": 3}}) is None
-    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)                    # the parent is retrained
-    assert "has changed" in resume_status(child, {**child_config, "training": {**child_config["training"],
-                                                                                "n_batches": 3}})
+    train({**tiny(n_batches=2), "seed": 8}, parent, resume=False)  # the parent is retrained
+    assert "has changed" in resume_status(
+        child, {**child_config, "training": {**child_config["training"], "n_batches": 3}}
+    )
 
 
 def test_run_status_accepts_a_setting_added_since_at_its_default(tmp_path):
@@ -351,9 +425,8 @@ def test_run_status_accepts_a_setting_added_since_at_its_default(tmp_path):
     del state["config"]["policy"]["hidden_noise"], state["config"]["loss"]["hidden_derivative_unit"]
     state["config_sha256"] = config_hash(state["config"])
     torch.save(state, tmp_path / "checkpoint.pt")
-    assert run_status(tmp_path, {**tiny(n_batches=2), "policy": {**TINY["policy"], "hidden_noise": 0.}}) is None
-    assert run_status(tmp_path, tiny(n_batches=2)) == \
-        "trained with other settings (policy.hidden_noise: None -> 0.001)"
+    assert run_status(tmp_path, {**tiny(n_batches=2), "policy": {**TINY["policy"], "hidden_noise": 0.0}}) is None
+    assert run_status(tmp_path, tiny(n_batches=2)) == "trained with other settings (policy.hidden_noise: None -> 0.001)"
 
 
 def test_a_second_writer_is_refused_and_the_directory_keeps_one_run(tmp_path, monkeypatch):
@@ -368,6 +441,7 @@ def test_a_second_writer_is_refused_and_the_directory_keeps_one_run(tmp_path, mo
             except RunLockedError as error:
                 refused[0] = str(error)
         return real(*args, **kwargs)
+
     monkeypatch.setattr(train_module, "train_step", step_and_intrude)
     train(tiny(n_batches=4), tmp_path)
     assert refused[0] and f"pid {os.getpid()}" in refused[0], refused
@@ -380,7 +454,9 @@ def test_a_truncated_checkpoint_is_reported_with_its_path_and_the_fix(tmp_path, 
     train(tiny(n_batches=2), tmp_path / "run")
     path = tmp_path / "run" / "checkpoint.pt"
     path.write_bytes(path.read_bytes()[:2000])
-    with pytest.raises(CheckpointError, match=re.escape(str(path)) + ".*truncated or damaged: restore it from its source"):
+    with pytest.raises(
+        CheckpointError, match=re.escape(str(path)) + ".*truncated or damaged: restore it from its source"
+    ):
         train(tiny(n_batches=4), tmp_path / "run")
     with pytest.raises(CheckpointError, match="truncated"):
         load_policy(tmp_path / "run")
@@ -400,7 +476,7 @@ def test_init_from_carries_the_parents_adam_state_with_this_configs_learning_rat
     train(tiny(n_batches=1, learning_rate=1e-4, init_from=str(parent)), tmp_path / "carried")
     carried = load_checkpoint(tmp_path / "carried")["optimizer"]
     assert carried["param_groups"][0]["lr"] == 1e-4
-    assert all(int(v["step"]) == 4 for v in carried["state"].values())   # 3 parent batches + 1
+    assert all(int(v["step"]) == 4 for v in carried["state"].values())  # 3 parent batches + 1
     beta2 = carried["param_groups"][0]["betas"][1]
     for k, v in carried["state"].items():  # second moments decay from the parent's, they do not start at 0
         assert (v["exp_avg_sq"] >= beta2 * before[k]["exp_avg_sq"] * (1 - 1e-6)).all()
@@ -410,21 +486,40 @@ def test_init_from_carries_the_parents_adam_state_with_this_configs_learning_rat
 
 # ---- testing a trained policy ---------------------------------------------------------------------
 
+
 def test_test_runner_saves_every_state_with_its_metadata(tmp_path):
     train(tiny(n_batches=2), tmp_path / "run")
-    test = {"task": {"name": "centre_out", "n_targets": 8, "max_ep_duration": 0.3, "curl_gain": 8.,
-                     "perturbation_magnitudes": [0., 3.]}, "seed": 1}
+    test = {
+        "task": {
+            "name": "centre_out",
+            "n_targets": 8,
+            "max_ep_duration": 0.3,
+            "curl_gain": 8.0,
+            "perturbation_magnitudes": [0.0, 3.0],
+        },
+        "seed": 1,
+    }
     npz, meta_path = run_test(tmp_path / "run", test, tmp_path / "out" / "centre_out")
     data, meta = np.load(npz), json.loads(meta_path.read_text())
     b, t = 16, 30
-    shapes = {"joint": (b, t + 1, 4), "cartesian": (b, t + 1, 4), "muscle": (b, t + 1, 7, 6),
-              "geometry": (b, t + 1, 4, 6), "action": (b, t, 6), "hidden": (b, t, 8), "endpoint_load": (b, t, 2),
-              "desired": (b, t + 1, 2), "trial_target": (b, 2), "trial_pulse_force": (b, 2), "time": (t + 1,)}
+    shapes = {
+        "joint": (b, t + 1, 4),
+        "cartesian": (b, t + 1, 4),
+        "muscle": (b, t + 1, 7, 6),
+        "geometry": (b, t + 1, 4, 6),
+        "action": (b, t, 6),
+        "hidden": (b, t, 8),
+        "endpoint_load": (b, t, 2),
+        "desired": (b, t + 1, 2),
+        "trial_target": (b, 2),
+        "trial_pulse_force": (b, 2),
+        "time": (t + 1,),
+    }
     for key, shape in shapes.items():
         assert data[key].shape == shape, key
         assert meta["arrays"][key]["shape"] == list(shape)
     assert meta["muscle_names"][0] == "pectoralis" and meta["muscle_state_names"][0] == "activation"
-    assert meta["task"]["curl_gain"] == 8. and meta["dt"] == 0.01
+    assert meta["task"]["curl_gain"] == 8.0 and meta["dt"] == 0.01
     np.testing.assert_array_equal(data["action"], data["noisy_action"])  # deterministic by default
     again, _ = run_test(tmp_path / "run", test, tmp_path / "out" / "again")
     np.testing.assert_array_equal(np.load(again)["joint"], data["joint"])
@@ -442,17 +537,27 @@ def centre_out_score(policy, task):
 def fixed_set_position_loss(policy, task):
     """Positional loss term on a fixed, noise-free set of 256 trials."""
     data = evaluate(policy, task, batch_size=256, seed=1234)
-    return position_loss(torch.as_tensor(data["fingertip"][:, 1:]), torch.as_tensor(data["desired"][:, 1:]),
-                         0.01).item()
+    return position_loss(
+        torch.as_tensor(data["fingertip"][:, 1:]), torch.as_tensor(data["desired"][:, 1:]), 0.01
+    ).item()
 
 
 def learning_check(tmp_path, n_batches, batch_size, duration):
-    config = {"seed": 0, "effector": {"name": "arm26"},
-              "task": {"name": "random_reach", "max_ep_duration": duration, "go_cue_time": 0.1,
-                       "catch_probability": 0.},
-              "policy": {"hidden_size": 50},
-              "training": {"n_batches": n_batches, "batch_size": batch_size, "learning_rate": 1e-2,
-                           "log_every": 10, "checkpoint_every": n_batches, "device": "cpu", "progress": False}}
+    config = {
+        "seed": 0,
+        "effector": {"name": "arm26"},
+        "task": {"name": "random_reach", "max_ep_duration": duration, "go_cue_time": 0.1, "catch_probability": 0.0},
+        "policy": {"hidden_size": 50},
+        "training": {
+            "n_batches": n_batches,
+            "batch_size": batch_size,
+            "learning_rate": 1e-2,
+            "log_every": 10,
+            "checkpoint_every": n_batches,
+            "device": "cpu",
+            "progress": False,
+        },
+    }
     naive_task, naive = build(load_config(config))
     before = fixed_set_position_loss(naive, naive_task)
     centre_out = CentreOutReach(naive_task.effector, max_ep_duration=duration)
@@ -475,8 +580,12 @@ def test_init_from_carries_the_adam_state_with_the_weights(tmp_path, init_optimi
     """Figure 1's adaptation resumes the optimiser (paper 4.2): Adam's moments and step count continue from
     the parent run, at the child's own learning rate."""
     train(tiny(n_batches=5), tmp_path / "parent")
-    child = tiny(n_batches=2, learning_rate=1e-4, init_optimizer=init_optimizer,
-                 init_from=str(tmp_path / "parent" / "checkpoint.pt"))
+    child = tiny(
+        n_batches=2,
+        learning_rate=1e-4,
+        init_optimizer=init_optimizer,
+        init_from=str(tmp_path / "parent" / "checkpoint.pt"),
+    )
     train(child, tmp_path / "child")
     state = load_checkpoint(tmp_path / "child" / "checkpoint.pt")["optimizer"]
     assert {int(s["step"]) for s in state["state"].values()} == {expected_step}
@@ -492,7 +601,7 @@ def test_a_log_replaced_during_training_still_gets_every_row(tmp_path, monkeypat
         if len(calls) == 7:
             copy = tmp_path / "copy.csv"
             shutil.copy(log, copy)
-            os.replace(copy, log)   # a new file at the path, as git writes one
+            os.replace(copy, log)  # a new file at the path, as git writes one
         return step(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "train_step", replacing_step)

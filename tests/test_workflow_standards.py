@@ -1,12 +1,12 @@
 """The workflow meets Snakemake's own standards: `snakemake --lint` finds nothing, the Snakefiles are
 formatted by snakefmt, and the rules' conda environment is environment.yml, listing exactly the
 project's dependencies."""
+
 import subprocess
 import sys
 
 import pytest
 import yaml
-
 from conftest import REPO, snakemake
 
 pytest.importorskip("snakemake", reason="the pipeline needs snakemake (pip install snakemake)")
@@ -19,8 +19,9 @@ def test_snakemake_lint_finds_nothing(tmp_path):
 
 def test_snakefiles_are_formatted_with_snakefmt():
     pytest.importorskip("snakefmt", reason="pip install snakefmt (in the [test] extra)")
-    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "."], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, f"run `snakefmt .`:\n{result.stdout}{result.stderr}"
 
 
@@ -44,7 +45,9 @@ def test_report_captions_render_without_docutils_messages(caption):
     """Snakemake's report renders each caption with docutils: no warning or error (e.g. |x| read as a
     substitution) may show in it."""
     import docutils.core
-    doctree = docutils.core.publish_doctree(caption.read_text(), settings_overrides={
-        "report_level": 5, "halt_level": 5})
+
+    doctree = docutils.core.publish_doctree(
+        caption.read_text(), settings_overrides={"report_level": 5, "halt_level": 5}
+    )
     messages = [node.astext() for node in doctree.findall(lambda n: n.tagname in ("problematic", "system_message"))]
     assert not messages, messages

@@ -5,18 +5,19 @@ motornet.evaluate's results of the Figure 1 test protocols; metrics (CSV, workfl
 (a) the closed loop, drawn from the test metadata; (b) endpoint trajectories with the targets;
 (c) time courses of one reach (default the rightward one of the naive model in the null field).
 """
+
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import patches
-import matplotlib.pyplot as plt
 
 from analysis import style
 
 STAGES = ("naive", "adapted")
 FIELD_TITLES = {"null": "null field", "curl": "curl field (b = 8 N s/m)"}
-DOF_COLOURS = ["#1f77b4", "#ff7f0e"]   # panel c: shoulder (or x), elbow (or y)
+DOF_COLOURS = ["#1f77b4", "#ff7f0e"]  # panel c: shoulder (or x), elbow (or y)
 
 
 def _load(inputs, stage, field):
@@ -27,22 +28,30 @@ def _load(inputs, stage, field):
 
 
 def _box(ax, xy, text, colour="0.9"):
-    ax.add_patch(patches.FancyBboxPatch((xy[0] - 0.16, xy[1] - 0.09), 0.32, 0.18,
-                                        boxstyle="round,pad=0.02", fc=colour, ec="k", lw=0.8))
+    ax.add_patch(
+        patches.FancyBboxPatch(
+            (xy[0] - 0.16, xy[1] - 0.09), 0.32, 0.18, boxstyle="round,pad=0.02", fc=colour, ec="k", lw=0.8
+        )
+    )
     ax.text(*xy, text, ha="center", va="center", fontsize=style.FONT_SIZE - 1)
 
 
 def _arrow(ax, a, b, text=None, offset=(0, 0.05), rad=0.0):
-    ax.annotate("", b, a, arrowprops=dict(arrowstyle="-|>", lw=0.8, color="k",
-                                          connectionstyle=f"arc3,rad={rad}"))
+    ax.annotate("", b, a, arrowprops=dict(arrowstyle="-|>", lw=0.8, color="k", connectionstyle=f"arc3,rad={rad}"))
     if text:
-        ax.text((a[0] + b[0]) / 2 + offset[0], (a[1] + b[1]) / 2 + offset[1], text, ha="center",
-                va="center", fontsize=style.FONT_SIZE - 2)
+        ax.text(
+            (a[0] + b[0]) / 2 + offset[0],
+            (a[1] + b[1]) / 2 + offset[1],
+            text,
+            ha="center",
+            va="center",
+            fontsize=style.FONT_SIZE - 2,
+        )
 
 
 def _panel_a(ax, meta):
     """The closed loop, labelled from the test metadata (sizes, muscles, delays)."""
-    step_ms = 1000 * float(meta["dt"])   # the environment's delays are in timesteps, as the toolbox's attributes
+    step_ms = 1000 * float(meta["dt"])  # the environment's delays are in timesteps, as the toolbox's attributes
     proprio = meta["task"]["proprioception_delay"] * step_ms
     vision = meta["task"]["vision_delay"] * step_ms
     _box(ax, (0.2, 0.78), f"policy\nGRU, {meta['hidden_size']} units")
@@ -65,10 +74,16 @@ def _panel_b(axes, runs, metrics, fields):
             xy, targets = style.reaches_cm(d)
             style.draw_reaches(ax, xy, targets, radius=1.0, lw=1.0, circle_lw=0.8)
             sel = metrics[(metrics.stage == stage) & (metrics.field == field)]
-            ax.text(0.02, 0.02, f"|lateral| {100 * sel.max_lateral_deviation_m.abs().mean():.1f} cm\n"
-                    f"error {100 * sel.endpoint_error_m.mean():.1f} cm", transform=ax.transAxes,
-                    fontsize=style.FONT_SIZE - 2, va="bottom")
-            style.square_axes(ax, style.reach_limit(xy, 14.))
+            ax.text(
+                0.02,
+                0.02,
+                f"|lateral| {100 * sel.max_lateral_deviation_m.abs().mean():.1f} cm\n"
+                f"error {100 * sel.endpoint_error_m.mean():.1f} cm",
+                transform=ax.transAxes,
+                fontsize=style.FONT_SIZE - 2,
+                va="bottom",
+            )
+            style.square_axes(ax, style.reach_limit(xy, 14.0))
             if i == 0:
                 ax.set_title(FIELD_TITLES.get(field, field))
             else:
@@ -79,7 +94,7 @@ def _panel_b(axes, runs, metrics, fields):
 
 def _lines(ax, t, values, labels, colours, ylabel, go):
     for k in range(values.shape[-1]):
-        ax.plot(t[:len(values)], values[:, k], color=colours[k], label=labels[k])
+        ax.plot(t[: len(values)], values[:, k], color=colours[k], label=labels[k])
     ax.axvline(go, color="0.6", lw=0.6, ls="--")
     ax.set_ylabel(ylabel)
 
@@ -93,8 +108,9 @@ def _panel_c(axes, d, meta, k):
     n_dof = d["joint"].shape[-1] // 2
     joint = d["joint"][k]
     _lines(axes[0, 0], t, np.degrees(joint[:, :n_dof]), ["shoulder", "elbow"], DOF_COLOURS, "joint angle (deg)", go)
-    _lines(axes[0, 1], t, np.degrees(joint[:, n_dof:]), ["shoulder", "elbow"], DOF_COLOURS,
-           "joint velocity (deg/s)", go)
+    _lines(
+        axes[0, 1], t, np.degrees(joint[:, n_dof:]), ["shoulder", "elbow"], DOF_COLOURS, "joint velocity (deg/s)", go
+    )
     xy = 100 * (d["fingertip"][k] - d["trial_start"][k])
     _lines(axes[0, 2], t, xy, ["x", "y"], DOF_COLOURS, "endpoint (cm from start)", go)
     axes[0, 2].plot(t, 100 * (d["desired"][k] - d["trial_start"][k]), color="0.6", lw=0.6, ls=":")
@@ -104,12 +120,19 @@ def _panel_c(axes, d, meta, k):
     _lines(axes[1, 0], t, muscle[:, rows.index("activation")], names, colours, "activation", go)
     _lines(axes[1, 1], t, muscle[:, rows.index("force")], names, colours, "muscle force (N)", go)
     _lines(axes[1, 2], t, 100 * muscle[:, rows.index("muscle length")], names, colours, "muscle length (cm)", go)
-    _lines(axes[1, 3], t, 100 * muscle[:, rows.index("muscle velocity")], names, colours,
-           "muscle velocity (cm/s)", go)
+    _lines(axes[1, 3], t, 100 * muscle[:, rows.index("muscle velocity")], names, colours, "muscle velocity (cm/s)", go)
     hidden = d["hidden"][k]
     order = np.argsort(hidden.argmax(axis=0))
-    mesh = axes[1, 4].pcolormesh(t[1:], np.arange(hidden.shape[1]) + 0.5, hidden[:, order].T, cmap=style.DIVERGING,
-                                 vmin=-1, vmax=1, shading="auto", rasterized=True)
+    mesh = axes[1, 4].pcolormesh(
+        t[1:],
+        np.arange(hidden.shape[1]) + 0.5,
+        hidden[:, order].T,
+        cmap=style.DIVERGING,
+        vmin=-1,
+        vmax=1,
+        shading="auto",
+        rasterized=True,
+    )
     axes[1, 4].axvline(go, color="0.3", lw=0.6, ls="--")
     axes[1, 4].set_ylabel("hidden unit (by peak time)")
     for ax in axes[1]:
@@ -117,10 +140,10 @@ def _panel_c(axes, d, meta, k):
     return mesh
 
 
-def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "null"), seed=0):
+def plot(inputs, fields=("null", "curl"), angle_deg=0.0, time_course=("naive", "null"), seed=0):
     """Figure 1 of the network trained with `seed` (its test results are `inputs`)."""
     runs = {(stage, field): _load(inputs, stage, field) for stage in STAGES for field in fields}
-    metrics = pd.read_csv(inputs["metrics"], keep_default_na=False)   # the field "null" is not NaN
+    metrics = pd.read_csv(inputs["metrics"], keep_default_na=False)  # the field "null" is not NaN
     metrics = metrics[metrics.seed == seed]
 
     fig = plt.figure(figsize=(style.FULL_WIDTH, 8.4), layout="constrained")
@@ -142,11 +165,16 @@ def plot(inputs, fields=("null", "curl"), angle_deg=0., time_course=("naive", "n
     # One legend for panel c, outside the panels and laid out by the figure: legends inside these
     # narrow axes covered tick labels, and one hung from an axes covered the colour bar's label.
     names = meta["muscle_names"]
-    lines = [plt.Line2D([], [], color=c) for c in DOF_COLOURS] + \
-        [plt.Line2D([], [], color=style.MUSCLE_COLOURS.get(n, "k")) for n in names]
-    bottom.legend(lines, ["shoulder; x", "elbow; y"] + list(names), loc="outside right upper",
-                  fontsize=style.FONT_SIZE - 2)
-    bottom.suptitle(f"{time_course[0]} model, {FIELD_TITLES.get(time_course[1], time_course[1])}, "
-                    f"reach at {angles[k]:.0f} deg (dashed: go-cue)", fontsize=style.FONT_SIZE)
+    lines = [plt.Line2D([], [], color=c) for c in DOF_COLOURS] + [
+        plt.Line2D([], [], color=style.MUSCLE_COLOURS.get(n, "k")) for n in names
+    ]
+    bottom.legend(
+        lines, ["shoulder; x", "elbow; y"] + list(names), loc="outside right upper", fontsize=style.FONT_SIZE - 2
+    )
+    bottom.suptitle(
+        f"{time_course[0]} model, {FIELD_TITLES.get(time_course[1], time_course[1])}, "
+        f"reach at {angles[k]:.0f} deg (dashed: go-cue)",
+        fontsize=style.FONT_SIZE,
+    )
     style.panel_label(c[0, 0], "c", x=-0.6, y=1.05)
     return fig

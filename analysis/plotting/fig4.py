@@ -3,31 +3,46 @@
 inputs: point_mass_positions (CSV), point_mass_grid (NPZ), arm_grid (NPZ, geometric arm26),
 drift_<effector> (NPZ, one per effector drawn in panel f).
 """
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import colors, patches
-import matplotlib.pyplot as plt
 
 from analysis import style
 
-POSITION_COLOURS = ["#d62728", "0.1"]   # centre red, lower black (as in the paper)
-DRIFT_TITLES = {"arm26": "supplement: arm26, moment-arm polynomial",
-                "arm26_geometric": "arm26, geometric paths (paper, 4.3)"}
+POSITION_COLOURS = ["#d62728", "0.1"]  # centre red, lower black (as in the paper)
+DRIFT_TITLES = {
+    "arm26": "supplement: arm26, moment-arm polynomial",
+    "arm26_geometric": "arm26, geometric paths (paper, 4.3)",
+}
 
 
 def _panel_a(ax, positions, anchors):
     ax.add_patch(patches.Rectangle((-1, -1), 2, 2, fill=False, lw=1.2, ec="k"))
     for (px, py), colour in zip(positions, POSITION_COLOURS):
-        for (ax_, ay_), name in zip(anchors, style.POINT_MASS_MUSCLES):
+        for ax_, ay_ in anchors:
             ax.plot([ax_, px], [ay_, py], color=colour, lw=0.8, alpha=0.8)
         ax.plot(px, py, "o", ms=6, color=colour, zorder=3)
-        ax.annotate(f"({px:g}, {py:g})", (px, py), xytext=(0.35, py + (0.25 if py == 0 else -0.05)),
-                    color=colour, fontsize=style.FONT_SIZE - 1, va="center",
-                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
+        ax.annotate(
+            f"({px:g}, {py:g})",
+            (px, py),
+            xytext=(0.35, py + (0.25 if py == 0 else -0.05)),
+            color=colour,
+            fontsize=style.FONT_SIZE - 1,
+            va="center",
+            bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"),
+        )
     for (ax_, ay_), name in zip(anchors, style.POINT_MASS_MUSCLES):
         ax.plot(ax_, ay_, "s", ms=4, color=style.WORLD)
-        ax.annotate(name, (ax_, ay_), xytext=(0, 5 if ay_ > 0 else -11), textcoords="offset points",
-                    ha="left" if ax_ < 0 else "right", fontsize=style.FONT_SIZE - 1)
+        ax.annotate(
+            name,
+            (ax_, ay_),
+            xytext=(0, 5 if ay_ > 0 else -11),
+            textcoords="offset points",
+            ha="left" if ax_ < 0 else "right",
+            fontsize=style.FONT_SIZE - 1,
+        )
     ax.set_aspect("equal")
     ax.set_xlim(-2.3, 2.3)
     ax.set_ylim(-2.5, 2.5)
@@ -44,15 +59,21 @@ def _panel_b(axes, table, positions):
         for k, ((px, py), colour) in enumerate(zip(positions, POSITION_COLOURS)):
             sel = table[(table.dof == dof) & np.isclose(table.position_x, px) & np.isclose(table.position_y, py)]
             values = sel.set_index("muscle").loc[names, "moment_arm"].to_numpy()
-            ax.bar(np.arange(len(names)) + (k - 0.5) * width, values, width, color=colour,
-                   label=f"({px:g}, {py:g})")
+            ax.bar(np.arange(len(names)) + (k - 0.5) * width, values, width, color=colour, label=f"({px:g}, {py:g})")
         ax.axhline(0, color="k", lw=0.6)
         ax.set_ylim(-1, 1)
         ax.set_ylabel(f"w.r.t. {dof}")
         ax.set_xticks(np.arange(len(names)))
         ax.set_xticklabels([n.replace(" ", "\n") for n in style.POINT_MASS_MUSCLES])
-    axes[0].legend(title="point-mass position (m)", loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2,
-                   columnspacing=0.8, handlelength=1.0, title_fontsize=style.FONT_SIZE - 1)
+    axes[0].legend(
+        title="point-mass position (m)",
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=2,
+        columnspacing=0.8,
+        handlelength=1.0,
+        title_fontsize=style.FONT_SIZE - 1,
+    )
     axes[0].tick_params(labelbottom=False)
 
 
@@ -97,8 +118,15 @@ def _panel_arm(axes, grid, muscle, norm):
         ax.set_yticks([0, 50, 100, 150])
         ax.set_aspect("equal")
         if np.abs(grid["moment_arm"][:, :, d, m]).max() < 1e-9:
-            ax.text(0.5, 0.5, "0 everywhere\n(does not span\nthis joint)", transform=ax.transAxes,
-                    ha="center", va="center", fontsize=style.FONT_SIZE - 1)
+            ax.text(
+                0.5,
+                0.5,
+                "0 everywhere\n(does not span\nthis joint)",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=style.FONT_SIZE - 1,
+            )
     axes[0].set_ylabel("elbow angle (deg)")
     axes[1].tick_params(labelleft=False)
     return mesh
@@ -110,15 +138,46 @@ def _panel_f(axes, drifts, arm_outline, magnify):
         start, disp = 100 * d["start"].reshape(-1, 2), 100 * d["displacement"].reshape(-1, 2)
         dist_mm = 1000 * d["distance"].ravel()
         if arm_outline is not None:
-            ax.plot(100 * arm_outline[:, 0], 100 * arm_outline[:, 1], "-o", color="0.75", lw=2.5, ms=3,
-                    zorder=1, solid_capstyle="round")
-        mesh = ax.scatter(start[:, 0], start[:, 1], c=np.clip(dist_mm, norm.vmin, None), norm=norm,
-                          cmap="magma_r", s=9, lw=0, zorder=2)
-        ax.quiver(start[:, 0], start[:, 1], magnify * disp[:, 0], magnify * disp[:, 1], angles="xy",
-                  scale_units="xy", scale=1, width=0.0035, headwidth=3.5, headlength=3.5, headaxislength=3,
-                  color="k", zorder=3, minlength=0)
-        ax.set_title(f"{DRIFT_TITLES.get(name, name)}\nmax {dist_mm.max():.1f} mm, "
-                     f"median {np.median(dist_mm):.1f} mm", fontsize=style.FONT_SIZE - 1)
+            ax.plot(
+                100 * arm_outline[:, 0],
+                100 * arm_outline[:, 1],
+                "-o",
+                color="0.75",
+                lw=2.5,
+                ms=3,
+                zorder=1,
+                solid_capstyle="round",
+            )
+        mesh = ax.scatter(
+            start[:, 0],
+            start[:, 1],
+            c=np.clip(dist_mm, norm.vmin, None),
+            norm=norm,
+            cmap="magma_r",
+            s=9,
+            lw=0,
+            zorder=2,
+        )
+        ax.quiver(
+            start[:, 0],
+            start[:, 1],
+            magnify * disp[:, 0],
+            magnify * disp[:, 1],
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.0035,
+            headwidth=3.5,
+            headlength=3.5,
+            headaxislength=3,
+            color="k",
+            zorder=3,
+            minlength=0,
+        )
+        ax.set_title(
+            f"{DRIFT_TITLES.get(name, name)}\nmax {dist_mm.max():.1f} mm, median {np.median(dist_mm):.1f} mm",
+            fontsize=style.FONT_SIZE - 1,
+        )
         ax.set_aspect("equal")
         ax.set_xlabel("x (cm)")
     axes[0].set_ylabel("y (cm)")
@@ -135,8 +194,15 @@ def _arm_outline(path):
     return pd.read_csv(path)[["x_m", "y_m"]].to_numpy()
 
 
-def plot(inputs, drift_effectors=("arm26_geometric", "arm26"), mono_articular="tricepslat",
-         bi_articular="biceps", duration_ms=200, drift_arrow_scale=2., outline_deg=(45, 90)):
+def plot(
+    inputs,
+    drift_effectors=("arm26_geometric", "arm26"),
+    mono_articular="tricepslat",
+    bi_articular="biceps",
+    duration_ms=200,
+    drift_arrow_scale=2.0,
+    outline_deg=(45, 90),
+):
     table = pd.read_csv(inputs["point_mass_positions"])
     pm = dict(np.load(inputs["point_mass_grid"]))
     arm = dict(np.load(inputs["arm_grid"]))
@@ -180,7 +246,10 @@ def plot(inputs, drift_effectors=("arm26_geometric", "arm26"), mono_articular="t
     f = np.atleast_1d(f)
     mesh = _panel_f(f, drifts, outline, drift_arrow_scale)
     sub_f.colorbar(mesh, ax=f, shrink=0.8, label=f"endpoint drift in {duration_ms:g} ms (mm)")
-    sub_f.suptitle(f"passive drift from rest, zero excitation (arrows: displacement x {drift_arrow_scale:g}; "
-                   f"grey: arm at {outline_deg[0]:g}/{outline_deg[1]:g} deg)", fontsize=style.FONT_SIZE)
+    sub_f.suptitle(
+        f"passive drift from rest, zero excitation (arrows: displacement x {drift_arrow_scale:g}; "
+        f"grey: arm at {outline_deg[0]:g}/{outline_deg[1]:g} deg)",
+        fontsize=style.FONT_SIZE,
+    )
     style.panel_label(f[0], "f", x=-0.3, y=1.1)
     return fig

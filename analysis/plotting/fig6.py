@@ -8,12 +8,13 @@ point_mass; metrics (fig6_metrics.csv); skeleton and paths (Figure 8's arm at 45
 (d) normalised arm26 muscle activations over reach angle after the go-cue; (e) normalised |beta|
 sorted by PMD; (f) hidden activity of a random sample of arm26 units over time and reach angle.
 """
+
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib import colors, patches, ticker
-import matplotlib.pyplot as plt
 
 from analysis import style
 from analysis.plotting import fig8
@@ -25,8 +26,16 @@ TITLES = {"arm26": "arm26", "point_mass": "point mass"}
 
 def _label(subfigure, letter):
     """Panel letter at the top left of a subfigure."""
-    subfigure.text(0.0, 1.0, letter, transform=subfigure.transSubfigure, fontsize=style.FONT_SIZE + 3,
-                   fontweight="bold", va="top", ha="left")
+    subfigure.text(
+        0.0,
+        1.0,
+        letter,
+        transform=subfigure.transSubfigure,
+        fontsize=style.FONT_SIZE + 3,
+        fontweight="bold",
+        va="top",
+        ha="left",
+    )
 
 
 def _load(inputs, effector):
@@ -53,8 +62,14 @@ def _panel_a_point_mass(ax, anchors):
     for k, ((x, y), name) in enumerate(zip(anchors, style.POINT_MASS_MUSCLES)):
         ax.plot([0, x], [0, y], "-", color=style.MUSCLE_COLOURS[f"muscle_{k + 1}"], lw=1.4)
         ax.plot(x, y, "s", color=style.WORLD, ms=4)
-        ax.annotate(name, (x, y), xytext=(0, 5 if y > 0 else -11), textcoords="offset points",
-                    ha="left" if x < 0 else "right", fontsize=style.FONT_SIZE - 2)
+        ax.annotate(
+            name,
+            (x, y),
+            xytext=(0, 5 if y > 0 else -11),
+            textcoords="offset points",
+            ha="left" if x < 0 else "right",
+            fontsize=style.FONT_SIZE - 2,
+        )
     ax.add_patch(patches.Circle((0, 0), 0.18, fc="0.3", ec="k", zorder=3))
     ax.set_title(f"{TITLES['point_mass']}: {len(anchors)} muscles")
     ax.set_xlim(-2.3, 2.3)
@@ -66,7 +81,7 @@ def _panel_a_point_mass(ax, anchors):
 def _panel_b(ax, d, effector):
     xy, targets = style.reaches_cm(d)
     style.draw_reaches(ax, xy, targets, radius=0.8, lw=0.8, circle_lw=0.6)
-    style.square_axes(ax, style.reach_limit(xy, 13.))
+    style.square_axes(ax, style.reach_limit(xy, 13.0))
     ax.set_xlabel("x (cm)")
     ax.set_ylabel("y (cm)")
     ax.set_title(TITLES[effector])
@@ -89,20 +104,22 @@ def pmd_histogram(ax, pmd, stats, effector):
         label.set_bbox(dict(fc="white", ec="none", alpha=0.8, pad=0.3))
     ax.set_rlabel_position(112.5)
     modes = ", ".join(f"{m:.0f}°" for m in stats[["mode_1_deg", "mode_2_deg"]] if np.isfinite(m))
-    ax.set_title(f"{TITLES[effector]}\naxial p = {stats.axial_p:.2g}; modes {modes}", fontsize=style.FONT_SIZE - 1,
-                 pad=12)
+    ax.set_title(
+        f"{TITLES[effector]}\naxial p = {stats.axial_p:.2g}; modes {modes}", fontsize=style.FONT_SIZE - 1, pad=12
+    )
 
 
 def _panel_d(axes, d, meta, window_s):
     go = int(d["trial_go_step"][0])
     steps = int(round(window_s / meta["dt"]))
-    activation = d["muscle"][:, go:go + steps + 1, meta["muscle_state_names"].index("activation")]
-    activation = activation / activation.max(axis=(0, 1), keepdims=True)   # per muscle, over angles and time
-    t = 1000 * (d["time"][go:go + steps + 1] - d["time"][go])
+    activation = d["muscle"][:, go : go + steps + 1, meta["muscle_state_names"].index("activation")]
+    activation = activation / activation.max(axis=(0, 1), keepdims=True)  # per muscle, over angles and time
+    t = 1000 * (d["time"][go : go + steps + 1] - d["time"][go])
     angle = np.rad2deg(d["trial_angle"]) % 360
     for k, (ax, name) in enumerate(zip(axes, meta["muscle_names"])):
-        mesh = ax.pcolormesh(t, angle, activation[:, :, k], vmin=0, vmax=1, cmap=style.SEQUENTIAL,
-                             shading="nearest", rasterized=True)
+        mesh = ax.pcolormesh(
+            t, angle, activation[:, :, k], vmin=0, vmax=1, cmap=style.SEQUENTIAL, shading="nearest", rasterized=True
+        )
         ax.set_title(f"{name} ({_role(name)})", fontsize=style.FONT_SIZE - 1, color=style.MUSCLE_COLOURS.get(name, "k"))
     axes[0].set_ylabel("reach angle (deg)")
     axes[0].set_yticks([0, 90, 180, 270])
@@ -114,8 +131,16 @@ def beta_ridge(ax, pmd, stats, seed_index, effector):
     beta, order_pmd = pmd["beta"][seed_index], pmd["pmd"][seed_index]
     order = sort_by_pmd(beta, order_pmd)
     angles = np.rad2deg(pmd["angles"])
-    mesh = ax.pcolormesh(angles, np.arange(len(order)) + 1, beta[order], vmin=0, vmax=1, cmap=style.SEQUENTIAL,
-                         shading="nearest", rasterized=True)
+    mesh = ax.pcolormesh(
+        angles,
+        np.arange(len(order)) + 1,
+        beta[order],
+        vmin=0,
+        vmax=1,
+        cmap=style.SEQUENTIAL,
+        shading="nearest",
+        rasterized=True,
+    )
     ax.set_xticks([0, 90, 180, 270])
     ax.set_xlabel("reach angle (deg)")
     ax.set_ylabel("unit (sorted by PMD)")
@@ -124,21 +149,20 @@ def beta_ridge(ax, pmd, stats, seed_index, effector):
 
 
 def _panel_f(axes, d, n_units, seed):
-    hidden = d["hidden"]                                          # (trials, steps, units)
+    hidden = d["hidden"]  # (trials, steps, units)
     units = np.sort(np.random.default_rng(seed).choice(hidden.shape[2], min(n_units, hidden.shape[2]), replace=False))
-    t = 1000 * d["time"][1:]                                      # hidden[:, n] is the state after step n
+    t = 1000 * d["time"][1:]  # hidden[:, n] is the state after step n
     go = 1000 * d["time"][int(d["trial_go_step"][0])]
     angle = np.rad2deg(d["trial_angle"]) % 360
     norm = colors.Normalize(-1, 1)
     for ax, unit in zip(axes.flat, units):
         h = hidden[:, :, unit]
         scale = np.abs(h).max() or 1.0
-        mesh = ax.pcolormesh(t, angle, h / scale, norm=norm, cmap=style.DIVERGING, shading="nearest",
-                             rasterized=True)
+        mesh = ax.pcolormesh(t, angle, h / scale, norm=norm, cmap=style.DIVERGING, shading="nearest", rasterized=True)
         ax.axvline(go, color="k", lw=0.6, ls="--")
         ax.set_title(f"unit {unit} (max |h| {scale:.2f})", fontsize=style.FONT_SIZE - 1)
         ax.set_yticks([0, 90, 180, 270])
-    for ax in axes.flat[len(units):]:
+    for ax in axes.flat[len(units) :]:
         ax.axis("off")
     for ax in axes[-1]:
         ax.set_xlabel("time (ms)")
@@ -165,16 +189,19 @@ def plot(inputs, sample_seed=0, activation_window_s=0.3, n_units=8):
     b = sub_b.subplots(1, 2)
     for ax, e in zip(b, EFFECTORS):
         _panel_b(ax, runs[e][0], e)
-    sub_b.suptitle(f"trajectories to {len(runs['arm26'][0]['trial_angle'])} targets, network {sample_seed}",
-                   fontsize=style.FONT_SIZE)
+    sub_b.suptitle(
+        f"trajectories to {len(runs['arm26'][0]['trial_angle'])} targets, network {sample_seed}",
+        fontsize=style.FONT_SIZE,
+    )
     _label(sub_b, "b")
 
     sub_c, sub_e = row2.subfigures(1, 2, width_ratios=[1, 1])
     c = sub_c.subplots(1, 2, subplot_kw={"projection": "polar"})
     for ax, e in zip(c, EFFECTORS):
         pmd_histogram(ax, runs[e][2], pooled[e], e)
-    sub_c.suptitle(f"PMDs: units per direction, mean of {len(runs['arm26'][2]['pmd'])} networks",
-                   fontsize=style.FONT_SIZE)
+    sub_c.suptitle(
+        f"PMDs: units per direction, mean of {len(runs['arm26'][2]['pmd'])} networks", fontsize=style.FONT_SIZE
+    )
     _label(sub_c, "c")
     e_axes = sub_e.subplots(1, 2, sharey=False)
     for ax, e in zip(e_axes, EFFECTORS):
@@ -188,8 +215,9 @@ def plot(inputs, sample_seed=0, activation_window_s=0.3, n_units=8):
     mesh = _panel_d(d_axes, runs["arm26"][0], runs["arm26"][1], activation_window_s)
     row3.colorbar(mesh, ax=d_axes, shrink=0.9, label="normalised\nactivation")
     row3.supxlabel("time after the go-cue (ms)", fontsize=style.FONT_SIZE)
-    row3.suptitle(f"arm26 muscle activations, first {1000 * activation_window_s:g} ms after the go-cue",
-                  fontsize=style.FONT_SIZE)
+    row3.suptitle(
+        f"arm26 muscle activations, first {1000 * activation_window_s:g} ms after the go-cue", fontsize=style.FONT_SIZE
+    )
     _label(row3, "d")
 
     f_axes = row4.subplots(2, int(np.ceil(n_units / 2)), sharex=True, sharey=True, squeeze=False)

@@ -3,15 +3,19 @@ the classes that ship with the simulator are read from table 1.
 
 inputs: classes (CSV, table 1: base class, class, pre-built, ...).
 """
-import pandas as pd
+
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from analysis import style
 from analysis.plotting.schematic import arrow, blank, box
 
 EXTENSIONS = [
-    ("easy", "change parameters", "a non-human primate arm:\nnew masses, lengths and muscles\n"
-     "of TwoDofArm / RigidTendonArm26"),
+    (
+        "easy",
+        "change parameters",
+        "a non-human primate arm:\nnew masses, lengths and muscles\nof TwoDofArm / RigidTendonArm26",
+    ),
     ("medium", "subclass", "an eyeball: a new Effector\nwith its own geometry on the\nPointMass skeleton"),
     ("hard", "new formalism", "an octopus arm: no bones,\na new Skeleton and muscle\ngeometry altogether"),
 ]
@@ -29,8 +33,15 @@ def plot(inputs):
         x = 0.1 + k * (width + 0.15)
         box(ax, x, 2.55, width, 2.0, base, fill=fill, weight="bold", va="top")
         ax.text(x + width / 2, 4.15, "\n".join(subs), ha="center", va="top", fontsize=style.FONT_SIZE - 2)
-    ax.text(6.0, 2.35, "base classes and the pre-built subclasses that ship with the simulator (table 1)",
-            ha="center", va="top", fontsize=style.FONT_SIZE - 1, style="italic")
+    ax.text(
+        6.0,
+        2.35,
+        "base classes and the pre-built subclasses that ship with the simulator (table 1)",
+        ha="center",
+        va="top",
+        fontsize=style.FONT_SIZE - 1,
+        style="italic",
+    )
     for k, (level, how, what) in enumerate(EXTENSIONS):
         x = 0.4 + k * 3.9
         box(ax, x, 0.1, 3.3, 1.55, f"{how}\n{what}", fill=level, fontsize=style.FONT_SIZE - 1.5, dashed=True)

@@ -2,9 +2,10 @@
 
 inputs: paths (CSV: muscle, point, body, local_1_m, local_2_m, x_m, y_m), skeleton (CSV: joint, x_m, y_m).
 """
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 
 from analysis import style
 
@@ -14,8 +15,14 @@ def _frame(ax, origin, angle, length, colour, labels):
     normal = np.array([-direction[1], direction[0]])
     for axis, label in zip((direction, normal), labels):
         ax.annotate("", origin + length * axis, origin, arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.0))
-        ax.text(*(origin + 1.15 * length * axis), label, color=colour, ha="center", va="center",
-                fontsize=style.FONT_SIZE - 1)
+        ax.text(
+            *(origin + 1.15 * length * axis),
+            label,
+            color=colour,
+            ha="center",
+            va="center",
+            fontsize=style.FONT_SIZE - 1,
+        )
 
 
 def _panel_a(ax, skeleton, paths):
@@ -24,11 +31,15 @@ def _panel_a(ax, skeleton, paths):
     ax.plot(joints[:2, 0], joints[:2, 1], "o", color=style.BONE, ms=5)
     q1 = np.arctan2(*(joints[1] - joints[0])[::-1])
     q12 = np.arctan2(*(joints[2] - joints[1])[::-1])
-    _frame(ax, np.zeros(2), 0., 0.12, style.WORLD, ("x", "y"))
+    _frame(ax, np.zeros(2), 0.0, 0.12, style.WORLD, ("x", "y"))
     _frame(ax, joints[0], q1, 0.1, "C0", ("1", "2"))
     _frame(ax, joints[1], q12, 0.1, "C1", ("1", "2"))
-    ax.text(*(joints[0] + [0.02, -0.025]), "world frame, upper-arm\norigin (shoulder)", fontsize=style.FONT_SIZE - 1,
-            va="top")
+    ax.text(
+        *(joints[0] + [0.02, -0.025]),
+        "world frame, upper-arm\norigin (shoulder)",
+        fontsize=style.FONT_SIZE - 1,
+        va="top",
+    )
     ax.text(*(joints[1] + [0.02, -0.02]), "forearm origin\n(elbow)", fontsize=style.FONT_SIZE - 1, va="top")
     # One worked example: a forearm point, its two bone-frame coordinates drawn as projections.
     example = paths[(paths.body == 2)].iloc[0]
@@ -38,9 +49,13 @@ def _panel_a(ax, skeleton, paths):
     ax.plot(*np.stack([origin, foot]).T, ":", color="C1", lw=1)
     ax.plot(*np.stack([foot, point]).T, ":", color="C1", lw=1)
     ax.plot(*point, "o", color="C1", ms=4)
-    ax.annotate(f"{example.muscle} point\n({example.local_1_m:g}, {example.local_2_m:g}) m\nin the forearm frame",
-                point, xytext=(0.12, 0.40), fontsize=style.FONT_SIZE - 1,
-                arrowprops=dict(arrowstyle="-", color="0.5", lw=0.5))
+    ax.annotate(
+        f"{example.muscle} point\n({example.local_1_m:g}, {example.local_2_m:g}) m\nin the forearm frame",
+        point,
+        xytext=(0.12, 0.40),
+        fontsize=style.FONT_SIZE - 1,
+        arrowprops=dict(arrowstyle="-", color="0.5", lw=0.5),
+    )
     ax.set_aspect("equal")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
@@ -50,8 +65,7 @@ def draw_arm(ax, skeleton, paths, label=lambda name: f"{name}: {style.MUSCLE_ROL
     """Bones, and each muscle's path ending on its anchors in the world (squares) and its fixation
     points on a bone (circles), so that every line visibly starts and ends where it is attached."""
     joints = skeleton[["x_m", "y_m"]].to_numpy()
-    ax.plot(joints[:, 0], joints[:, 1], "-", color=style.BONE, lw=5 * size, solid_capstyle="round", alpha=0.3,
-            zorder=1)
+    ax.plot(joints[:, 0], joints[:, 1], "-", color=style.BONE, lw=5 * size, solid_capstyle="round", alpha=0.3, zorder=1)
     ax.plot(joints[:2, 0], joints[:2, 1], "o", color=style.BONE, ms=5 * size, zorder=1)
     for name, path in paths.groupby("muscle", sort=False):
         xy = path[["x_m", "y_m"]].to_numpy()
@@ -77,8 +91,9 @@ def _panel_b(ax, skeleton, paths):
 def plot(inputs):
     paths = pd.read_csv(inputs["paths"])
     skeleton = pd.read_csv(inputs["skeleton"])
-    fig, (a, b) = plt.subplots(1, 2, figsize=(style.FULL_WIDTH, 3.4), layout="constrained",
-                               gridspec_kw={"width_ratios": [1, 1]})
+    fig, (a, b) = plt.subplots(
+        1, 2, figsize=(style.FULL_WIDTH, 3.4), layout="constrained", gridspec_kw={"width_ratios": [1, 1]}
+    )
     _panel_a(a, skeleton, paths)
     _panel_b(b, skeleton, paths)
     lim = (-0.2, 0.35), (-0.1, 0.5)

@@ -7,17 +7,22 @@ there; (b) the pooled axis at every start posture, early and late, against both 
 baseline's unweighted loss terms along training, mean over networks; (d) the pooled axis of every cell of
 the study against training batch.
 """
-from matplotlib import ticker
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
 
 from analysis import style
 from analysis.pmd_claims import POOLED
 
 ELLIPSES = {"mass": ("mass ellipse", "--", "tab:red"), "joint": ("joint-excursion ellipse", ":", "tab:blue")}
-TERMS = {"position": "position", "activation": "activation", "hidden": "hidden $h^2$",
-         "hidden_derivative": "hidden derivative $(dh/dt)^2$"}
+TERMS = {
+    "position": "position",
+    "activation": "activation",
+    "hidden": "hidden $h^2$",
+    "hidden_derivative": "hidden derivative $(dh/dt)^2$",
+}
 
 
 def _shown(axis_deg):
@@ -31,7 +36,13 @@ def _at(frame, posture):
 
 def _ellipse_lines(ax, row):
     for name, (label, line, colour) in ELLIPSES.items():
-        ax.axhline(_shown(row[f"{name}_axis_deg"]), ls=line, color=colour, lw=1, label=f"{label} ({row[f'{name}_axis_deg']:.0f} deg)")
+        ax.axhline(
+            _shown(row[f"{name}_axis_deg"]),
+            ls=line,
+            color=colour,
+            lw=1,
+            label=f"{label} ({row[f'{name}_axis_deg']:.0f} deg)",
+        )
 
 
 def _batch_axis(ax, batches):
@@ -45,8 +56,15 @@ def _batch_axis(ax, batches):
 def _panel_a(ax, table, cell, posture):
     rows = _at(table[table.cell == cell], posture)
     for network, run in rows[rows.network != POOLED].groupby("network"):
-        ax.plot(run.batch, _shown(run.pmd_axis_deg), "o-", color="0.6", lw=0.6, ms=2.5,
-                label="per network" if network == rows.network.iloc[0] else None)
+        ax.plot(
+            run.batch,
+            _shown(run.pmd_axis_deg),
+            "o-",
+            color="0.6",
+            lw=0.6,
+            ms=2.5,
+            label="per network" if network == rows.network.iloc[0] else None,
+        )
     pooled = rows[rows.network == POOLED]
     ax.plot(pooled.batch, _shown(pooled.pmd_axis_deg), "s-", color="k", lw=1.4, ms=4, label="pooled")
     _ellipse_lines(ax, pooled.iloc[0])
@@ -64,8 +82,16 @@ def _panel_b(ax, summary, cell, early, late):
         ax.plot(x, _shown(first[f"{name}_axis_deg"]), "_", color=colour, ms=14, mew=2, label=label)
     for batch, marker, colour in ((early, "o", "tab:orange"), (late, "s", "k")):
         at = rows[rows.batch == batch].set_index(["shoulder_deg", "elbow_deg"]).loc[list(map(tuple, postures))]
-        ax.errorbar(x + (-0.12 if batch == early else 0.12), _shown(at.pooled_axis_deg), yerr=at.axis_deg_spread,
-                    fmt=marker, color=colour, ms=3.5, capsize=2, label=f"batch {batch:,} (pooled, sd)")
+        ax.errorbar(
+            x + (-0.12 if batch == early else 0.12),
+            _shown(at.pooled_axis_deg),
+            yerr=at.axis_deg_spread,
+            fmt=marker,
+            color=colour,
+            ms=3.5,
+            capsize=2,
+            label=f"batch {batch:,} (pooled, sd)",
+        )
     ax.set_xticks(x, [f"{s:g}/{e:g}" for s, e in postures], rotation=45)
     ax.set_xlabel("start posture, shoulder/elbow (deg)")
     ax.set_ylabel("PMD axis (deg)")
@@ -88,8 +114,17 @@ def _panel_c(ax, loss, cell):
 def _panel_d(ax, summary, posture):
     rows = _at(summary, posture)
     for k, (cell, run) in enumerate(rows.groupby("cell", sort=False)):
-        ax.errorbar(run.batch * (1 + 0.03 * (k - 2)), _shown(run.pooled_axis_deg), yerr=run.axis_deg_spread, fmt="o-",
-                    color=f"C{k}", lw=1, ms=3, capsize=1.5, label=cell)
+        ax.errorbar(
+            run.batch * (1 + 0.03 * (k - 2)),
+            _shown(run.pooled_axis_deg),
+            yerr=run.axis_deg_spread,
+            fmt="o-",
+            color=f"C{k}",
+            lw=1,
+            ms=3,
+            capsize=1.5,
+            label=cell,
+        )
     _ellipse_lines(ax, rows.iloc[0])
     _batch_axis(ax, rows.batch)
     ax.set_title(f"every cell: start {posture[0]:g}/{posture[1]:g} deg (pooled, sd over networks)")

@@ -77,8 +77,7 @@ def test_mode_locations_keeps_modes_apart_and_orders_them_by_height():
     counts[13] = 5.0
     modes = np.rad2deg(mode_locations(counts, BINS, n_modes=2))
     np.testing.assert_allclose(modes, [0, 195])
-    np.testing.assert_allclose(np.rad2deg(mode_locations(counts, BINS, 3, min_separation=np.deg2rad(45))),
-                               [0, 60, 195])
+    np.testing.assert_allclose(np.rad2deg(mode_locations(counts, BINS, 3, min_separation=np.deg2rad(45))), [0, 60, 195])
 
 
 def test_mode_locations_handles_a_mode_straddling_zero_and_unsorted_bins():

@@ -36,7 +36,7 @@ def test_centre_and_edge_of_a_bowl():
     bowl = q[:, None] ** 2 + q[None, :] ** 2
     centre, edge, n = sweeps.centre_and_edge(bowl)
     assert n == 9 and edge == pytest.approx(2.0)
-    assert centre == pytest.approx(np.mean([(x ** 2 + y ** 2) for x in q[3:6] for y in q[3:6]]))
+    assert centre == pytest.approx(np.mean([(x**2 + y**2) for x in q[3:6] for y in q[3:6]]))
 
 
 def test_undefined_statistic_is_null_and_fails(tmp_path):
@@ -49,11 +49,11 @@ def test_undefined_statistic_is_null_and_fails(tmp_path):
 
 def test_claim_across_seeds_judges_the_mean_and_records_the_spread(tmp_path):
     record = claims.across_seeds("a", 1, "t", "s", {0: 0.8, 1: 1.4, 2: 0.5}, "<", 1.0, 8)
-    assert record["value"] == pytest.approx(0.9) and record["pass"]          # one network above, the mean below
+    assert record["value"] == pytest.approx(0.9) and record["pass"]  # one network above, the mean below
     assert record["seeds"] == [0, 1, 2] and record["per_seed"] == [0.8, 1.4, 0.5]
     assert record["spread"] == pytest.approx(np.std([0.8, 1.4, 0.5], ddof=1))
     assert "mean over 3 networks" in record["statistic"]
-    claims.write([record], tmp_path / "c.json")                               # strict JSON
+    claims.write([record], tmp_path / "c.json")  # strict JSON
     assert "± 0.46 (sd, 3 nets)" in claims.to_markdown([record])
     single = claims.across_seeds("b", 1, "t", "s", {4: 2.0}, ">", 1.0, 8)
     assert single["spread"] is None and single["seeds"] == [4]

@@ -34,8 +34,8 @@ def verdicts(records):
 
 def test_distribution_statistics_of_a_two_mode_histogram():
     counts = np.zeros(24)
-    counts[[8, 9, 10]] = [5, 10, 5]      # 120-150 deg
-    counts[[20, 21, 22]] = [4, 8, 4]     # 300-330 deg
+    counts[[8, 9, 10]] = [5, 10, 5]  # 120-150 deg
+    counts[[20, 21, 22]] = [4, 8, 4]  # 300-330 deg
     stats = distribution_statistics(counts, ANGLES)
     assert stats["n"] == 36
     assert stats["axial_axis_deg"] == pytest.approx(135, abs=1)

@@ -1,4 +1,5 @@
 """The PMD study's statistics (analysis.pmd_study)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,9 +15,9 @@ def test_axial_distance_treats_an_axis_and_its_opposite_alike(a, b, distance):
 
 def test_units_tuned_to_two_opposite_directions_give_that_axis_and_its_ellipse_distances():
     angles = np.deg2rad(np.arange(0, 360, 15))
-    pmd = np.deg2rad(np.array([[135.] * 10 + [315.] * 10, [120.] * 10 + [300.] * 10]))
-    beta = (np.abs(angles - pmd[..., None]) < 1e-9).astype(float)    # each unit's |beta| peaks at its PMD
-    table = axis_rows(pmd, beta, angles, [0, 1], {"mass": 135., "joint": 105.})
+    pmd = np.deg2rad(np.array([[135.0] * 10 + [315.0] * 10, [120.0] * 10 + [300.0] * 10]))
+    beta = (np.abs(angles - pmd[..., None]) < 1e-9).astype(float)  # each unit's |beta| peaks at its PMD
+    table = axis_rows(pmd, beta, angles, [0, 1], {"mass": 135.0, "joint": 105.0})
     assert list(table.network) == ["0", "1", "pooled"]
     np.testing.assert_allclose(table.pmd_axis_deg[:2], [135, 120], atol=1e-9)
     np.testing.assert_allclose(table.mass_distance_deg[:2], [0, 15], atol=1e-9)
@@ -25,19 +26,32 @@ def test_units_tuned_to_two_opposite_directions_give_that_axis_and_its_ellipse_d
 
 
 def test_loss_curves_average_the_logged_rows_of_each_bin():
-    log = pd.DataFrame({"batch": [10, 20, 30, 40], **{t: [1., 3., 5., 7.] for t in TERMS}})
+    log = pd.DataFrame({"batch": [10, 20, 30, 40], **{t: [1.0, 3.0, 5.0, 7.0] for t in TERMS}})
     curve = loss_curve(log, 20)
-    assert list(curve.batch) == [20, 40] and list(curve.position) == [2., 6.]
+    assert list(curve.batch) == [20, 40] and list(curve.position) == [2.0, 6.0]
 
 
 def test_summary_spreads_over_networks_and_keeps_the_pooled_axis():
     rows = []
-    for network, axis in (("0", 100.), ("1", 110.), ("pooled", 105.)):
-        rows.append({"cell": "baseline", "batch": 3000, "shoulder_deg": 45, "elbow_deg": 90, "network": network,
-                     "pmd_axis_deg": axis, "axial_p": 0.01 if network == "0" else 0.2, "mass_axis_deg": 135.,
-                     "joint_axis_deg": 105., "mass_distance_deg": 135. - axis, "joint_distance_deg": abs(axis - 105.),
-                     "endpoint_error_m": 0.01, **{t: 1. for t in TERMS}})
+    for network, axis in (("0", 100.0), ("1", 110.0), ("pooled", 105.0)):
+        rows.append(
+            {
+                "cell": "baseline",
+                "batch": 3000,
+                "shoulder_deg": 45,
+                "elbow_deg": 90,
+                "network": network,
+                "pmd_axis_deg": axis,
+                "axial_p": 0.01 if network == "0" else 0.2,
+                "mass_axis_deg": 135.0,
+                "joint_axis_deg": 105.0,
+                "mass_distance_deg": 135.0 - axis,
+                "joint_distance_deg": abs(axis - 105.0),
+                "endpoint_error_m": 0.01,
+                **{t: 1.0 for t in TERMS},
+            }
+        )
     row = summarise(pd.DataFrame(rows)).iloc[0]
-    assert row.n_networks == 2 and row.pooled_axis_deg == 105.
-    assert row.axis_deg_mean == pytest.approx(105.) and row.axis_deg_spread > 0
-    assert row.significant_fraction == 0.5 and row.mass_distance_deg_mean == pytest.approx(30.)
+    assert row.n_networks == 2 and row.pooled_axis_deg == 105.0
+    assert row.axis_deg_mean == pytest.approx(105.0) and row.axis_deg_spread > 0
+    assert row.significant_fraction == 0.5 and row.mass_distance_deg_mean == pytest.approx(30.0)

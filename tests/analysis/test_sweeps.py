@@ -1,5 +1,6 @@
 """Figure 4 sweeps: the maps are the effector's own geometry, moment arms are +dL/dq of the swept
 length, and passive drift behaves as physics says it must."""
+
 import numpy as np
 import pytest
 import torch
@@ -11,8 +12,11 @@ from analysis import sweeps
 
 @pytest.fixture(params=["point_mass", "arm26_geometric", "arm26"])
 def effector(request):
-    make = {"point_mass": mn.effector.ReluPointMass24, "arm26_geometric": mn.effector.GeometricArm26,
-            "arm26": mn.effector.RigidTendonArm26}[request.param]
+    make = {
+        "point_mass": mn.effector.ReluPointMass24,
+        "arm26_geometric": mn.effector.GeometricArm26,
+        "arm26": mn.effector.RigidTendonArm26,
+    }[request.param]
     return make().double()
 
 
@@ -22,14 +26,14 @@ def test_grid_spans_the_position_bounds(effector):
     assert g0.shape == g1.shape == (5, 5)
     np.testing.assert_allclose([g0.min(), g1.min()], lower)
     np.testing.assert_allclose([g0.max(), g1.max()], upper)
-    assert np.all(np.diff(g0[:, 0]) > 0) and np.all(g0[:, 0] == g0[:, 3])   # axis 0 runs along dof 0
+    assert np.all(np.diff(g0[:, 0]) > 0) and np.all(g0[:, 0] == g0[:, 3])  # axis 0 runs along dof 0
 
 
 def test_moment_arm_map_equals_effector_geometry_at_sampled_points(effector):
     sweep = sweeps.moment_arm_map(effector, 11)
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, 11, size=(6, 2)):
-        joint = torch.tensor([[sweep["q0"][i], sweep["q1"][j], 0., 0.]], dtype=torch.float64)
+        joint = torch.tensor([[sweep["q0"][i], sweep["q1"][j], 0.0, 0.0]], dtype=torch.float64)
         geometry = effector.get_geometry(joint)[0].numpy()
         np.testing.assert_allclose(sweep["length"][i, j], geometry[0], rtol=0, atol=1e-12)
         np.testing.assert_allclose(sweep["moment_arm"][i, j], geometry[2:], rtol=0, atol=1e-12)
@@ -47,7 +51,7 @@ def test_moment_arm_equals_plus_length_gradient_of_the_sweep(effector):
 
 def test_point_mass_moment_arms_are_unit_vectors_from_the_anchor():
     effector = mn.effector.ReluPointMass24().double()
-    at = sweeps.moment_arms_at(effector, [[0., 0.], [0., -0.9]])
+    at = sweeps.moment_arms_at(effector, [[0.0, 0.0], [0.0, -0.9]])
     anchors = np.array([effector.get_muscle_cfg()[n]["coordinates"][0] for n in effector.muscle_name])
     for p, position in enumerate(at["position"]):
         expected = (position - anchors) / np.linalg.norm(position - anchors, axis=1, keepdims=True)
@@ -66,7 +70,7 @@ def test_mono_articular_extensor_and_bi_articular_flexor_signs():
     sweep = sweeps.moment_arm_map(effector, 31)
     tricepslat = sweep["moment_arm"][..., effector.muscle_name.index("tricepslat")]
     biceps = sweep["moment_arm"][..., effector.muscle_name.index("biceps")]
-    np.testing.assert_allclose(tricepslat[..., 0], 0., atol=1e-12)
+    np.testing.assert_allclose(tricepslat[..., 0], 0.0, atol=1e-12)
     assert np.all(tricepslat[..., 1] > 0)
     assert np.all(biceps < 0)
 
@@ -74,7 +78,7 @@ def test_mono_articular_extensor_and_bi_articular_flexor_signs():
 def test_passive_drift_is_zero_when_muscles_produce_no_force():
     """ReLU muscles at zero excitation have zero activation, hence zero force: nothing moves."""
     drift = sweeps.passive_drift(mn.effector.ReluPointMass24().double(), n=5)
-    np.testing.assert_array_equal(drift["distance"], 0.)
+    np.testing.assert_array_equal(drift["distance"], 0.0)
     assert drift["n_steps"] == 20 and drift["duration"] == pytest.approx(0.2)
 
 
@@ -84,12 +88,12 @@ def test_passive_drift_vanishes_at_a_static_equilibrium():
     effector = mn.effector.GeometricArm26().double()
 
     def resting_torque(q):
-        joint = torch.tensor([[q[0], q[1], 0., 0.]], dtype=torch.float64)
+        joint = torch.tensor([[q[0], q[1], 0.0, 0.0]], dtype=torch.float64)
         geometry = effector.get_geometry(joint)
         muscle = effector.muscle.get_initial_muscle_state(1, geometry)
         return (-(muscle[:, -1:] * geometry[:, 2:]).sum(-1))[0].numpy()
 
-    solution = root(resting_torque, np.radians([60., 100.]), tol=1e-13)
+    solution = root(resting_torque, np.radians([60.0, 100.0]), tol=1e-13)
     assert solution.success
     lower, upper = effector.pos_lower_bound.numpy(), effector.pos_upper_bound.numpy()
     assert np.all(solution.x > lower) and np.all(solution.x < upper)
@@ -114,13 +118,13 @@ def test_geometric_arm_drift_is_small_at_the_centre_and_large_at_the_edges():
     drift = sweeps.passive_drift(mn.effector.GeometricArm26().double(), n=21)["distance"]
     centre = drift[7:14, 7:14]
     edge = np.concatenate([drift[0], drift[-1], drift[:, 0], drift[:, -1]])
-    assert centre.max() < 5e-3          # m
+    assert centre.max() < 5e-3  # m
     assert edge.max() > 10 * centre.max()
 
 
 def test_muscle_paths_start_at_world_anchors_and_follow_the_bones():
     effector = mn.effector.GeometricArm26().double()
-    posture = np.radians([45., 90.])
+    posture = np.radians([45.0, 90.0])
     paths = sweeps.muscle_paths(effector, posture)
     joints = sweeps.arm_segments(effector, posture)
     cfg = effector.get_muscle_cfg()
@@ -141,7 +145,7 @@ def test_moment_arm_comparison_counts_sign_agreement_and_size_ratio():
     reference = {"muscle_name": np.array(["m"]), "moment_arm": grid.copy()}
     reference["moment_arm"][..., 0, 0] = [[-0.02, -0.02], [-0.02, -0.02]]
     other = {"muscle_name": np.array(["m"]), "moment_arm": grid.copy()}
-    other["moment_arm"][..., 0, 0] = [[-0.04, -0.04], [-0.04, 0.04]]           # one point of four flips sign
+    other["moment_arm"][..., 0, 0] = [[-0.04, -0.04], [-0.04, 0.04]]  # one point of four flips sign
     table = sweeps.compare_moment_arms(reference, other).set_index("dof")
     assert table.loc["shoulder", "sign_agreement"] == 0.75
     assert table.loc["shoulder", "mean_abs_ratio"] == pytest.approx(2.0)

@@ -1,12 +1,17 @@
 import numpy as np
 import pytest
 
-from analysis.trajectory import (endpoint_error, max_distance, max_lateral_deviation, path_straightness,
-                                 return_error, time_to_target)
+from analysis.trajectory import (
+    endpoint_error,
+    max_distance,
+    max_lateral_deviation,
+    path_straightness,
+    return_error,
+    time_to_target,
+)
 
 START = np.zeros((8, 2))
-TARGET = 0.1 * np.column_stack([np.cos(np.deg2rad(np.arange(0, 360, 45))),
-                                np.sin(np.deg2rad(np.arange(0, 360, 45)))])
+TARGET = 0.1 * np.column_stack([np.cos(np.deg2rad(np.arange(0, 360, 45))), np.sin(np.deg2rad(np.arange(0, 360, 45)))])
 
 
 def straight_reaches(n_steps=50):
@@ -41,17 +46,20 @@ def test_arc_of_known_sagitta_gives_that_deviation_and_its_arc_length_ratio():
 def test_straightness_to_the_target_circle_ignores_wandering_once_on_the_target():
     reach = straight_reaches(n_steps=1001)
     angle = np.linspace(0, 20 * np.pi, 500)
-    wander = TARGET[:, None] + 0.008 * np.stack([np.cos(angle), np.sin(angle)], axis=-1)[None]   # 8 mm circles
+    wander = TARGET[:, None] + 0.008 * np.stack([np.cos(angle), np.sin(angle)], axis=-1)[None]  # 8 mm circles
     xy = np.concatenate([reach, wander], axis=1)
-    assert (path_straightness(xy, START, TARGET) > 4).all()                       # the whole path counts
+    assert (path_straightness(xy, START, TARGET) > 4).all()  # the whole path counts
     np.testing.assert_allclose(path_straightness(xy, START, TARGET, radius=0.01), 1.0, atol=2e-3)
     # a curved reach stays curved; one that never comes within the radius counts its whole path
     bent, _ = arc(chord=0.1, sagitta=0.02)
     start, target = np.zeros((1, 2)), np.array([[0.1, 0.0]])
     assert path_straightness(bent, start, target, radius=0.01)[0] > 1.05
     short = bent[:, :1000]
-    np.testing.assert_allclose(path_straightness(short, start, target, radius=0.001),
-                               path_straightness(short, start, target) * 0.1 / 0.099, rtol=1e-12)
+    np.testing.assert_allclose(
+        path_straightness(short, start, target, radius=0.001),
+        path_straightness(short, start, target) * 0.1 / 0.099,
+        rtol=1e-12,
+    )
 
 
 def test_lateral_deviation_is_positive_counter_clockwise_and_negative_clockwise():

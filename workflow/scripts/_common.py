@@ -1,5 +1,6 @@
 """Helpers shared by the workflow scripts (imported as `_common` from the script's directory, and
 first, so that motornet and analysis come from this checkout)."""
+
 import logging
 import sys
 from pathlib import Path

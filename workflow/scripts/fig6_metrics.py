@@ -1,9 +1,10 @@
 """Figure 6 statistics per network and pooled (axial Rayleigh test on doubled PMDs, modes, ridge deviation)
 for the arm26 and point-mass models, and the figure's claims (analysis.pmd_claims)."""
+
 import numpy as np
 import pandas as pd
-
 from _common import log_to, write_claims
+
 from analysis import pmd_claims
 
 log = log_to(snakemake.log[0])

@@ -1,7 +1,9 @@
 """results/<preset>/claims.json (every claim record) and claims.md (the README's table)."""
+
 from pathlib import Path
 
 from _common import log_to
+
 from analysis import claims
 
 log = log_to(snakemake.log[0])

@@ -1,8 +1,9 @@
 """Geometric-path arm26 moment arms (the paper's table 5, our source: model-facts 4.4) checked against the
 moment-arm polynomial (table 4): per muscle and joint, ranges, sign agreement and size ratio."""
-import numpy as np
 
+import numpy as np
 from _common import log_to
+
 from analysis import sweeps
 
 log = log_to(snakemake.log[0])

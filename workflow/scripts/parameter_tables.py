@@ -1,7 +1,9 @@
 """Tables 1-5 of the paper, regenerated from the simulator's own parameters (CSV + markdown)."""
+
 from pathlib import Path
 
 from _common import log_to
+
 from analysis import tables
 
 log = log_to(snakemake.log[0])

@@ -1,7 +1,9 @@
 """Draw one figure from files under results/: analysis.plotting.<figure>.plot(inputs, **params)."""
+
 import importlib
 
 from _common import log_to
+
 from analysis import style
 
 log = log_to(snakemake.log[0])

@@ -1,8 +1,9 @@
 """The PMD study's tables (analysis.pmd_study): the cells' rows in one CSV, their summary per cell, batch and
 posture, and each run's loss terms binned over training."""
-import pandas as pd
 
+import pandas as pd
 from _common import log_to
+
 from analysis import pmd_study
 
 log = log_to(snakemake.log[0])
@@ -12,7 +13,7 @@ table.to_csv(snakemake.output.table, index=False, float_format="%.6g")
 summary = pmd_study.summarise(table, p.alpha)
 summary.to_csv(snakemake.output.summary, index=False, float_format="%.6g")
 curves = []
-logs = iter(snakemake.input.logs)   # pmd_study.smk's order: every seed of each cell in turn
+logs = iter(snakemake.input.logs)  # pmd_study.smk's order: every seed of each cell in turn
 for cell in p.cells:
     for seed in p.seeds:
         curve = pmd_study.loss_curve(pd.read_csv(next(logs)), p.loss_bin)
