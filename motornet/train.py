@@ -39,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+import types
 import typing
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def check_keys(where, given, valid):
 
 def _coerce(where, value, kind):
     """Values as the field's type: YAML reads 1e-3 as a string and 100 as an int where a float is meant."""
-    optional = typing.get_origin(kind) is typing.Union and type(None) in typing.get_args(kind)
+    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
     if optional:
         kind = next(a for a in typing.get_args(kind) if a is not type(None))
     if value is None and optional:
