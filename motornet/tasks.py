@@ -30,6 +30,7 @@ velocity at the start of the step) to the endpoint load; b > 0 turns forces coun
 """
 
 import dataclasses
+import importlib
 import inspect
 import math
 
@@ -82,7 +83,9 @@ class Trials:
 class ReachTask(Environment):
     """Base of the paper's tasks: go-cue, catch trials, endpoint pulses and a curl field.
 
-    Subclasses implement `_draw_trials(batch_size, start)`. Arguments: `max_ep_duration` (s);
+    A new task subclasses it and implements `draw_trials(batch_size, start)`, returning `make_trials(...)`;
+    `rand` and `draw_go_steps` draw from the effector's generator, so that a seed fixes the episodes. Name
+    it in a config as `task: {name: "mypkg.tasks:MyTask"}` (or `register_task`). Arguments: `max_ep_duration` (s);
     `go_cue_time` (s, fixed) or, when None, a go-cue step drawn uniformly from `go_cue_range` (s, default
     the whole episode); `catch_probability`; `curl_gain` b (N s/m); delays (s) default to the paper's
     20 ms (proprioception) and 50 ms (vision); `hide_start_at_go`: the start input turns to 0 with the
@@ -148,28 +151,31 @@ class ReachTask(Environment):
 
     # ---- schedule -----------------------------------------------------------------------------
 
-    def _rand(self, *shape):
+    def rand(self, *shape):
+        """U(0, 1) numbers of `shape` from the effector's generator."""
         g = self.effector.generator
         return torch.rand(*shape, generator=g, device=self.device, dtype=self.effector.dtype)
 
-    def _draw_go_steps(self, batch_size):
+    def draw_go_steps(self, batch_size):
         """Go-cue steps and catch flags; always draws the same number of random numbers."""
         lo, hi = self._go_bounds
-        u = self._rand(batch_size)
+        u = self.rand(batch_size)
         go = lo + torch.floor(u * (hi - lo)).long() if hi > lo else torch.full_like(u, lo, dtype=torch.long)
-        catch = self._rand(batch_size) < self.catch_probability
+        catch = self.rand(batch_size) < self.catch_probability
         return go, catch
 
     def _never(self):
         """A go-cue step no observation of this episode can see."""
         return self.n_steps + self.vision_delay + 1
 
-    def _draw_trials(self, batch_size, start):
-        raise NotImplementedError
+    def draw_trials(self, batch_size, start):
+        """This episode's `Trials` for `batch_size` trials that start at `start` (B, 2; m), the fingertip
+        after reset. Build the result with `make_trials`."""
+        raise NotImplementedError(f"{type(self).__name__} must implement draw_trials(batch_size, start)")
 
     def _initial_goal(self, batch_size):
         start = self.effector.states["fingertip"].detach().clone()
-        self.trials = trials = self._draw_trials(batch_size, start)
+        self.trials = trials = self.draw_trials(batch_size, start)
         n = torch.arange(self.n_steps + 1, device=self.device)
         go = torch.where(trials.catch, torch.full_like(trials.go_step, self._never()), trials.go_step)
         trials.go_step = go
@@ -239,9 +245,11 @@ class ReachTask(Environment):
             "hide_start_at_go": self.hide_start_at_go,
         }
 
-    def _trials(
+    def make_trials(
         self, start, target, go, catch, onset=None, steps=None, force=None, condition=None, angle=None, magnitude=None
     ):
+        """`Trials` from start and target (B, 2; m), go-cue step `go` (B,) and `catch` (B,) bool; without a
+        pulse (onset, steps, force), condition (-1), angle and magnitude (nan) unless given."""
         batch_size = start.shape[0]
         zeros_long = torch.zeros(batch_size, dtype=torch.long, device=self.device)
         nan = torch.full((batch_size,), float("nan"), dtype=start.dtype, device=self.device)
@@ -286,24 +294,24 @@ class RandomReach(ReachTask):
         self.perturbation_duration = float(perturbation_duration)
         self._pulse_steps = int(round(self.perturbation_duration / self.dt))
 
-    def _draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size, start):
         joint = self.effector.draw_random_uniform_states(batch_size)
         target = self.effector.joint2cartesian(joint)[:, :2]
-        go, catch = self._draw_go_steps(batch_size)
+        go, catch = self.draw_go_steps(batch_size)
         # Pulses are always drawn so that the random stream does not depend on the probability.
-        perturbed = self._rand(batch_size) < self.perturbation_probability
-        angle = 2 * math.pi * self._rand(batch_size)
+        perturbed = self.rand(batch_size) < self.perturbation_probability
+        angle = 2 * math.pi * self.rand(batch_size)
         max_magnitude = torch.where(
             catch,
             torch.full_like(angle, self.catch_perturbation_magnitude),
             torch.full_like(angle, self.perturbation_magnitude),
         )
-        magnitude = max_magnitude * self._rand(batch_size) * perturbed
+        magnitude = max_magnitude * self.rand(batch_size) * perturbed
         last_onset = max(self.n_steps - self._pulse_steps, 0)
-        onset = torch.floor(self._rand(batch_size) * (last_onset + 1)).long().clamp(max=last_onset)
+        onset = torch.floor(self.rand(batch_size) * (last_onset + 1)).long().clamp(max=last_onset)
         force = magnitude[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)
         steps = torch.full_like(onset, self._pulse_steps) * perturbed
-        return self._trials(start, target, go, catch, onset, steps, force, angle=angle, magnitude=magnitude)
+        return self.make_trials(start, target, go, catch, onset, steps, force, angle=angle, magnitude=magnitude)
 
     def get_save_config(self):
         return {
@@ -362,7 +370,7 @@ class CentreOutReach(ReachTask):
             2 * math.pi / self.n_targets
         )
 
-    def _draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size, start):
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_targets * n_mag)
         angle = self.target_angles[condition // n_mag]
@@ -371,11 +379,11 @@ class CentreOutReach(ReachTask):
         ]
         direction = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)
         target = start + self.radius * direction
-        go, catch = self._draw_go_steps(batch_size)
+        go, catch = self.draw_go_steps(batch_size)
         orthogonal = torch.stack([-direction[:, 1], direction[:, 0]], dim=-1)
         onset = go + int(round(self.perturbation_delay / self.dt))
         steps = torch.full_like(onset, int(round(self.perturbation_duration / self.dt))) * (magnitude != 0)
-        return self._trials(
+        return self.make_trials(
             start, target, go, catch, onset, steps, magnitude[:, None] * orthogonal, condition, angle, magnitude
         )
 
@@ -429,7 +437,7 @@ class PosturalTask(ReachTask):
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_directions * len(self.perturbation_magnitudes)
 
-    def _draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size, start):
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_directions * n_mag)
         angle = (condition // n_mag).to(start.dtype) * (2 * math.pi / self.n_directions)
@@ -437,10 +445,10 @@ class PosturalTask(ReachTask):
             condition % n_mag
         ]
         force = magnitude[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)
-        go, catch = self._draw_go_steps(batch_size)  # catch is always True: no go-cue
+        go, catch = self.draw_go_steps(batch_size)  # catch is always True: no go-cue
         onset = torch.full_like(go, int(round(self.perturbation_onset / self.dt)))
         steps = torch.full_like(go, int(round(self.perturbation_duration / self.dt))) * (magnitude != 0)
-        return self._trials(start, start.clone(), go, catch, onset, steps, force, condition, angle, magnitude)
+        return self.make_trials(start, start.clone(), go, catch, onset, steps, force, condition, angle, magnitude)
 
     def get_save_config(self):
         return {
@@ -457,12 +465,44 @@ TASKS = {"random_reach": RandomReach, "centre_out": CentreOutReach, "posture": P
 _NOT_OPTIONS = ("self", "effector", "name", "differentiable", "action_noise")
 
 
+def register_task(name, cls):
+    """Make `cls` (a ReachTask subclass) the task a config names `name` in this process. A config that a
+    pipeline job or a fresh process reads names it as "module:Class" instead."""
+    _check_task_class(name, cls)
+    TASKS[name] = cls
+
+
+def task_class(name):
+    """The task class a config's `task.name` names: a key of TASKS, or "module:Class" for a ReachTask
+    subclass that Python can import (e.g. "mypkg.tasks:ViaPoint", with mypkg installed or on PYTHONPATH)."""
+    if name in TASKS:
+        return TASKS[name]
+    if not isinstance(name, str) or ":" not in name:
+        raise ValueError(f"unknown task {name!r}; valid: {sorted(TASKS)}, or 'module:Class' for your own")
+    module, _, attribute = name.partition(":")
+    try:
+        cls = importlib.import_module(module)
+        for part in attribute.split("."):
+            cls = getattr(cls, part)
+    except ImportError as error:
+        raise ValueError(
+            f"task {name!r}: cannot import {module!r} ({error}); install it or add its folder to PYTHONPATH"
+        ) from None
+    except AttributeError:
+        raise ValueError(f"task {name!r}: module {module!r} has no {attribute!r}") from None
+    _check_task_class(name, cls)
+    return cls
+
+
+def _check_task_class(name, cls):
+    if not (isinstance(cls, type) and issubclass(cls, ReachTask)):
+        raise ValueError(f"task {name!r} is {cls!r}, not a subclass of motornet.tasks.ReachTask")
+
+
 def task_parameters(name):
     """The keyword arguments (name -> default) a task accepts from a config; action_noise comes from the
     policy's config."""
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; valid: {sorted(TASKS)}")
-    cls = TASKS[name]
+    cls = task_class(name)
     params = {}
     for klass in reversed([k for k in cls.__mro__ if issubclass(k, ReachTask)]):
         for p in inspect.signature(klass.__init__).parameters.values():
@@ -474,7 +514,5 @@ def task_parameters(name):
 
 
 def make_task(name, effector, **kwargs):
-    """Build a task by its config name (one of TASKS) with keyword arguments for its class."""
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; valid: {sorted(TASKS)}")
-    return TASKS[name](effector, **kwargs)
+    """Build a task by its config name (see task_class) with keyword arguments for its class."""
+    return task_class(name)(effector, **kwargs)

@@ -103,8 +103,8 @@ class EffectorConfig:
 
 @dataclasses.dataclass
 class TaskConfig:
-    """`name`: a key of motornet.tasks.TASKS; `options`: that task's keyword arguments (written flat in
-    YAML, next to `name`)."""
+    """`name`: a key of motornet.tasks.TASKS, or "module:Class" for your own task (motornet.tasks.task_class);
+    `options`: that task's keyword arguments (written flat in YAML, next to `name`)."""
 
     name: str = "random_reach"
     options: dict = dataclasses.field(default_factory=dict)

@@ -1,4 +1,8 @@
 import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,8 +15,12 @@ from motornet.tasks import (
     RandomReach,
     curl_field,
     make_task,
+    task_class,
     task_parameters,
 )
+from motornet.train import ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +280,67 @@ def test_task_parameters_list_what_a_config_may_set():
     assert "action_noise" not in task_parameters("random_reach")
     with pytest.raises(ValueError, match="valid"):
         make_task("center_out", RigidTendonArm26())
+
+
+VIA_POINT = """
+import torch
+from motornet.tasks import ReachTask
+
+class ViaPoint(ReachTask):
+    \"\"\"Reach to a target `reach` (m) straight above the start.\"\"\"
+    def __init__(self, effector, reach=0.05, **kwargs):
+        super().__init__(effector, **kwargs)
+        self.reach = float(reach)
+
+    def draw_trials(self, batch_size, start):
+        go, catch = self.draw_go_steps(batch_size)
+        target = start + torch.tensor([0.0, self.reach], dtype=start.dtype)
+        return self.make_trials(start, target, go, catch)
+"""
+
+
+@pytest.fixture
+def via_point_module(tmp_path, monkeypatch):
+    (tmp_path / "my_tasks.py").write_text(VIA_POINT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_a_task_named_module_colon_class_is_built_with_its_own_options(arm, via_point_module):
+    task = make_task("my_tasks:ViaPoint", arm, reach=0.03, max_ep_duration=0.1)
+    obs, _ = task.reset(seed=0, options={"batch_size": 3})
+    torch.testing.assert_close(task.trials.target - task.trials.start, torch.tensor([[0.0, 0.03]] * 3))
+    assert task_parameters("my_tasks:ViaPoint")["reach"] == 0.05
+
+
+def test_a_config_trains_a_task_of_the_users_own_module_in_a_fresh_process(via_point_module, tmp_path):
+    config = tmp_path / "via.yaml"
+    config.write_text(
+        textwrap.dedent("""
+        effector: {name: arm26}
+        task: {name: "my_tasks:ViaPoint", reach: 0.02, max_ep_duration: 0.1}
+        policy: {hidden_size: 8}
+        training: {n_batches: 2, batch_size: 4, log_every: 1, checkpoint_every: 2, threads: 1, progress: false}
+        """)
+    )
+    env = {"PYTHONPATH": f"{via_point_module}:{REPO}", "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "motornet.train", str(config), str(tmp_path / "run"), "--quiet"]
+    subprocess.run(command, check=True, env=env, capture_output=True, timeout=300)
+    saved = load_config(tmp_path / "run" / "config.yaml")
+    assert saved.task.name == "my_tasks:ViaPoint" and saved.task.options["reach"] == 0.02
+    with pytest.raises(ConfigError, match="unknown key 'reech'"):
+        load_config({"task": {"name": "my_tasks:ViaPoint", "reech": 0.02}})
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("no_such_module:Task", "cannot import 'no_such_module'.*PYTHONPATH"),
+        ("math:Task", "module 'math' has no 'Task'"),
+        ("math:pi", "not a subclass of motornet.tasks.ReachTask"),
+        ("centre_outt", "valid: .*'module:Class'"),
+    ],
+)
+def test_a_task_name_that_names_no_task_is_refused_with_the_reason(name, message):
+    with pytest.raises(ValueError, match=message):
+        task_class(name)
