@@ -1,8 +1,9 @@
 # Two entry points for a fresh machine with Python 3.11:
 #   make run            set up .venv; rebuild the paper's figures and tables from the shipped networks
 #                       (results/paper/runs/): test protocols, PMD regression, sweeps, plots; no training
-#   make test           set up .venv, run the test suite, then the smoke pipeline on a single-node SLURM
-#                       (.ci/slurm.sh; skipped without root and apt-get). This is what CI runs.
+#   make test           set up .venv, run the test suite (with Debian's Chromium for the docs' browser test,
+#                       .ci/chromium.sh), then the smoke pipeline on a single-node SLURM (.ci/slurm.sh;
+#                       both installs skipped without root and apt-get). This is what CI runs.
 # and around them:
 #   make check-shipped  the data `make run` wrote (CSV, JSON, Markdown under results/paper/) equal the
 #                       committed files, number by number (WORKDIR=retrain: a retrained copy's)
@@ -13,6 +14,7 @@
 #                       shipped runs: PRESET=quick (default; ~31 min on 2 cores) or PRESET=paper (~15
 #                       CPU-hours); run it again to resume
 #   make demo           a 50-batch demo training of the library (results/demo/, ~20 s, eager)
+#   make docs           the documentation site into docs/_build/html (Sphinx; warnings are errors)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,12 +22,12 @@ PRESET ?= quick
 RETRAIN_DIR ?= retrain
 WORKDIR ?= .
 
-.PHONY: run test demo figures check-shipped readme notebooks retrain bench clean
+.PHONY: run test docs demo figures check-shipped readme notebooks retrain bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,lean]"
 	touch $@
 
 run: figures
@@ -54,7 +56,11 @@ demo: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench.py
 
+docs: $(BIN)/.installed
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 test: $(BIN)/.installed
+	bash .ci/chromium.sh
 	$(BIN)/python -m pytest -q
 	bash .ci/slurm.sh
 

@@ -11,7 +11,7 @@ import importlib
 
 from . import compiled, effector, environment, geometry, muscle, plotor, policy, skeleton
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 _ON_FIRST_USE = ("tasks", "loss", "rollout", "ensemble", "train", "evaluate")
 __all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled", *_ON_FIRST_USE]
 

@@ -41,6 +41,12 @@ import torch
 # rather than Python, ~40 % less per call for these small graphs.
 COMPILE_OPTIONS = {"cpp_wrapper": True}
 
+# step_backend calls inductor's internals (compile_fx_inner, the generated kernels' calling convention) as
+# torch 2.13 has them; under another torch the per-step calls use torch.compile's standard inductor backend.
+LEAN_TORCH = "2.13."
+_LEAN = torch.__version__.startswith(LEAN_TORCH)
+_NOTICE = []
+
 MODE = os.environ.get("MOTORNET_COMPILE", "auto")
 COMPILE_AFTER = int(os.environ.get("MOTORNET_COMPILE_AFTER", 3000))
 _MODES = ("auto", "always", "never")
@@ -257,7 +263,18 @@ class StepFunction:
                 f"shapes or layouts run eagerly; raise the limit before the first step to keep "
                 f"them compiled"
             )
-        return step_backend(graph, example_inputs)
+        if _LEAN:
+            return step_backend(graph, example_inputs)
+        if not _NOTICE:
+            _NOTICE.append(True)
+            warnings.warn(
+                f"motornet: torch {torch.__version__} is not {LEAN_TORCH}x, whose compiler internals the lean step "
+                f"backend calls; compiled steps use torch.compile's standard inductor backend (~20 % slower per "
+                f"step; pip install 'motornet-repro[lean]' installs torch 2.13.0)",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return torch._dynamo.lookup_backend("inductor")(graph, example_inputs)
 
     def _fall_back(self, reason):
         self.fallback = reason

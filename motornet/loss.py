@@ -6,7 +6,7 @@ with, for a batch of B trials of T steps (t = 1..T are the states reached after 
 
 | term | function | normalisation |
 |---|---|---|
-| P, position | `position_loss` | mean over B, T and (x, y) of |x_t - x*_t| (m), 0 at the steps where the distance ||x_t - x*_t||_2 < r |
+| P, position | `position_loss` | mean over B, T and (x, y) of abs(x_t - x*_t) (m), 0 at the steps where the Euclidean distance of x_t to x*_t is < r |
 | A, activation | `activation_loss` | mean over B, T and muscles of (a_t,i * F_i / mean(F))^2, a the muscle activation, F the maximal isometric forces |
 | H, hidden | `hidden_loss` | mean over B, T and units of h_t^2 |
 | D, hidden derivative | `hidden_derivative_loss` | mean over B, the T - 1 steps and units of ((h_t - h_{t-1}) / dt)^2, the time derivative in 1/s |

@@ -182,14 +182,35 @@ def test_a_batch_size_change_and_a_switch_mid_episode_stay_compiled(monkeypatch)
 
 
 def test_reaching_the_graph_limit_warns_once_and_is_counted(monkeypatch):
-    monkeypatch.setattr(torch._dynamo.config, "recompile_limit", 2)
     torch._dynamo.reset()
     step = compiled.StepFunction(lambda x: (x * 2).sin())
     monkeypatch.setattr(compiled, "MODE", "always")
-    with pytest.warns(RuntimeWarning, match="recompile_limit") as warned:
+    # config.patch, not monkeypatch: monkeypatch's undo deletes the option from torch's config module
+    with torch._dynamo.config.patch(recompile_limit=2), pytest.warns(RuntimeWarning, match="recompile_limit") as warned:
         for n in (1, 2, 3, 4):
             torch.testing.assert_close(step(torch.ones(n)), (torch.ones(n) * 2).sin())
     assert len([w for w in warned if "motornet" in str(w.message)]) == 1 and step.graphs == 2
     assert (
         compiled.fallbacks()["test_reaching_the_graph_limit_warns_once_and_is_counted.<locals>.<lambda>"]["count"] == 1
     )
+
+
+def test_under_a_torch_the_lean_backend_does_not_know_steps_compile_with_inductor_after_one_notice(monkeypatch):
+    """The lean backend calls torch 2.13's compiler internals; under another torch every step function takes
+    torch.compile's standard inductor backend, values and gradients unchanged, with one notice per process."""
+    monkeypatch.setattr(compiled, "_LEAN", False)
+    monkeypatch.setattr(compiled, "_NOTICE", [])
+    monkeypatch.setattr(compiled, "step_backend", None)  # must not be reached
+    monkeypatch.setattr(compiled, "MODE", "always")
+    torch._dynamo.reset()
+    steps = [compiled.StepFunction(lambda x: (x * 2).sin()), compiled.StepFunction(lambda x: x.cos() * 3)]
+    with pytest.warns(RuntimeWarning, match="standard inductor backend") as warned:
+        for step, eager in zip(steps, (lambda x: (x * 2).sin(), lambda x: x.cos() * 3)):
+            x = torch.linspace(0, 1, 5, requires_grad=True)
+            y = step(x)
+            (grad,) = torch.autograd.grad(y.sum(), x)
+            expected = torch.linspace(0, 1, 5, requires_grad=True)
+            torch.testing.assert_close(y, eager(expected))
+            torch.testing.assert_close(grad, torch.autograd.grad(eager(expected).sum(), expected)[0])
+    assert len([w for w in warned if "motornet" in str(w.message)]) == 1
+    assert all(step.graphs == 1 and step.fallback is None for step in steps)

@@ -35,7 +35,8 @@ def test_conda_environment_lists_exactly_the_project_dependencies():
     environment = yaml.safe_load((REPO / "environment.yml").read_text())
     pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + extras["test"] + extras["lean"]
     notebooks = [r for r in pip if r.startswith("jupyterlab")]
     assert sorted(pip) == sorted(set(wanted) | set(notebooks)), "environment.yml and pyproject.toml differ"
 
