@@ -1,4 +1,4 @@
-"""Effectors: a skeleton, its muscles, their geometry and an integrator (model-facts §5).
+"""Effectors: a skeleton, its muscles, their geometry and an integrator (docs/model.md §5).
 
 The effector's state is three batch-first tensors: joint (B, 2*dof), muscle (B, n_states, M) and
 geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingertip) and replaced in place
@@ -173,7 +173,7 @@ class Effector(torch.nn.Module):
     default_joint_load = property(lambda self: torch.zeros(1, self.dof, device=self.device, dtype=self.dtype))
 
     def add_muscle(self, path_fixation_body, path_coordinates, name=None, **muscle_kwargs):
-        """Declare a muscle as a path of fixation points (model-facts §4).
+        """Declare a muscle as a path of fixation points (docs/model.md §4.1).
 
         path_fixation_body: one body index per point (0 world; 1 upper arm or the point mass;
         2 forearm); path_coordinates: one (x, y) pair per point (m). `muscle_kwargs` are the
@@ -355,7 +355,7 @@ class Effector(torch.nn.Module):
     # ---- dynamics (pure, trial-last) ----------------------------------------------------------
 
     def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
-        """Rates at a state: muscle-state derivative, joint velocity and acceleration (model-facts §5)."""
+        """Rates at a state: muscle-state derivative, joint velocity and acceleration (docs/model.md §5.2)."""
         d_muscle = self.muscle._rate(action, muscle_state)
         velocity = joint[self.dof :]
         torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
@@ -563,10 +563,10 @@ ARM26_SKELETON = dict(
 
 # name: (fixation bodies, points (m), max_isometric_force F_max (N), tendon_length l_se (m),
 #        optimal_muscle_length l_ce (m), normalised slack length s of the geometric model).
-# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; model-facts §3).
+# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; docs/model.md §2.7).
 # Paths and s: the paper's table 5 is missing from our copy of the text. They are the six arm26 muscles'
 # rows of the public toolbox tutorial's ten-muscle arm ("arm210", built there with the Thelen muscle;
-# model-facts §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
+# docs/model.md §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
 # its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
 ARM26_MUSCLES = {
     "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838.0, 0.039, 0.134, 1.48),
@@ -661,7 +661,7 @@ class RigidTendonArm26(Effector):
         _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs)
 
 
-# CompliantTendonArm26's own values (model-facts §2-3): the two shoulder muscles' tendons and a0 (m).
+# CompliantTendonArm26's own values (docs/model.md §2.5): the two shoulder muscles' tendons and a0 (m).
 COMPLIANT_TENDON_LENGTH = {"pectoralis": 0.070, "deltoid": 0.070}
 COMPLIANT_A0 = {"pectoralis": 0.182, "deltoid": 0.2362}
 

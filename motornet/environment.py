@@ -1,4 +1,4 @@
-"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (model-facts §6).
+"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (docs/model.md §6).
 
 Observation vector, in order:
 

@@ -12,7 +12,7 @@ from .layout import trials_first, trials_last
 
 
 class PathGeometry(torch.nn.Module):
-    """Muscles as polylines of fixation points on the skeleton's bodies (model-facts §4).
+    """Muscles as polylines of fixation points on the skeleton's bodies (docs/model.md §4).
 
     Fixation points of all muscles are concatenated once at construction; a (segments x muscles)
     incidence matrix sums segment lengths and moment arms per muscle.
@@ -60,7 +60,7 @@ class PathGeometry(torch.nn.Module):
 
 
 class PolynomialGeometry(torch.nn.Module):
-    """Moment-arm approximation (Kistemaker et al. 2010, eq. A10-A12; model-facts §3).
+    """Moment-arm approximation (Kistemaker et al. 2010, eq. A10-A12; docs/model.md §3).
 
     L = a0 + sum_j a1_j theta_j + a2_j theta_j^2 with theta = q - phi; moment arm = dL/dq.
     a0 (M,), a1 and a2 (dof, M) in m, m/rad, m/rad^2; phi (dof,) in rad.

@@ -31,7 +31,7 @@ def _per_muscle(value, default, n_muscles):
 
 
 class Muscle(torch.nn.Module):
-    """Base muscle: activation dynamics shared by every model (model-facts §2).
+    """Base muscle: activation dynamics shared by every model (docs/model.md §2.1).
 
     Subclasses declare `state_name`, `_required` (build parameters without default),
     `_defaults` (with default) and implement `_state(activation, geometry_state)`, trial-last.
@@ -190,7 +190,7 @@ class ReluMuscle(Muscle):
 
 
 class RigidTendonHillMuscle(Muscle):
-    """Rigid-tendon Hill muscle, Kistemaker et al. (2010) force-length-velocity (model-facts §2).
+    """Rigid-tendon Hill muscle, Kistemaker et al. (2010) force-length-velocity (docs/model.md §2.3).
 
     Build parameters (per muscle): max_isometric_force (N), tendon_length l_se (m),
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1.4, x l_ce).
@@ -537,7 +537,7 @@ class CompliantTendonHillMuscle(Muscle):
         return 0.5 * (lo + hi)
 
     def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
-        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
+        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; docs/model.md §2.5)."""
         rigid, k_se = RigidTendonHillMuscle, 625.0
         l_ce, l_se, l_pe, k_pe = (p.mT for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
         length = musculotendon_length

@@ -13,7 +13,7 @@ from .layout import trials_first, trials_last
 
 
 def integrate_joint(joint_state, d_position, d_velocity, dt, pos_bounds, vel_bounds):
-    """Explicit step of the joint state with clipping (model-facts §1), trial-last.
+    """Explicit step of the joint state with clipping (docs/model.md §1.4), trial-last.
 
     joint_state (2*dof, B); d_position, d_velocity (dof, B) are the rates applied over dt (s);
     pos_bounds, vel_bounds are (lower, upper) tensors of shape (2, dof).
@@ -261,7 +261,7 @@ class TwoDofArm(Skeleton):
         self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
         self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
         self.viscosity = self.c_viscosity = float(viscosity)
-        # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (model-facts §1).
+        # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (docs/model.md §1.2).
         c22 = self.m2 * self.l2g**2 + self.i2
         c11 = self.m1 * self.l1g**2 + self.i1 + self.m2 * (self.l2g**2 + self.l1**2) + self.i2
         self.coriolis = self.m2 * self.l1 * self.l2g
