@@ -32,9 +32,13 @@ velocity at the start of the step) to the endpoint load; b > 0 turns forces coun
 import dataclasses
 import inspect
 import math
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch
 
+from .effector import Effector
 from .environment import Environment
 from .skeleton import TwoDofArm
 
@@ -43,12 +47,12 @@ PAPER_VISION_DELAY = 0.05  # s
 ARM26_START = (math.pi / 4, math.pi / 2)  # shoulder 45 deg, elbow 90 deg (paper 4.2)
 
 
-def curl_field(velocity, gain):
+def curl_field(velocity: torch.Tensor, gain: float) -> torch.Tensor:
     """Curl-field endpoint force F = gain * [[0, -1], [1, 0]] v (N) for endpoint velocities v (B, 2; m/s)."""
     return gain * torch.stack([-velocity[:, 1], velocity[:, 0]], dim=-1)
 
 
-def default_start_joint(effector):
+def default_start_joint(effector: Effector) -> tuple[float, ...]:
     """The paper's fixed start: shoulder 45 deg / elbow 90 deg for a two-joint arm, the origin otherwise."""
     if isinstance(effector.skeleton, TwoDofArm):
         return ARM26_START
@@ -75,7 +79,7 @@ class Trials:
     angle: torch.Tensor  # (B,)
     magnitude: torch.Tensor  # (B,)
 
-    def numpy(self):
+    def numpy(self) -> dict[str, np.ndarray]:
         return {f"trial_{k}": v.detach().cpu().numpy() for k, v in dataclasses.asdict(self).items()}
 
 
@@ -94,23 +98,23 @@ class ReachTask(Environment):
 
     def __init__(
         self,
-        effector,
-        max_ep_duration=1.0,
-        go_cue_time=None,
-        go_cue_range=None,
-        catch_probability=0.5,
-        curl_gain=0.0,
-        proprioception_delay=PAPER_PROPRIOCEPTION_DELAY,
-        vision_delay=PAPER_VISION_DELAY,
-        proprioception_noise=0.0,
-        vision_noise=0.0,
-        obs_noise=0.0,
-        action_noise=0.0,
-        q_init=None,
-        hide_start_at_go=True,
-        name=None,
-        differentiable=True,
-    ):
+        effector: Effector,
+        max_ep_duration: float = 1.0,
+        go_cue_time: float | None = None,
+        go_cue_range: Sequence[float] | None = None,
+        catch_probability: float = 0.5,
+        curl_gain: float = 0.0,
+        proprioception_delay: float = PAPER_PROPRIOCEPTION_DELAY,
+        vision_delay: float = PAPER_VISION_DELAY,
+        proprioception_noise: float | Sequence[float] = 0.0,
+        vision_noise: float | Sequence[float] = 0.0,
+        obs_noise: float | Sequence[float] = 0.0,
+        action_noise: float | Sequence[float] = 0.0,
+        q_init: Sequence[float] | torch.Tensor | None = None,
+        hide_start_at_go: bool = True,
+        name: str | None = None,
+        differentiable: bool = True,
+    ) -> None:
         super().__init__(
             effector,
             q_init=q_init,
@@ -182,38 +186,38 @@ class ReachTask(Environment):
         self._pulse = on.unsqueeze(-1).to(start.dtype) * trials.pulse_force[:, None]
         return trials.target
 
-    def schedule(self):
+    def schedule(self) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Task inputs (start (B, T+1, 2), go-cue (B, T+1, 1)) and the pulse of every step (B, T, 2; N)."""
         start = self.trials.start[:, None]
         start = start * self._go_cue if self.hide_start_at_go else start.expand_as(self._desired)
         return [start, self._go_cue], self._pulse
 
-    def endpoint_field(self, cartesian):
+    def endpoint_field(self, cartesian: torch.Tensor) -> torch.Tensor | None:
         """The curl field acting on the endpoint velocity (N), None without one."""
         return curl_field(cartesian[:, 2:], self.curl_gain) if self.curl_gain else None
 
-    def desired_position(self):
+    def desired_position(self) -> torch.Tensor:
         """x*_n (B, 2; m) for the state just reached."""
         return self._desired[:, min(self._n_steps, self.n_steps)]
 
     @property
-    def desired_trajectory(self):
+    def desired_trajectory(self) -> torch.Tensor:
         """x* for every state of the episode (B, T+1, 2; m)."""
         return self._desired
 
     @property
-    def go_cue_inputs(self):
+    def go_cue_inputs(self) -> torch.Tensor:
         """The go-cue input of every observation of the episode (B, T+1, 1)."""
         return self._go_cue
 
     @property
-    def pulse_schedule(self):
+    def pulse_schedule(self) -> torch.Tensor:
         """The pulse force of every step (B, T, 2; N), without the curl field."""
         return self._pulse
 
     # ---- gymnasium API ------------------------------------------------------------------------
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
         """As `Environment.reset`; batch_size defaults to the task's number of conditions."""
         options = dict(options or {})
         if options.get("batch_size") is None:
@@ -227,7 +231,7 @@ class ReachTask(Environment):
         info["go_cue"] = self._go_cue[:, min(self._n_steps, self.n_steps)]
         return info
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "task": type(self).__name__,
@@ -270,13 +274,13 @@ class RandomReach(ReachTask):
 
     def __init__(
         self,
-        effector,
-        perturbation_probability=0.0,
-        perturbation_magnitude=4.0,
-        catch_perturbation_magnitude=8.0,
-        perturbation_duration=0.1,
+        effector: Effector,
+        perturbation_probability: float = 0.0,
+        perturbation_magnitude: float = 4.0,
+        catch_perturbation_magnitude: float = 8.0,
+        perturbation_duration: float = 0.1,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(effector, **kwargs)
         if not 0.0 <= perturbation_probability <= 1.0:
             raise ValueError(f"perturbation_probability must be in [0, 1], got {perturbation_probability}")
@@ -305,7 +309,7 @@ class RandomReach(ReachTask):
         steps = torch.full_like(onset, self._pulse_steps) * perturbed
         return self._trials(start, target, go, catch, onset, steps, force, angle=angle, magnitude=magnitude)
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "perturbation_probability": self.perturbation_probability,
@@ -328,17 +332,17 @@ class CentreOutReach(ReachTask):
 
     def __init__(
         self,
-        effector,
-        n_targets=8,
-        radius=0.1,
-        start_joint=None,
-        go_cue_time=0.1,
-        catch_probability=0.0,
-        perturbation_magnitudes=(0.0,),
-        perturbation_delay=None,
-        perturbation_duration=0.1,
+        effector: Effector,
+        n_targets: int = 8,
+        radius: float = 0.1,
+        start_joint: Sequence[float] | torch.Tensor | None = None,
+        go_cue_time: float = 0.1,
+        catch_probability: float = 0.0,
+        perturbation_magnitudes: Sequence[float] = (0.0,),
+        perturbation_delay: float | None = None,
+        perturbation_duration: float = 0.1,
         **kwargs,
-    ):
+    ) -> None:
         start_joint = default_start_joint(effector) if start_joint is None else start_joint
         super().__init__(
             effector, go_cue_time=go_cue_time, catch_probability=catch_probability, q_init=start_joint, **kwargs
@@ -356,7 +360,7 @@ class CentreOutReach(ReachTask):
         self.default_batch_size = self.n_targets * len(self.perturbation_magnitudes)
 
     @property
-    def target_angles(self):
+    def target_angles(self) -> torch.Tensor:
         """Reach directions (rad) of the targets, counter-clockwise from rightward."""
         return torch.arange(self.n_targets, dtype=self.effector.dtype, device=self.device) * (
             2 * math.pi / self.n_targets
@@ -379,7 +383,7 @@ class CentreOutReach(ReachTask):
             start, target, go, catch, onset, steps, magnitude[:, None] * orthogonal, condition, angle, magnitude
         )
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "n_targets": self.n_targets,
@@ -404,15 +408,15 @@ class PosturalTask(ReachTask):
 
     def __init__(
         self,
-        effector,
-        start_joint=None,
-        n_directions=4,
-        perturbation_magnitudes=(6.0, 12.0),
-        perturbation_onset=None,
-        perturbation_duration=0.1,
-        max_ep_duration=0.8,
+        effector: Effector,
+        start_joint: Sequence[float] | torch.Tensor | str | None = None,
+        n_directions: int = 4,
+        perturbation_magnitudes: Sequence[float] = (6.0, 12.0),
+        perturbation_onset: float | None = None,
+        perturbation_duration: float = 0.1,
+        max_ep_duration: float = 0.8,
         **kwargs,
-    ):
+    ) -> None:
         if isinstance(start_joint, str):
             if start_joint != "random":
                 raise ValueError(f"start_joint must be joint positions (rad) or 'random', got {start_joint!r}")
@@ -442,7 +446,7 @@ class PosturalTask(ReachTask):
         steps = torch.full_like(go, int(round(self.perturbation_duration / self.dt))) * (magnitude != 0)
         return self._trials(start, start.clone(), go, catch, onset, steps, force, condition, angle, magnitude)
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "start_joint": self.start_joint,
@@ -457,7 +461,7 @@ TASKS = {"random_reach": RandomReach, "centre_out": CentreOutReach, "posture": P
 _NOT_OPTIONS = ("self", "effector", "name", "differentiable", "action_noise")
 
 
-def task_parameters(name):
+def task_parameters(name: str) -> dict[str, Any]:
     """The keyword arguments (name -> default) a task accepts from a config; action_noise comes from the
     policy's config."""
     if name not in TASKS:
@@ -473,7 +477,7 @@ def task_parameters(name):
     return params
 
 
-def make_task(name, effector, **kwargs):
+def make_task(name: str, effector: Effector, **kwargs) -> ReachTask:
     """Build a task by its config name (one of TASKS) with keyword arguments for its class."""
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; valid: {sorted(TASKS)}")
