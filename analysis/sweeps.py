@@ -13,7 +13,7 @@ along the first degree of freedom (x, or the shoulder angle), axis 1 along the s
 | `passive_drift` | endpoint displacement (m) after `duration` s of zero excitation from each grid start |
 | `muscle_paths`, `arm_segments` | world coordinates of fixation points and bones at one posture |
 
-Moment arms follow the simulator's convention, `moment_arm = +dL/dq` (model-facts section 3):
+Moment arms follow the simulator's convention, `moment_arm = +dL/dq` (docs/model.md §3.3):
 negative where shortening the muscle increases q (a flexor, or a point-mass muscle pulling
 towards +q). Units: m/rad for a joint, m/m (dimensionless) for the point mass's x and y.
 """

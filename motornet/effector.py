@@ -1,4 +1,4 @@
-"""Effectors: a skeleton, its muscles, their geometry and an integrator (model-facts §5).
+"""Effectors: a skeleton, its muscles, their geometry and an integrator (docs/model.md §5).
 
 The effector's state is three batch-first tensors: joint (B, 2*dof), muscle (B, n_states, M) and
 geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingertip) and replaced in place
@@ -10,6 +10,8 @@ inputs' trials last, runs the sub-steps and moves them back first.
 import functools
 import math
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,8 +19,8 @@ import torch
 from .compiled import COMPILE_OPTIONS, StepFunction
 from .geometry import ConstantGeometry, PathGeometry, PolynomialGeometry
 from .layout import trials_first, trials_last
-from .muscle import CompliantTendonHillMuscle, ReluMuscle, RigidTendonHillMuscle
-from .skeleton import PointMass, TwoDofArm, integrate_joint
+from .muscle import CompliantTendonHillMuscle, Muscle, ReluMuscle, RigidTendonHillMuscle
+from .skeleton import PointMass, Skeleton, TwoDofArm, integrate_joint
 
 _RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
 _STATE_KEYS = ("joint", "cartesian", "muscle", "geometry", "fingertip")
@@ -71,18 +73,18 @@ class Effector(torch.nn.Module):
 
     def __init__(
         self,
-        skeleton,
-        muscle,
-        name="Effector",
-        n_ministeps=1,
-        timestep=0.01,
-        integration_method="euler",
-        damping=0.0,
-        pos_lower_bound=None,
-        pos_upper_bound=None,
-        vel_lower_bound=None,
-        vel_upper_bound=None,
-    ):
+        skeleton: Skeleton,
+        muscle: Muscle,
+        name: str = "Effector",
+        n_ministeps: int = 1,
+        timestep: float = 0.01,
+        integration_method: str = "euler",
+        damping: float = 0.0,
+        pos_lower_bound: float | Sequence[float] | torch.Tensor | None = None,
+        pos_upper_bound: float | Sequence[float] | torch.Tensor | None = None,
+        vel_lower_bound: float | Sequence[float] | torch.Tensor | None = None,
+        vel_upper_bound: float | Sequence[float] | torch.Tensor | None = None,
+    ) -> None:
         super().__init__()
         self._method = _validated_method(integration_method)
         self.integration_method = str(integration_method).lower()
@@ -129,27 +131,27 @@ class Effector(torch.nn.Module):
     # ---- construction -------------------------------------------------------------------------
 
     @property
-    def n_muscles(self):
+    def n_muscles(self) -> int:
         return len(self.muscle_name) if self._n_muscles is None else self._n_muscles
 
     @n_muscles.setter
-    def n_muscles(self, value):
+    def n_muscles(self, value: int) -> None:
         self._n_muscles = int(value)
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int:
         return self.n_muscles if self._input_dim is None else self._input_dim
 
     @input_dim.setter
-    def input_dim(self, value):
+    def input_dim(self, value: int) -> None:
         self._input_dim = int(value)
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.skeleton.device
 
     @property
-    def dtype(self):
+    def dtype(self) -> torch.dtype:
         return self.skeleton.pos_bounds.dtype
 
     pos_lower_bound = property(lambda self: self.skeleton.pos_bounds[0])
@@ -172,8 +174,14 @@ class Effector(torch.nn.Module):
     default_endpoint_load = property(lambda self: torch.zeros(1, self.space_dim, device=self.device, dtype=self.dtype))
     default_joint_load = property(lambda self: torch.zeros(1, self.dof, device=self.device, dtype=self.dtype))
 
-    def add_muscle(self, path_fixation_body, path_coordinates, name=None, **muscle_kwargs):
-        """Declare a muscle as a path of fixation points (model-facts §4).
+    def add_muscle(
+        self,
+        path_fixation_body: Sequence[int] | np.ndarray,
+        path_coordinates: Sequence[Sequence[float]] | np.ndarray,
+        name: str | None = None,
+        **muscle_kwargs,
+    ) -> None:
+        """Declare a muscle as a path of fixation points (docs/model.md §4.1).
 
         path_fixation_body: one body index per point (0 world; 1 upper arm or the point mass;
         2 forearm); path_coordinates: one (x, y) pair per point (m). `muscle_kwargs` are the
@@ -238,7 +246,7 @@ class Effector(torch.nn.Module):
     # ---- state --------------------------------------------------------------------------------
 
     @property
-    def generator(self):
+    def generator(self) -> torch.Generator:
         """The effector's random number generator (on its device), used for random states and by
         the environment for noise. Seeded by `reset(seed=...)` or `_set_generator(seed)`."""
         if self._generator is None or self._generator.device != self.device:
@@ -253,14 +261,14 @@ class Effector(torch.nn.Module):
             self._generator = self._np_random = None
 
     @property
-    def np_random(self):
+    def np_random(self) -> np.random.Generator:
         """A numpy Generator seeded with `seed`, for scripts that draw from it (our draws use `generator`)."""
         if self._np_random is None:
             self._np_random = np.random.default_rng(self.seed)
         return self._np_random
 
     @np_random.setter
-    def np_random(self, value):
+    def np_random(self, value: np.random.Generator | None) -> None:
         self._np_random = value
 
     def _set_state(self, joint, muscle_state, geometry, cartesian=None, fingertip=None):
@@ -274,18 +282,18 @@ class Effector(torch.nn.Module):
             fingertip=cartesian[:, : self.space_dim] if fingertip is None else fingertip,
         )
 
-    def initial_state(self, joint):
+    def initial_state(self, joint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Pure: the state at rest activation in joint state (B, 2 dof) -> (muscle state, geometry, cartesian)."""
         geometry = self.get_geometry(joint)
         return self.muscle.get_initial_muscle_state(joint.shape[0], geometry), geometry, self.joint2cartesian(joint)
 
-    def compile_reset(self):
+    def compile_reset(self) -> None:
         """Compile `initial_state` for `reset` (torch.compile; ~10x less time per reset once compiled,
         which pays off in many short episodes: motornet.rollout.Rollout(compile=True) calls this)."""
         if self._initial_state == self.initial_state:
             self._initial_state = torch.compile(self.initial_state, options=dict(COMPILE_OPTIONS))
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: int | None = None, options: dict | None = None) -> None:
         """Set a new batch of states. options: batch_size (default 1); joint_state (positions, or
         positions and velocities; None draws positions uniformly within bounds, zero velocity);
         other options are ignored."""
@@ -326,13 +334,18 @@ class Effector(torch.nn.Module):
             raise ValueError("joint_state velocities outside the velocity bounds")
         return js.clone()
 
-    def draw_random_uniform_states(self, batch_size=1):
+    def draw_random_uniform_states(self, batch_size: int = 1) -> torch.Tensor:
         """Positions uniform within the position bounds, zero velocities: (B, 2*dof)."""
         lo, hi = self.pos_lower_bound, self.pos_upper_bound
         u = torch.rand(batch_size, self.dof, generator=self.generator, device=self.device, dtype=self.dtype)
         return torch.cat([lo + (hi - lo) * u, torch.zeros_like(u)], dim=1)
 
-    def draw_fixed_states(self, batch_size, position, velocity=None):
+    def draw_fixed_states(
+        self,
+        batch_size: int,
+        position: Sequence[float] | torch.Tensor,
+        velocity: Sequence[float] | torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """A (B, 2*dof) batch of the given position (and velocity, default 0)."""
         pos = torch.as_tensor(position, dtype=self.dtype, device=self.device).reshape(1, -1)
         vel = (
@@ -342,20 +355,20 @@ class Effector(torch.nn.Module):
         )
         return self._as_joint_state(torch.cat([pos, vel], dim=1), batch_size)
 
-    def get_geometry(self, joint_state):
+    def get_geometry(self, joint_state: torch.Tensor) -> torch.Tensor:
         """Geometry state (B, 2 + dof, M) at a joint state; subclasses override `_get_geometry`."""
         return self._get_geometry(joint_state)
 
     def _get_geometry(self, joint_state):
         return self.geometry(joint_state)
 
-    def joint2cartesian(self, joint_state):
+    def joint2cartesian(self, joint_state: torch.Tensor) -> torch.Tensor:
         return self.skeleton.joint2cartesian(joint_state)
 
     # ---- dynamics (pure, trial-last) ----------------------------------------------------------
 
     def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
-        """Rates at a state: muscle-state derivative, joint velocity and acceleration (model-facts §5)."""
+        """Rates at a state: muscle-state derivative, joint velocity and acceleration (docs/model.md §5.2)."""
         d_muscle = self.muscle._rate(action, muscle_state)
         velocity = joint[self.dof :]
         torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
@@ -400,7 +413,15 @@ class Effector(torch.nn.Module):
         mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
         return self._advance(*state, mean, dt)
 
-    def transition(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+    def transition(
+        self,
+        joint: torch.Tensor,
+        muscle_state: torch.Tensor,
+        geometry: torch.Tensor,
+        action: torch.Tensor,
+        endpoint_load: torch.Tensor | None = None,
+        joint_load: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Pure: one `timestep` (`n_ministeps` sub-steps) -> (joint, muscle, geometry, cartesian), batch first
         in and out (computed trial-last)."""
         state = tuple(trials_last(x) for x in (joint, muscle_state, geometry))
@@ -411,7 +432,13 @@ class Effector(torch.nn.Module):
 
     # ---- MotorNet 0.3 hooks (on the `states` dict) --------------------------------------------
 
-    def ode(self, action, states, endpoint_load=None, joint_load=None):
+    def ode(
+        self,
+        action: torch.Tensor,
+        states: dict[str, torch.Tensor],
+        endpoint_load: torch.Tensor | None = None,
+        joint_load: torch.Tensor | None = None,
+    ) -> dict[str, torch.Tensor]:
         """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
         d_muscle, velocity, acceleration = self._derivatives(
             *(
@@ -421,7 +448,9 @@ class Effector(torch.nn.Module):
         )
         return {"muscle": trials_first(d_muscle), "joint": trials_first(torch.cat([velocity, acceleration]))}
 
-    def integration_step(self, dt, state_derivative, states):
+    def integration_step(
+        self, dt: float, state_derivative: dict[str, torch.Tensor], states: dict[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
         """New states dict after `dt` (s) at the rates `state_derivative` (as from `ode`)."""
         d_joint = trials_last(state_derivative["joint"])
         new_muscle = self.muscle.integrate(dt, state_derivative["muscle"], states["muscle"], states["geometry"])
@@ -444,7 +473,9 @@ class Effector(torch.nn.Module):
             "fingertip": cartesian[:, : self.space_dim],
         }
 
-    def integrate(self, action, endpoint_load=None, joint_load=None):
+    def integrate(
+        self, action: torch.Tensor, endpoint_load: torch.Tensor | None = None, joint_load: torch.Tensor | None = None
+    ) -> None:
         """One sub-step of `minidt` through `ode` and `integration_step`, updating `states` in place."""
         dt, states = self.minidt, self.states
         k1 = self.ode(action, states, endpoint_load, joint_load)
@@ -480,7 +511,13 @@ class Effector(torch.nn.Module):
             raise ValueError(f"{name} must have shape (batch_size={batch}, {width}), got {tuple(value.shape)}")
         return value
 
-    def step(self, action, endpoint_load=None, joint_load=None, **kwargs):
+    def step(
+        self,
+        action: torch.Tensor | np.ndarray,
+        endpoint_load: torch.Tensor | np.ndarray | None = None,
+        joint_load: torch.Tensor | np.ndarray | None = None,
+        **kwargs,
+    ) -> None:
         """Advance by `timestep` under a constant excitation `action` (B, n_muscles) in [0, 1],
         an endpoint force (B, space_dim; N) and joint torques (B, dof; N m). Other keyword arguments
         are ignored (as in MotorNet 0.3)."""
@@ -498,15 +535,15 @@ class Effector(torch.nn.Module):
             *self._transition(states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)
         )
 
-    def detach(self, x):
+    def detach(self, x: Any) -> Any:
         return x.detach() if isinstance(x, torch.Tensor) else x
 
-    def setattr(self, name, value):
+    def setattr(self, name: str, value: Any) -> None:
         setattr(self, name, value)
 
     # ---- description --------------------------------------------------------------------------
 
-    def get_muscle_cfg(self):
+    def get_muscle_cfg(self) -> dict[str, dict]:
         """Per muscle: its fixation points and build parameters."""
         return {
             name: {
@@ -520,7 +557,7 @@ class Effector(torch.nn.Module):
             )
         }
 
-    def print_muscle_wrappings(self):
+    def print_muscle_wrappings(self) -> None:
         for name, cfg in self.get_muscle_cfg().items():
             print(f"MUSCLE NAME: {name}")
             print("-" * (13 + len(name)))
@@ -528,7 +565,7 @@ class Effector(torch.nn.Module):
                 print(f"{key}:  {value}")
             print()
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             "name": self.name,
             "muscle": self.muscle.get_save_config(),
@@ -563,10 +600,10 @@ ARM26_SKELETON = dict(
 
 # name: (fixation bodies, points (m), max_isometric_force F_max (N), tendon_length l_se (m),
 #        optimal_muscle_length l_ce (m), normalised slack length s of the geometric model).
-# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; model-facts §3).
+# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; docs/model.md §2.7).
 # Paths and s: the paper's table 5 is missing from our copy of the text. They are the six arm26 muscles'
 # rows of the public toolbox tutorial's ten-muscle arm ("arm210", built there with the Thelen muscle;
-# model-facts §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
+# docs/model.md §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
 # its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
 ARM26_MUSCLES = {
     "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838.0, 0.039, 0.134, 1.48),
@@ -586,7 +623,7 @@ ARM26_POLYNOMIAL = dict(
 )
 
 
-def per_muscle_kwargs(muscle_kwargs, names):
+def per_muscle_kwargs(muscle_kwargs: dict[str, Any] | None, names: Sequence[str]) -> dict[str, dict[str, float]]:
     """{muscle name: {parameter: value}} from `muscle_kwargs` whose values are scalars (every muscle)
     or sequences of one value per muscle, in the order of `names`."""
     out = {name: {} for name in names}
@@ -653,7 +690,14 @@ class RigidTendonArm26(Effector):
     that a weakened-muscle study gets weaker muscles).
     """
 
-    def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+    def __init__(
+        self,
+        muscle: Muscle | None = None,
+        skeleton: Skeleton | None = None,
+        timestep: float = 0.01,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
@@ -661,7 +705,7 @@ class RigidTendonArm26(Effector):
         _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs)
 
 
-# CompliantTendonArm26's own values (model-facts §2-3): the two shoulder muscles' tendons and a0 (m).
+# CompliantTendonArm26's own values (docs/model.md §2.5): the two shoulder muscles' tendons and a0 (m).
 COMPLIANT_TENDON_LENGTH = {"pectoralis": 0.070, "deltoid": 0.070}
 COMPLIANT_A0 = {"pectoralis": 0.182, "deltoid": 0.2362}
 
@@ -674,7 +718,14 @@ class CompliantTendonArm26(Effector):
     `muscle_kwargs` as `RigidTendonArm26`.
     """
 
-    def __init__(self, timestep=0.0002, muscle_kwargs=None, skeleton=None, integration_method="rk4", **kwargs):
+    def __init__(
+        self,
+        timestep: float = 0.0002,
+        muscle_kwargs: dict[str, Any] | None = None,
+        skeleton: Skeleton | None = None,
+        integration_method: str = "rk4",
+        **kwargs,
+    ) -> None:
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(
             skeleton=skeleton,
@@ -694,7 +745,14 @@ class GeometricArm26(Effector):
     """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e), with the
     paths' slack lengths (see ARM26_MUSCLES); `muscle` and `muscle_kwargs` as `RigidTendonArm26`."""
 
-    def __init__(self, muscle=None, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+    def __init__(
+        self,
+        muscle: Muscle | None = None,
+        skeleton: Skeleton | None = None,
+        timestep: float = 0.01,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
@@ -712,7 +770,14 @@ class Reacher(Effector):
 
     MOMENT_ARM = ((-1.0, 1.0, 0.0, 0.0), (0.0, 0.0, -1.0, 1.0))
 
-    def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+    def __init__(
+        self,
+        muscle: Muscle,
+        skeleton: Skeleton | None = None,
+        timestep: float = 0.01,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
         _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
@@ -725,7 +790,14 @@ class FreePointMass24(Effector):
 
     MOMENT_ARM = ((-1.0, 0.0, 1.0, 0.0), (0.0, -1.0, 0.0, 1.0))
 
-    def __init__(self, muscle, skeleton=None, timestep=0.01, muscle_kwargs=None, **kwargs):
+    def __init__(
+        self,
+        muscle: Muscle,
+        skeleton: Skeleton | None = None,
+        timestep: float = 0.01,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
         skeleton = (
             PointMass(space_dim=2, mass=1.0, pos_lower_bound=-0.6, pos_upper_bound=0.6)
             if skeleton is None
@@ -749,7 +821,15 @@ class ReluPointMass24(Effector):
     of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`). `muscle_kwargs` as
     `RigidTendonArm26` (a ReLU muscle takes only F_max, so it can only be a KeyError)."""
 
-    def __init__(self, timestep=0.01, max_isometric_force=500.0, mass=1.0, skeleton=None, muscle_kwargs=None, **kwargs):
+    def __init__(
+        self,
+        timestep: float = 0.01,
+        max_isometric_force: float = 500.0,
+        mass: float = 1.0,
+        skeleton: Skeleton | None = None,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
         skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=ReluMuscle(), timestep=timestep, **kwargs)
         table = {name: {"max_isometric_force": max_isometric_force} for name in POINT_MASS_ANCHORS}

@@ -8,10 +8,13 @@ The networks stay independent: no operation mixes rows of different networks, so
 trajectories and gradients are those it would have alone (up to float rounding).
 """
 
+from collections.abc import Sequence
+
 import torch
 
 from .environment import EnvState, StepNoise
-from .policy import gru_cell
+from .policy import PolicyGRU, gru_cell
+from .tasks import ReachTask
 
 # PolicyGRU's parameters in `parameters()` order (its optimiser state is indexed in this order).
 PARAMETERS = ("gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0", "fc.weight", "fc.bias")
@@ -23,7 +26,7 @@ class PolicyEnsemble(torch.nn.Module):
     `cell` steps all N on (N B, ...) rows; `sample_hidden_noise` draws each network's hidden noise from
     its own policy's generator; `write_back` copies the stacked values into the N policies."""
 
-    def __init__(self, policies):
+    def __init__(self, policies: Sequence[PolicyGRU]) -> None:
         super().__init__()
         first = policies[0]
         shapes = {(p.input_dim, p.hidden_dim, p.output_dim, p.hidden_noise) for p in policies}
@@ -42,14 +45,16 @@ class PolicyEnsemble(torch.nn.Module):
         )
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.stacked[0].device
 
-    def init_hidden(self, batch_size):
+    def init_hidden(self, batch_size: int) -> torch.Tensor:
         """Zero hidden state (1, batch_size, hidden_dim); batch_size counts the rows of all N networks."""
         return torch.zeros(1, batch_size, self.hidden_dim, device=self.device, dtype=self.stacked[0].dtype)
 
-    def cell(self, x, h, noise=None):
+    def cell(
+        self, x: torch.Tensor, h: torch.Tensor, noise: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(N B, input_dim), (N B, hidden_dim) -> excitation (N B, output_dim), hidden (N B, hidden_dim)."""
         n = self.n_networks
         w_ih, w_hh, b_ih, b_hh, w_out, b_out = self.stacked
@@ -66,18 +71,18 @@ class PolicyEnsemble(torch.nn.Module):
         )
         return u.reshape(-1, self.output_dim), h.reshape(-1, self.hidden_dim)
 
-    def input_kernels(self):
+    def input_kernels(self) -> torch.Tensor:
         """The N GRU input kernels (N, 3 hidden_dim, input_dim)."""
         return self.stacked[0]
 
-    def sample_hidden_noise(self, batch_size):
+    def sample_hidden_noise(self, batch_size: int) -> torch.Tensor | None:
         """Each network's sigma_h samples for its batch_size / N rows, concatenated; None when not training."""
         if not (self.hidden_noise and self.training):
             return None
         rows = batch_size // self.n_networks
         return torch.cat([p.sample_hidden_noise(rows) for p in self.policies])
 
-    def write_back(self):
+    def write_back(self) -> None:
         """Copy network k's stacked values into policies[k] (for its checkpoint)."""
         with torch.no_grad():
             for k, policy in enumerate(self.policies):
@@ -90,7 +95,7 @@ def _cat(values, dim=0):
     return None if values[0] is None else torch.cat(values, dim)
 
 
-def cat_states(states):
+def cat_states(states: Sequence[EnvState]) -> EnvState:
     """One EnvState of the concatenated batches (delay buffers are (delay, B, n): batch on dim 1)."""
     first = states[0]
     return EnvState(
@@ -101,7 +106,7 @@ def cat_states(states):
     )
 
 
-def split_state(state, n):
+def split_state(state: EnvState, n: int) -> list[EnvState]:
     """The inverse of cat_states for n equal batches."""
     parts = [t.chunk(n) for t in state[:4]]
     vision, proprioception = state.vision.chunk(n, 1), state.proprioception.chunk(n, 1)
@@ -118,7 +123,7 @@ class TaskEnsemble:
     episodes), `schedule`, `draw_noise` (each task's own samples), the pure `transition` (the first
     task's: the tasks share every parameter), `desired_trajectory` and `_finish_rollout`."""
 
-    def __init__(self, tasks):
+    def __init__(self, tasks: Sequence[ReachTask]) -> None:
         self.tasks = list(tasks)
         first = self.tasks[0]
         self.n_networks = len(self.tasks)
@@ -127,7 +132,7 @@ class TaskEnsemble:
         self.transition = first.transition
         self.goal = self._state = None
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: None = None, options: dict | None = None) -> tuple[torch.Tensor, None]:
         """Reset every task with `options` (batch_size: rows per network); seed must be None (each task
         keeps its own stream). Returns (obs (N B, n), None)."""
         if seed is not None:
@@ -137,17 +142,17 @@ class TaskEnsemble:
         self.goal = torch.cat([task.goal for task in self.tasks])
         return torch.cat(obs), None
 
-    def schedule(self):
+    def schedule(self) -> tuple[list[torch.Tensor], torch.Tensor | None]:
         schedules = [task.schedule() for task in self.tasks]
         inputs = [torch.cat(parts) for parts in zip(*(s[0] for s in schedules))]
         return inputs, _cat([s[1] for s in schedules])
 
-    def draw_noise(self, batch_size):
+    def draw_noise(self, batch_size: int) -> StepNoise:
         rows = batch_size // self.n_networks
         return StepNoise(*(_cat(list(values)) for values in zip(*(task.draw_noise(rows) for task in self.tasks))))
 
     @property
-    def desired_trajectory(self):
+    def desired_trajectory(self) -> torch.Tensor:
         return torch.cat([task.desired_trajectory for task in self.tasks])
 
     def _finish_rollout(self, state, n_steps):

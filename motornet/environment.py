@@ -1,4 +1,4 @@
-"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (model-facts §6).
+"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (docs/model.md §6).
 
 Observation vector, in order:
 
@@ -21,7 +21,8 @@ those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 
 import json
 import warnings
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -29,7 +30,7 @@ import torch
 
 from .compiled import StepFunction, requiring_grad
 from .effector import _HOOKS as _EFFECTOR_HOOKS
-from .effector import overrides_outside_motornet
+from .effector import Effector, overrides_outside_motornet
 
 _HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
 # Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
@@ -77,7 +78,7 @@ def _shift(fifo, entry):
     return torch.cat([fifo[1:], entry.unsqueeze(0)]) if fifo.shape[0] > 1 else entry.unsqueeze(0)
 
 
-def delay_in_steps(delay, dt, name):
+def delay_in_steps(delay: float, dt: float, name: str) -> int:
     """Number of FIFO entries for a delay (s) that must be a non-negative multiple of dt (s); 0 is one entry."""
     steps = round(delay / dt)
     if steps < 0 or abs(steps * dt - delay) > 1e-9 * max(1.0, delay / dt):
@@ -88,7 +89,7 @@ def delay_in_steps(delay, dt, name):
     return max(steps, 1)
 
 
-def noise_list(value, n, name):
+def noise_list(value: float | Sequence[float], n: int, name: str) -> list[float]:
     """Standard deviations as a list of n floats, from a scalar or n values (>= 0)."""
     values = [float(v) for v in np.asarray(value, dtype=float).flatten()]
     if len(values) == 1:
@@ -134,20 +135,20 @@ class Environment(torch.nn.Module, gym.Env):
 
     def __init__(
         self,
-        effector,
-        q_init=None,
-        name="Env",
-        differentiable=True,
-        max_ep_duration=1.0,
-        action_noise=0.0,
-        obs_noise=0.0,
-        action_frame_stacking=0,
-        proprioception_delay=None,
-        vision_delay=None,
-        proprioception_noise=0.0,
-        vision_noise=0.0,
+        effector: Effector,
+        q_init: Sequence[float] | torch.Tensor | None = None,
+        name: str = "Env",
+        differentiable: bool = True,
+        max_ep_duration: float = 1.0,
+        action_noise: float | Sequence[float] = 0.0,
+        obs_noise: float | Sequence[float] = 0.0,
+        action_frame_stacking: int = 0,
+        proprioception_delay: float | None = None,
+        vision_delay: float | None = None,
+        proprioception_noise: float | Sequence[float] = 0.0,
+        vision_noise: float | Sequence[float] = 0.0,
         **kwargs,
-    ):
+    ) -> None:
         torch.nn.Module.__init__(self)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unknown arguments {sorted(kwargs)}")
@@ -228,21 +229,21 @@ class Environment(torch.nn.Module, gym.Env):
     device = property(lambda self: self.effector.device)
 
     @property
-    def np_random(self):
+    def np_random(self) -> np.random.Generator:
         return self.effector.np_random
 
     @np_random.setter
-    def np_random(self, value):
+    def np_random(self, value: np.random.Generator | None) -> None:
         self.effector.np_random = value
 
     def _set_generator(self, seed):
         """Seed the effector's generators (all draws: states, goals, noise)."""
         self.effector._set_generator(seed)
 
-    def joint2cartesian(self, joint_state):
+    def joint2cartesian(self, joint_state: torch.Tensor) -> torch.Tensor:
         return self.effector.joint2cartesian(joint_state)
 
-    def detach(self, x):
+    def detach(self, x: Any) -> Any:
         return x.detach() if isinstance(x, torch.Tensor) else x
 
     def _maybe_detach_states(self):
@@ -252,7 +253,7 @@ class Environment(torch.nn.Module, gym.Env):
 
     # ---- feedback -----------------------------------------------------------------------------
 
-    def apply_noise(self, loc, noise):
+    def apply_noise(self, loc: torch.Tensor, noise: float | Sequence[float]) -> torch.Tensor:
         """loc + N(0, noise^2), drawn from the effector's generator; `noise` one standard deviation or one per
         column of loc; loc unchanged if all are 0."""
         sample = self._noise_sample(loc.shape, noise)
@@ -271,7 +272,7 @@ class Environment(torch.nn.Module, gym.Env):
             shape, generator=self.effector.generator, device=self.device, dtype=self.effector.dtype
         )
 
-    def draw_noise(self, batch_size):
+    def draw_noise(self, batch_size: int) -> StepNoise:
         """One step's noise samples, drawn in a fixed order (action, proprioception, vision,
         observation); None where the standard deviations are 0."""
         if self._deterministic or not (
@@ -309,19 +310,19 @@ class Environment(torch.nn.Module, gym.Env):
             return torch.cat([goal, obs + obs_noise], dim=-1)
         return torch.cat([goal, obs], dim=-1) + obs_noise
 
-    def get_proprioception(self):
+    def get_proprioception(self) -> torch.Tensor:
         """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
         states = self.effector.states
         return self.apply_noise(
             self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0], self.proprioception_noise
         )
 
-    def get_vision(self):
+    def get_vision(self) -> torch.Tensor:
         """Fingertip position now (B, space_dim; m), with noise."""
         return self.apply_noise(self.effector.states["fingertip"], self.vision_noise)
 
     @property
-    def obs_buffer(self):
+    def obs_buffer(self) -> dict[str, list]:
         """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
         if self._hooks or self._state is None:
             return self._obs_buffer
@@ -332,7 +333,7 @@ class Environment(torch.nn.Module, gym.Env):
         }
 
     @obs_buffer.setter
-    def obs_buffer(self, buffer):
+    def obs_buffer(self, buffer: dict[str, list]) -> None:
         if self._hooks or self._state is None:
             self._obs_buffer = buffer
         else:
@@ -342,7 +343,7 @@ class Environment(torch.nn.Module, gym.Env):
                 actions=tuple(buffer["action"]),
             )
 
-    def update_obs_buffer(self, action=None):
+    def update_obs_buffer(self, action: torch.Tensor | None = None) -> None:
         """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
         buffer = self.obs_buffer
         buffer["proprioception"] = buffer["proprioception"][1:] + [self.get_proprioception()]
@@ -351,7 +352,7 @@ class Environment(torch.nn.Module, gym.Env):
             buffer["action"] = buffer["action"][1:] + [action]
         self.obs_buffer = buffer
 
-    def get_obs(self, action=None, deterministic=False):
+    def get_obs(self, action: torch.Tensor | None = None, deterministic: bool = False) -> torch.Tensor | np.ndarray:
         """Update the feedback FIFOs (`update_obs_buffer`) and return the observation: [goal, oldest vision,
         oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
         self.update_obs_buffer(action=action)
@@ -376,7 +377,7 @@ class Environment(torch.nn.Module, gym.Env):
         (B, T, space_dim; N) or None. The base environment has neither."""
         return [], None
 
-    def endpoint_field(self, cartesian):
+    def endpoint_field(self, cartesian: torch.Tensor) -> torch.Tensor | None:
         """A state-dependent endpoint force (B, space_dim; N) from the endpoint state (B, 2 space_dim), or None."""
         return None
 
@@ -398,7 +399,16 @@ class Environment(torch.nn.Module, gym.Env):
 
     # ---- dynamics -----------------------------------------------------------------------------
 
-    def transition(self, state, action, noise, goal, endpoint_load=None, joint_load=None, task_inputs=()):
+    def transition(
+        self,
+        state: EnvState,
+        action: torch.Tensor,
+        noise: StepNoise,
+        goal: torch.Tensor,
+        endpoint_load: torch.Tensor | None = None,
+        joint_load: torch.Tensor | None = None,
+        task_inputs: Sequence[torch.Tensor] = (),
+    ) -> tuple[EnvState, torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Pure step: (EnvState, excitation (B, M), StepNoise, goal, loads) -> (EnvState, obs, noisy action,
         applied endpoint load incl. `endpoint_field` or None).
 
@@ -438,7 +448,7 @@ class Environment(torch.nn.Module, gym.Env):
     def _initial_goal(self, batch_size):
         return torch.zeros(batch_size, self.space_dim, device=self.device, dtype=self.effector.dtype)
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
         """Start a batch of episodes. options: batch_size (default 1), joint_state (default: q_init,
         else random), deterministic (no noise in the reset observation; default False); others are
         ignored. Returns (obs, info)."""
@@ -488,7 +498,9 @@ class Environment(torch.nn.Module, gym.Env):
         obs = self._observation(self._state, self.goal, self._task_inputs(), obs_noise)
         return self._output(obs), self._output(self._info(zeros, zeros))
 
-    def step(self, action, deterministic=False, **kwargs):
+    def step(
+        self, action: torch.Tensor | np.ndarray, deterministic: bool = False, **kwargs
+    ) -> tuple[Any, Any, bool, bool, dict]:
         """Apply an excitation (B, n_muscles) for one timestep. kwargs (endpoint_load, joint_load, ...)
         reach the effector. Returns (obs, reward, terminated, truncated, info)."""
         if self.goal is None:
@@ -574,17 +586,17 @@ class Environment(torch.nn.Module, gym.Env):
 
     # ---- description --------------------------------------------------------------------------
 
-    def get_attributes(self):
+    def get_attributes(self) -> tuple[list[str], list]:
         """(names, values) of the public, non-callable attributes (objects, state and spaces left out)."""
         names = sorted(({k for k in vars(self) if not k.startswith("_")} | {"dt"}) - set(_NOT_ATTRIBUTES))
         names = [n for n in names if not callable(getattr(self, n))]
         return names, [getattr(self, n) for n in names]
 
-    def print_attributes(self):
+    def print_attributes(self) -> None:
         for name, value in zip(*self.get_attributes()):
             print(f"{name}: {value}")
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             "name": self.name,
             **{n: _json_safe(v) for n, v in zip(*self.get_attributes()) if n != "name"},

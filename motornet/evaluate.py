@@ -23,8 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .policy import PolicyGRU
+from .tasks import ReachTask
 from .train import (
     CheckpointError,
+    Config,
     ConfigError,
     RunError,
     RunMismatchError,
@@ -73,7 +76,7 @@ class TestConfig:
     deterministic: bool = True
 
 
-def load_test_config(source):
+def load_test_config(source: dict | str | Path) -> TestConfig:
     """A TestConfig from a dict or a YAML path; unknown keys are errors."""
     if not isinstance(source, dict):
         try:
@@ -96,7 +99,9 @@ def load_test_config(source):
 
 
 @torch.no_grad()
-def evaluate(policy, task, batch_size=None, seed=0, deterministic=True):
+def evaluate(
+    policy: PolicyGRU, task: ReachTask, batch_size: int | None = None, seed: int = 0, deterministic: bool = True
+) -> dict[str, np.ndarray]:
     """Roll `policy` through `task` once (reset with `seed`); returns a dict of numpy arrays (ARRAYS, plus
     the trial schedule as trial_*). The policy's train/eval mode and the effector's generator are
     restored afterwards."""
@@ -136,7 +141,7 @@ def evaluate(policy, task, batch_size=None, seed=0, deterministic=True):
         task.effector.generator.set_state(generator_state)
 
 
-def metadata(task, policy, results, **extra):
+def metadata(task: ReachTask, policy: PolicyGRU, results: dict[str, np.ndarray], **extra) -> dict:
     """JSON-able description of `evaluate`'s results: axes, units, names, the task's configuration."""
     dof = task.effector.dof
     n_in = task.observation_space.shape[0]
@@ -169,7 +174,7 @@ def metadata(task, policy, results, **extra):
     }
 
 
-def save_results(out, results, meta):
+def save_results(out: str | Path, results: dict[str, np.ndarray], meta: dict) -> tuple[Path, Path]:
     """Write OUT.npz (the arrays) and OUT.json (the metadata), each through a temporary file and a rename
     (a full disk or a kill leaves the previous files whole); returns the two paths."""
     out = Path(out)
@@ -180,7 +185,13 @@ def save_results(out, results, meta):
     return npz, js
 
 
-def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None, allow_unfinished=False):
+def load_policy(
+    run_dir: str | Path,
+    task_config: TaskConfig | None = None,
+    device: str = "cpu",
+    checkpoint: str | Path | None = None,
+    allow_unfinished: bool = False,
+) -> tuple[ReachTask, PolicyGRU, Config]:
     """(task, policy, config) from a run directory: its config.yaml, its checkpoint's weights (or those of
     `checkpoint`, e.g. one of its snapshots), and the run's task or `task_config` (a TaskConfig) on the
     run's effector. RunMismatchError if the checkpoint was written with other settings than config.yaml's,
@@ -219,7 +230,14 @@ def load_policy(run_dir, task_config=None, device="cpu", checkpoint=None, allow_
     return task, policy, config
 
 
-def run_test(run_dir, test_config, out, device="auto", checkpoint=None, allow_unfinished=False):
+def run_test(
+    run_dir: str | Path,
+    test_config: TestConfig | dict | str | Path,
+    out: str | Path,
+    device: str = "auto",
+    checkpoint: str | Path | None = None,
+    allow_unfinished: bool = False,
+) -> tuple[Path, Path]:
     """Evaluate a run (or, with `checkpoint`, one of its snapshots) on a test protocol (TestConfig, dict or
     YAML path) and save OUT.npz / OUT.json; the metadata say which checkpoint, at which batch, was run."""
     test = test_config if isinstance(test_config, TestConfig) else load_test_config(test_config)
@@ -239,7 +257,7 @@ def run_test(run_dir, test_config, out, device="auto", checkpoint=None, allow_un
     return save_results(out, results, meta)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(
         prog="python -m motornet.evaluate", description="Run a trained policy through a test protocol."
     )

@@ -6,19 +6,27 @@ moment arm means that shortening the muscle increases q_j; joint torque is -sum(
 `forward` is batch first; `_state`, which the effector's step calls, is trial-last (motornet.layout).
 """
 
+from collections.abc import Sequence
+
 import torch
 
 from .layout import trials_first, trials_last
+from .skeleton import Skeleton
 
 
 class PathGeometry(torch.nn.Module):
-    """Muscles as polylines of fixation points on the skeleton's bodies (model-facts §4).
+    """Muscles as polylines of fixation points on the skeleton's bodies (docs/model.md §4).
 
     Fixation points of all muscles are concatenated once at construction; a (segments x muscles)
     incidence matrix sums segment lengths and moment arms per muscle.
     """
 
-    def __init__(self, skeleton, path_fixation_body, path_coordinates):
+    def __init__(
+        self,
+        skeleton: Skeleton,
+        path_fixation_body: Sequence[Sequence[int]],
+        path_coordinates: Sequence[Sequence[Sequence[float]]],
+    ) -> None:
         super().__init__()
         self.skeleton = skeleton
         bodies, coords, starts, seg_muscle = [], [], [], []
@@ -40,7 +48,7 @@ class PathGeometry(torch.nn.Module):
         self.register_buffer("segment_end", start + 1, persistent=False)
         self.register_buffer("incidence", incidence, persistent=False)
 
-    def forward(self, joint_state):
+    def forward(self, joint_state: torch.Tensor) -> torch.Tensor:
         """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
         return trials_first(self._state(trials_last(joint_state)))
 
@@ -60,13 +68,19 @@ class PathGeometry(torch.nn.Module):
 
 
 class PolynomialGeometry(torch.nn.Module):
-    """Moment-arm approximation (Kistemaker et al. 2010, eq. A10-A12; model-facts §3).
+    """Moment-arm approximation (Kistemaker et al. 2010, eq. A10-A12; docs/model.md §3).
 
     L = a0 + sum_j a1_j theta_j + a2_j theta_j^2 with theta = q - phi; moment arm = dL/dq.
     a0 (M,), a1 and a2 (dof, M) in m, m/rad, m/rad^2; phi (dof,) in rad.
     """
 
-    def __init__(self, a0, a1, a2, phi):
+    def __init__(
+        self,
+        a0: Sequence[float] | torch.Tensor,
+        a1: Sequence[Sequence[float]] | torch.Tensor,
+        a2: Sequence[Sequence[float]] | torch.Tensor,
+        phi: Sequence[float] | torch.Tensor,
+    ) -> None:
         super().__init__()
         dtype = torch.get_default_dtype()
         self.register_buffer("a0", torch.as_tensor(a0, dtype=dtype), persistent=False)
@@ -74,7 +88,7 @@ class PolynomialGeometry(torch.nn.Module):
         self.register_buffer("a2", torch.as_tensor(a2, dtype=dtype), persistent=False)
         self.register_buffer("phi", torch.as_tensor(phi, dtype=dtype), persistent=False)
 
-    def forward(self, joint_state):
+    def forward(self, joint_state: torch.Tensor) -> torch.Tensor:
         """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
         return trials_first(self._state(trials_last(joint_state)))
 
@@ -94,13 +108,13 @@ class ConstantGeometry(torch.nn.Module):
     """Constant moment arms `moment_arm` (dof, M; m/rad or dimensionless), musculotendon length and
     velocity 0: the public toolbox's `Reacher` and `FreePointMass24` muscles."""
 
-    def __init__(self, moment_arm):
+    def __init__(self, moment_arm: Sequence[Sequence[float]] | torch.Tensor) -> None:
         super().__init__()
         self.register_buffer(
             "moment_arm", torch.as_tensor(moment_arm, dtype=torch.get_default_dtype()), persistent=False
         )
 
-    def forward(self, joint_state):
+    def forward(self, joint_state: torch.Tensor) -> torch.Tensor:
         """Geometry state (B, 2 + dof, M) at joint states (B, 2 dof)."""
         return trials_first(self._state(trials_last(joint_state)))
 

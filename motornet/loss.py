@@ -24,6 +24,7 @@ toolbox computes it (with dt = 0.01 s, 10^4 times the squared per-step differenc
 """
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -33,7 +34,9 @@ def _over_components(values, reduction="mean"):
     return values.sum(-1) if reduction == "sum" else values.mean(-1)
 
 
-def position_cost(position, desired, target_radius=0.0, reduction="mean"):
+def position_cost(
+    position: torch.Tensor, desired: torch.Tensor, target_radius: float = 0.0, reduction: str = "mean"
+) -> torch.Tensor:
     """Per-row P: mean (or sum) over (x, y) of |x - x*| (m), 0 where the distance ||x - x*||_2 < r;
     (..., 2) -> (...)."""
     error = position - desired
@@ -41,47 +44,55 @@ def position_cost(position, desired, target_radius=0.0, reduction="mean"):
     return _over_components(error.abs() * outside, reduction)
 
 
-def activation_cost(activation, max_isometric_force, reduction="mean"):
+def activation_cost(
+    activation: torch.Tensor, max_isometric_force: Sequence[float] | torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
     """Per-row A: mean (or sum) over muscles of (a_i F_i / mean(F))^2; (..., n_muscles) -> (...)."""
     force = torch.as_tensor(max_isometric_force, dtype=activation.dtype, device=activation.device).flatten()
     return _over_components((activation * (force / force.mean())).square(), reduction)
 
 
-def hidden_cost(hidden, reduction="mean"):
+def hidden_cost(hidden: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """Per-row H: mean (or sum) over units of h^2; (..., n_hidden) -> (...)."""
     return _over_components(hidden.square(), reduction)
 
 
-def hidden_derivative_cost(hidden, previous, dt, reduction="mean"):
+def hidden_derivative_cost(
+    hidden: torch.Tensor, previous: torch.Tensor, dt: float, reduction: str = "mean"
+) -> torch.Tensor:
     """Per-row D: mean (or sum) over units of ((h_t - h_{t-1}) / dt)^2 (1/s^2 with dt in s; dt = 1: per
     step)."""
     return _over_components(((hidden - previous) / dt).square(), reduction)
 
 
-def position_loss(position, desired, target_radius=0.0, reduction="mean"):
+def position_loss(
+    position: torch.Tensor, desired: torch.Tensor, target_radius: float = 0.0, reduction: str = "mean"
+) -> torch.Tensor:
     """P: mean L1 distance (m) between positions and desired positions (..., 2), zero inside the radius (m)
     (`reduction`: over x and y, see _over_components)."""
     return position_cost(position, desired, target_radius, reduction).mean()
 
 
-def activation_loss(activation, max_isometric_force, reduction="mean"):
+def activation_loss(
+    activation: torch.Tensor, max_isometric_force: Sequence[float] | torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
     """A: mean squared activation (..., n_muscles) weighted by each muscle's max isometric force relative
     to the muscles' mean force."""
     return activation_cost(activation, max_isometric_force, reduction).mean()
 
 
-def hidden_loss(hidden, reduction="mean"):
+def hidden_loss(hidden: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """H: mean squared hidden activity (B, T, n_hidden)."""
     return hidden_cost(hidden, reduction).mean()
 
 
-def hidden_derivative_loss(hidden, dt, reduction="mean"):
+def hidden_derivative_loss(hidden: torch.Tensor, dt: float, reduction: str = "mean") -> torch.Tensor:
     """D: mean squared time derivative (1/s) of the hidden activity (B, T, n_hidden) along time (dim 1),
     (h_t - h_{t-1}) / dt with dt the step (s); dt = 1 gives the per-step difference."""
     return hidden_derivative_cost(hidden[:, 1:], hidden[:, :-1], dt, reduction).mean()
 
 
-def kernel_loss(weight):
+def kernel_loss(weight: torch.Tensor) -> torch.Tensor:
     """K: sum of squares of a weight matrix (the GRU's input kernel); stacked (N, ...) kernels give (N,)."""
     return weight.square().sum((-2, -1))
 
@@ -120,12 +131,12 @@ class LossConfig:
             )
 
 
-def derivative_step(config, dt):
+def derivative_step(config: LossConfig, dt: float) -> float:
     """The divisor of D's differences: dt (s) for the paper's per-second derivative, 1 for per_step."""
     return 1.0 if config.hidden_derivative_unit == "per_step" else dt
 
 
-def eq1(config, terms):
+def eq1(config: LossConfig, terms: dict[str, torch.Tensor]) -> torch.Tensor:
     """Eq. 1's weighted sum of the unweighted terms (scalars, or one value per network)."""
     return (
         config.position_weight * terms["position"]
@@ -135,7 +146,9 @@ def eq1(config, terms):
     )
 
 
-def eq1_step_costs(config, max_isometric_force, dt):
+def eq1_step_costs(
+    config: LossConfig, max_isometric_force: Sequence[float] | torch.Tensor, dt: float
+) -> Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
     """Eq. 1's costs of one step, for motornet.rollout.Rollout(costs=...): a function of the step's values
     returning each term's per-episode (B,) value (D is 0 on the episode's first step)."""
     step_dt, reduction = derivative_step(config, dt), config.component_reduction
@@ -152,7 +165,9 @@ def eq1_step_costs(config, max_isometric_force, dt):
     return costs
 
 
-def eq1_from_costs(config, costs, n_steps, input_kernels, n_networks=1):
+def eq1_from_costs(
+    config: LossConfig, costs: dict[str, torch.Tensor], n_steps: int, input_kernels: torch.Tensor, n_networks: int = 1
+) -> dict[str, torch.Tensor]:
     """Eq. 1's terms and 'loss', one value per network (N,), from the per-episode sums over an episode's
     n_steps of eq1_step_costs (N B,; network k's episodes are rows [k B, (k + 1) B)) and the networks'
     input kernels (N, ...). The same means as eq1_loss: over episodes, steps (D: the T - 1 differences)
@@ -172,7 +187,16 @@ def eq1_from_costs(config, costs, n_steps, input_kernels, n_networks=1):
     return terms
 
 
-def eq1_loss(config, position, desired, activation, max_isometric_force, hidden, input_kernel, dt):
+def eq1_loss(
+    config: LossConfig,
+    position: torch.Tensor,
+    desired: torch.Tensor,
+    activation: torch.Tensor,
+    max_isometric_force: Sequence[float] | torch.Tensor,
+    hidden: torch.Tensor,
+    input_kernel: torch.Tensor,
+    dt: float,
+) -> dict[str, torch.Tensor]:
     """Eq. 1 from an episode's tensors: position and desired (B, T, 2; m), muscle activation (B, T, M),
     max isometric forces (M; N), hidden activity (B, T, n_hidden), the GRU input kernel and the step dt (s).
     Returns a dict of scalar tensors: 'loss' and each unweighted term (TERMS)."""

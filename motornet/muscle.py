@@ -12,6 +12,8 @@ excitation (M, B); there a parameter is `p.mT`, (1, M, 1).
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,7 +21,12 @@ import torch
 from .layout import trials_first, trials_last
 
 
-def activation_derivative(excitation, activation, tau_activation, tau_deactivation):
+def activation_derivative(
+    excitation: torch.Tensor,
+    activation: torch.Tensor,
+    tau_activation: float | torch.Tensor,
+    tau_deactivation: float | torch.Tensor,
+) -> torch.Tensor:
     """Thelen (2003) first-order activation dynamics, da/dt (1/s); time constants in s."""
     scale = 0.5 + 1.5 * activation
     tau = torch.where(excitation > activation, tau_activation * scale, tau_deactivation / scale)
@@ -31,7 +38,7 @@ def _per_muscle(value, default, n_muscles):
 
 
 class Muscle(torch.nn.Module):
-    """Base muscle: activation dynamics shared by every model (model-facts §2).
+    """Base muscle: activation dynamics shared by every model (docs/model.md §2.1).
 
     Subclasses declare `state_name`, `_required` (build parameters without default),
     `_defaults` (with default) and implement `_state(activation, geometry_state)`, trial-last.
@@ -41,7 +48,14 @@ class Muscle(torch.nn.Module):
     _required = ("max_isometric_force",)
     _defaults = {}
 
-    def __init__(self, input_dim=1, output_dim=1, min_activation=0.0, tau_activation=0.015, tau_deactivation=0.05):
+    def __init__(
+        self,
+        input_dim: int = 1,
+        output_dim: int = 1,
+        min_activation: float = 0.0,
+        tau_activation: float = 0.015,
+        tau_deactivation: float = 0.05,
+    ) -> None:
         super().__init__()
         self.input_dim = input_dim
         self.output_dim = output_dim
@@ -57,24 +71,24 @@ class Muscle(torch.nn.Module):
         self.built = False
 
     @property
-    def state_dim(self):
+    def state_dim(self) -> int:
         return len(self.state_name)
 
     @property
-    def to_build_dict(self):
+    def to_build_dict(self) -> dict[str, list]:
         """The parameters `Effector.add_muscle` must receive for this muscle type."""
         return {name: [] for name in self._required}
 
     @property
-    def to_build_dict_default(self):
+    def to_build_dict_default(self) -> dict[str, Any]:
         """The optional parameters and their defaults."""
         return dict(self._defaults)
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.min_activation.device
 
-    def setattr(self, name, value):
+    def setattr(self, name: str, value: Any) -> None:
         setattr(self, name, value)
 
     def _param(self, name, values):
@@ -86,7 +100,7 @@ class Muscle(torch.nn.Module):
         self.register_buffer(name, t.clone(), persistent=False)
         return t
 
-    def build(self, timestep, max_isometric_force, **kwargs):
+    def build(self, timestep: float, max_isometric_force: float | Sequence[float], **kwargs) -> None:
         """Set the step (s) and per-muscle parameters (sequences of n_muscles values)."""
         self.dt = float(timestep)
         self.n_muscles = int(np.size(max_isometric_force))
@@ -120,26 +134,28 @@ class Muscle(torch.nn.Module):
         self._param("vmax", 10.0 * l_ce)
         return l_ce, slack
 
-    def clip_activation(self, a):
+    def clip_activation(self, a: torch.Tensor) -> torch.Tensor:
         return a.clamp(min=self.min_activation).clamp(max=1.0)
 
-    def activation_ode(self, action, activation):
+    def activation_ode(self, action: torch.Tensor | float, activation: torch.Tensor) -> torch.Tensor:
         """da/dt (B, 1, n_muscles) from excitation `action`: (B, n_muscles), (B, 1, n_muscles) or a scalar
         (broadcast)."""
         return trials_first(self._activation_rate(self._excitation(action), trials_last(activation)))
 
-    def ode(self, action, muscle_state):
+    def ode(self, action: torch.Tensor | float, muscle_state: torch.Tensor) -> torch.Tensor:
         """Time derivative of the integrated muscle state rows (here: activation only)."""
         return trials_first(self._rate(self._excitation(action), trials_last(muscle_state)))
 
-    def integrate(self, dt, state_derivative, muscle_state, geometry_state):
+    def integrate(
+        self, dt: float, state_derivative: torch.Tensor, muscle_state: torch.Tensor, geometry_state: torch.Tensor
+    ) -> torch.Tensor:
         """New muscle state: activation stepped by dt (s) and clipped, the other rows computed
         from it and the given (pre-step) geometry."""
         return trials_first(
             self._integrate(dt, trials_last(state_derivative), trials_last(muscle_state), trials_last(geometry_state))
         )
 
-    def get_initial_muscle_state(self, batch_size, geometry_state):
+    def get_initial_muscle_state(self, batch_size: int, geometry_state: torch.Tensor) -> torch.Tensor:
         activation = self.min_activation.to(geometry_state.dtype).expand(batch_size, 1, self.n_muscles)
         return self._muscle_state(activation, geometry_state)
 
@@ -172,7 +188,7 @@ class Muscle(torch.nn.Module):
         activation = self.clip_activation(muscle_state[:1] + dt * rate)
         return self._state(activation, geometry_state)
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {"name": type(self).__name__, "state names": list(self.state_name)}
 
 
@@ -182,7 +198,7 @@ class ReluMuscle(Muscle):
 
     state_name = ["activation", "muscle length", "muscle velocity", "force"]
 
-    def __init__(self, min_activation=0.0, **kwargs):
+    def __init__(self, min_activation: float = 0.0, **kwargs) -> None:
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _state(self, activation, geometry_state):
@@ -190,7 +206,7 @@ class ReluMuscle(Muscle):
 
 
 class RigidTendonHillMuscle(Muscle):
-    """Rigid-tendon Hill muscle, Kistemaker et al. (2010) force-length-velocity (model-facts §2).
+    """Rigid-tendon Hill muscle, Kistemaker et al. (2010) force-length-velocity (docs/model.md §2.3).
 
     Build parameters (per muscle): max_isometric_force (N), tendon_length l_se (m),
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1.4, x l_ce).
@@ -217,7 +233,7 @@ class RigidTendonHillMuscle(Muscle):
     _s_as = 0.001
     _f_l_min = 0.01
 
-    def __init__(self, min_activation=0.001, **kwargs):
+    def __init__(self, min_activation: float = 0.001, **kwargs) -> None:
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
@@ -257,7 +273,7 @@ class RigidTendonHillMuscle(Muscle):
 # Thelen DG (2003) J Biomech Eng 125:70-77, eq. 3-6; all forces normalised by max_isometric_force.
 
 
-def thelen_passive_force(strain, shape=5.0, strain_at_max_force=0.6):
+def thelen_passive_force(strain: torch.Tensor, shape: float = 5.0, strain_at_max_force: float = 0.6) -> torch.Tensor:
     """Passive fibre force (x F0), Thelen (2003) eq. 3: (exp(k strain / e0) - 1) / (exp(k) - 1).
 
     `strain` = (fibre length - passive slack length) / optimal length; zero force below slack.
@@ -267,12 +283,12 @@ def thelen_passive_force(strain, shape=5.0, strain_at_max_force=0.6):
     return torch.expm1(shape * torch.relu(strain) / strain_at_max_force) / math.expm1(shape)
 
 
-def thelen_active_force_length(normalized_length, gamma=0.45):
+def thelen_active_force_length(normalized_length: torch.Tensor, gamma: float = 0.45) -> torch.Tensor:
     """Active force-length f_L, Thelen (2003) eq. 4: exp(-(l / l_ce - 1)^2 / gamma); peak 1 at l_ce."""
     return torch.exp(-((normalized_length - 1.0) ** 2) / gamma)
 
 
-def thelen_force_velocity(velocity, max_lengthening_force=1.4, af=0.25):
+def thelen_force_velocity(velocity: torch.Tensor, max_lengthening_force: float = 1.4, af: float = 0.25) -> torch.Tensor:
     """Force-velocity multiplier f_V: Thelen (2003) eq. 6 solved for force at f_L = a = 1.
 
     `velocity` is the fibre velocity over the activation-scaled maximum (0.25 + 0.75 a) v_max,
@@ -289,7 +305,7 @@ def thelen_force_velocity(velocity, max_lengthening_force=1.4, af=0.25):
     return torch.where(velocity < 0.0, f_con, f_ecc)
 
 
-def thelen_tendon_force(strain, strain_at_max_force=0.04):
+def thelen_tendon_force(strain: torch.Tensor, strain_at_max_force: float = 0.04) -> torch.Tensor:
     """Tendon force (x F0), Thelen (2003) eq. 5: exponential toe (k_toe = 3) up to F_toe = 0.33 at
     strain 0.609 e0, linear beyond with stiffness 1.712 / e0 (so ~F0 at e0); 0 when slack (strain <= 0).
     `strain` = tendon length / tendon slack length - 1."""
@@ -309,7 +325,13 @@ def _quadratic_root_plus(a, b, c):
     return torch.where(b_pos, citardauq, (s - b) / (2.0 * a))
 
 
-def thelen_damped_velocity(active_force, activation_force_length, damping, max_lengthening_force=1.4, af=0.25):
+def thelen_damped_velocity(
+    active_force: torch.Tensor,
+    activation_force_length: torch.Tensor,
+    damping: float,
+    max_lengthening_force: float = 1.4,
+    af: float = 0.25,
+) -> torch.Tensor:
     """Fibre velocity x (over (0.25 + 0.75 a) v_max) at which a f_L f_V(x) + damping x = F.
 
     F = tendon force - passive force (x F0); `activation_force_length` = a f_L. f_V is Thelen's
@@ -337,7 +359,9 @@ def thelen_damped_velocity(active_force, activation_force_length, damping, max_l
 # optimal lengths, velocities in optimal lengths per second over vmax.
 
 
-def mujoco_bump(l, lmin, mid, lmax):
+def mujoco_bump(
+    l: torch.Tensor, lmin: float | torch.Tensor, mid: float | torch.Tensor, lmax: float | torch.Tensor
+) -> torch.Tensor:
     """Four smoothly joined half-quadratics: 0 outside (lmin, lmax), peak 1 at mid."""
     mid_low, mid_high = 0.5 * (lmin + mid), 0.5 * (mid + lmax)
     rise = 0.5 * ((l - lmin) / (mid_low - lmin)) ** 2
@@ -348,7 +372,9 @@ def mujoco_bump(l, lmin, mid, lmax):
     return torch.where((l > lmin) & (l < lmax), f, torch.zeros_like(f))
 
 
-def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
+def mujoco_active_force_length(
+    normalized_length: torch.Tensor, lmin: float | torch.Tensor = 0.5, lmax: float | torch.Tensor = 1.6
+) -> torch.Tensor:
     """Active force-length: the bump on (lmin, lmax) peaking at 1, plus 0.15 x a second bump on (lmin, 0.95)
     peaking at (lmin + 0.95) / 2 (MuJoCo's mju_muscleGain)."""
     return mujoco_bump(normalized_length, lmin, 1.0, lmax) + 0.15 * mujoco_bump(
@@ -356,7 +382,7 @@ def mujoco_active_force_length(normalized_length, lmin=0.5, lmax=1.6):
     )
 
 
-def mujoco_force_velocity(normalized_velocity, fvmax=1.2):
+def mujoco_force_velocity(normalized_velocity: torch.Tensor, fvmax: float | torch.Tensor = 1.2) -> torch.Tensor:
     """Force-velocity: (v + 1)^2 for -1 < v <= 0 (0 below), fvmax - (y - v)^2 / y for 0 < v <= y,
     fvmax beyond, with y = fvmax - 1. Value and slope (2) are continuous at v = 0."""
     y = fvmax - 1.0
@@ -365,7 +391,9 @@ def mujoco_force_velocity(normalized_velocity, fvmax=1.2):
     return torch.where(normalized_velocity <= 0.0, (v_con + 1.0) ** 2, fvmax - (y - v_ecc) ** 2 / y)
 
 
-def mujoco_passive_force(normalized_stretch, lmax=1.6, fpmax=1.3):
+def mujoco_passive_force(
+    normalized_stretch: torch.Tensor, lmax: float | torch.Tensor = 1.6, fpmax: float | torch.Tensor = 1.3
+) -> torch.Tensor:
     """Passive force for a fibre `normalized_stretch` optimal lengths beyond its slack length:
     0.25 fpmax x^3 up to x = 1, then 0.25 fpmax (3 x - 2), with x = stretch / ((lmax - 1) / 2);
     so fpmax at lmax when slack is at the optimal length (MuJoCo's case)."""
@@ -408,7 +436,7 @@ class RigidTendonHillMuscleThelen(Muscle):
     max_lengthening_force = 1.4
     af = 0.25
 
-    def __init__(self, min_activation=0.001, **kwargs):
+    def __init__(self, min_activation: float = 0.001, **kwargs) -> None:
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _build(self, tendon_length, optimal_muscle_length, normalized_slack_muscle_length=None):
@@ -469,8 +497,13 @@ class CompliantTendonHillMuscle(Muscle):
     af = 0.25
 
     def __init__(
-        self, min_activation=0.01, tendon_strain_at_max_force=0.04, fibre_damping=0.1, variant="millard", **kwargs
-    ):
+        self,
+        min_activation: float = 0.01,
+        tendon_strain_at_max_force: float = 0.04,
+        fibre_damping: float = 0.1,
+        variant: str = "millard",
+        **kwargs,
+    ) -> None:
         super().__init__(min_activation=min_activation, **kwargs)
         if fibre_damping <= 0:
             raise ValueError(
@@ -514,7 +547,7 @@ class CompliantTendonHillMuscle(Muscle):
         force = f_t * self.max_iso_force.mT
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_t, torch.relu(f_t - f_pe), force], dim=0)
 
-    def equilibrium_fibre_length(self, activation, musculotendon_length):
+    def equilibrium_fibre_length(self, activation: torch.Tensor, musculotendon_length: torch.Tensor) -> torch.Tensor:
         """Fibre length (B, 1, M; m) at which f_T = a f_L + f_PE (zero fibre velocity), from activation and
         musculotendon length (B, 1, M), by bisection (see `_equilibrium_fibre_length`)."""
         return trials_first(self._equilibrium_fibre_length(trials_last(activation), trials_last(musculotendon_length)))
@@ -537,7 +570,7 @@ class CompliantTendonHillMuscle(Muscle):
         return 0.5 * (lo + hi)
 
     def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
-        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; model-facts 2.5)."""
+        """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; docs/model.md §2.5)."""
         rigid, k_se = RigidTendonHillMuscle, 625.0
         l_ce, l_se, l_pe, k_pe = (p.mT for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
         length = musculotendon_length
@@ -630,13 +663,13 @@ class MujocoHillMuscle(Muscle):
 
     def __init__(
         self,
-        min_activation=0.0,
-        passive_forces=1.0,
-        tau_activation=0.01,
-        tau_deactivation=0.04,
-        reference_parameters=False,
+        min_activation: float = 0.0,
+        passive_forces: float = 1.0,
+        tau_activation: float = 0.01,
+        tau_deactivation: float = 0.04,
+        reference_parameters: bool = False,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(
             min_activation=min_activation, tau_activation=tau_activation, tau_deactivation=tau_deactivation, **kwargs
         )

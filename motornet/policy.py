@@ -9,12 +9,12 @@ class GRUWeights(torch.nn.GRU):
     """One batch-first `torch.nn.GRU` layer (callable as such; gates r, z, n). PolicyGRU initialises it,
     so construction draws no random numbers here."""
 
-    def __init__(self, input_dim, hidden_dim):
+    def __init__(self, input_dim: int, hidden_dim: int) -> None:
         self._initialised = False
         super().__init__(input_dim, hidden_dim, num_layers=1, batch_first=True)
         self._initialised = True
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         if self._initialised:
             super().reset_parameters()
 
@@ -33,7 +33,15 @@ class PolicyGRU(torch.nn.Module):
     global one).
     """
 
-    def __init__(self, input_dim, hidden_dim, output_dim, device=None, hidden_noise=0.0, readout_init="normal"):
+    def __init__(
+        self,
+        input_dim: int,
+        hidden_dim: int,
+        output_dim: int,
+        device: str | torch.device | None = None,
+        hidden_noise: float = 0.0,
+        readout_init: str = "normal",
+    ) -> None:
         super().__init__()
         if readout_init not in ("normal", "xavier"):
             raise ValueError(f"readout_init must be 'normal' (paper) or 'xavier' (MotorNet 0.3), got {readout_init!r}")
@@ -61,14 +69,14 @@ class PolicyGRU(torch.nn.Module):
             self.to(device)
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.fc.weight.device
 
-    def init_hidden(self, batch_size):
+    def init_hidden(self, batch_size: int) -> torch.Tensor:
         """Zero hidden state (1, B, hidden_dim)."""
         return torch.zeros(1, batch_size, self.hidden_dim, device=self.device, dtype=self.fc.weight.dtype)
 
-    def forward(self, x, h0):
+    def forward(self, x: torch.Tensor, h0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, input_dim), h0 (1, B, hidden_dim) -> excitation (B, output_dim), h (1, B, hidden_dim)."""
         if x.shape[-1] != self.input_dim:
             raise ValueError(
@@ -83,12 +91,14 @@ class PolicyGRU(torch.nn.Module):
         u, h = self.cell(x.reshape(-1, self.input_dim), h0.reshape(-1, self.hidden_dim), noise)
         return u, h.unsqueeze(0).clone()  # a fresh output: the compiled call then has no aliased output
 
-    def cell(self, x, h, noise=None):
+    def cell(
+        self, x: torch.Tensor, h: torch.Tensor, noise: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Pure step on (B, input_dim) and (B, hidden_dim) tensors; `noise` is added to the hidden state
         `h` before the cell uses it (`gru_cell`)."""
         return gru_cell(x, h, *self._gru_parameters, self.fc.weight, self.fc.bias, noise)
 
-    def sample_hidden_noise(self, batch_size):
+    def sample_hidden_noise(self, batch_size: int) -> torch.Tensor | None:
         """sigma_h N(0, 1) samples (batch_size, hidden_dim) from `generator` (None: torch's global one), or
         None outside training or without hidden noise."""
         if not (self.hidden_noise and self.training):
@@ -98,7 +108,17 @@ class PolicyGRU(torch.nn.Module):
         )
 
 
-def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, w_out, b_out, noise=None):
+def gru_cell(
+    x: torch.Tensor,
+    h: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    w_out: torch.Tensor,
+    b_out: torch.Tensor,
+    noise: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One GRU step and the sigmoid read-out -> (excitation, new hidden state).
 
     The equations of `torch.nn.GRU` (gates r, z, n), written as bias-free matrix products with the biases

@@ -11,9 +11,15 @@ tensor operations of a step into a few loops and removes most per-operation over
 of each chunk length pays the compilation once (tens of seconds on a CPU).
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import torch
 
 from .effector import COMPILE_OPTIONS
+from .ensemble import PolicyEnsemble, TaskEnsemble
+from .environment import Environment
+from .policy import PolicyGRU
 
 RECORDED = ("fingertip", "activation", "hidden", "action")
 
@@ -32,7 +38,15 @@ class Rollout:
     `env.endpoint_field`. The environment is left in the episode's final state, as after `env.step`.
     """
 
-    def __init__(self, env, policy, chunk=10, compile=False, record=RECORDED, costs=None):
+    def __init__(
+        self,
+        env: Environment | TaskEnsemble,
+        policy: PolicyGRU | PolicyEnsemble,
+        chunk: int = 10,
+        compile: bool = False,
+        record: Sequence[str] = RECORDED,
+        costs: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
+    ) -> None:
         if chunk < 1:
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
         unknown = set(record) - set(RECORDED)
@@ -72,7 +86,9 @@ class Rollout:
                     totals[name] = cost if name not in totals else totals[name] + cost
         return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}, totals
 
-    def __call__(self, batch_size=None, seed=None, options=None):
+    def __call__(
+        self, batch_size: int | None = None, seed: int | None = None, options: dict | None = None
+    ) -> dict[str, Any]:
         env, policy = self.env, self.policy
         options = dict(options or {})
         if batch_size is not None:

@@ -6,14 +6,24 @@ are batch first; the underscore methods the effector's step calls are trial-last
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch
 
 from .layout import trials_first, trials_last
 
 
-def integrate_joint(joint_state, d_position, d_velocity, dt, pos_bounds, vel_bounds):
-    """Explicit step of the joint state with clipping (model-facts §1), trial-last.
+def integrate_joint(
+    joint_state: torch.Tensor,
+    d_position: torch.Tensor,
+    d_velocity: torch.Tensor,
+    dt: float,
+    pos_bounds: torch.Tensor,
+    vel_bounds: torch.Tensor,
+) -> torch.Tensor:
+    """Explicit step of the joint state with clipping (docs/model.md §1.4), trial-last.
 
     joint_state (2*dof, B); d_position, d_velocity (dof, B) are the rates applied over dt (s);
     pos_bounds, vel_bounds are (lower, upper) tensors of shape (2, dof).
@@ -54,15 +64,15 @@ class Skeleton(torch.nn.Module):
 
     def __init__(
         self,
-        dof,
-        space_dim,
-        name="skeleton",
-        pos_lower_bound=-1.0,
-        pos_upper_bound=1.0,
-        vel_lower_bound=-1000.0,
-        vel_upper_bound=1000.0,
+        dof: int,
+        space_dim: int,
+        name: str = "skeleton",
+        pos_lower_bound: float | Sequence[float] | torch.Tensor = -1.0,
+        pos_upper_bound: float | Sequence[float] | torch.Tensor = 1.0,
+        vel_lower_bound: float | Sequence[float] | torch.Tensor = -1000.0,
+        vel_upper_bound: float | Sequence[float] | torch.Tensor = 1000.0,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__()
         self.dof = int(dof)
         self.space_dim = int(space_dim)
@@ -102,33 +112,40 @@ class Skeleton(torch.nn.Module):
     vel_upper_bound = property(lambda self: self.vel_bounds[1:])
 
     @property
-    def default_endpoint_load(self):
+    def default_endpoint_load(self) -> torch.Tensor:
         """Zero endpoint force (1, space_dim; N)."""
         return torch.zeros(1, self.space_dim, device=self.device, dtype=self.pos_bounds.dtype)
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.pos_bounds.device
 
-    def build(self, timestep, pos_upper_bound, pos_lower_bound, vel_upper_bound, vel_lower_bound):
+    def build(
+        self,
+        timestep: float,
+        pos_upper_bound: float | Sequence[float] | torch.Tensor,
+        pos_lower_bound: float | Sequence[float] | torch.Tensor,
+        vel_upper_bound: float | Sequence[float] | torch.Tensor,
+        vel_lower_bound: float | Sequence[float] | torch.Tensor,
+    ) -> None:
         """Set the integration step (s) and the position / velocity bounds."""
         self.dt = float(timestep)
         self._set_bounds(pos_lower_bound, pos_upper_bound, vel_lower_bound, vel_upper_bound)
         self.to(self.device)
         self.built = True
 
-    def clip_position(self, pos):
+    def clip_position(self, pos: torch.Tensor) -> torch.Tensor:
         """Positions (B, dof) clipped to the position bounds."""
         return torch.minimum(torch.maximum(pos, self.pos_bounds[0]), self.pos_bounds[1])
 
-    def ode(self, inputs, joint_state, endpoint_load):
+    def ode(self, inputs: torch.Tensor, joint_state: torch.Tensor, endpoint_load: torch.Tensor | None) -> torch.Tensor:
         """Joint acceleration (B, dof) from generalised forces `inputs` (B, dof; N m or N),
         the joint state and an endpoint force (B, space_dim; N)."""
         return trials_first(
             self._acceleration(trials_last(joint_state), trials_last(inputs), trials_last(endpoint_load))
         )
 
-    def integrate(self, dt, state_derivative, joint_state):
+    def integrate(self, dt: float, state_derivative: torch.Tensor, joint_state: torch.Tensor) -> torch.Tensor:
         """Euler step with clipping; `state_derivative` is the acceleration (B, dof)."""
         joint = trials_last(joint_state)
         return trials_first(
@@ -137,17 +154,22 @@ class Skeleton(torch.nn.Module):
             )
         )
 
-    def joint2cartesian(self, joint_state):
+    def joint2cartesian(self, joint_state: torch.Tensor) -> torch.Tensor:
         """Endpoint state (B, 2 space_dim): position (m), then velocity (m/s)."""
         return trials_first(self._cartesian(trials_last(joint_state)))
 
-    def clip_velocity(self, pos, vel):
+    def clip_velocity(self, pos: torch.Tensor, vel: torch.Tensor) -> torch.Tensor:
         """Clip velocity to its bounds and zero it where it pushes past a reached position bound."""
         vel = torch.minimum(torch.maximum(vel, self.vel_bounds[0]), self.vel_bounds[1])
         out = ((vel < 0) & (pos <= self.pos_bounds[0])) | ((vel > 0) & (pos >= self.pos_bounds[1]))
         return torch.where(out, torch.zeros_like(vel), vel)
 
-    def path2cartesian(self, path_coordinates, path_fixation_body, joint_state):
+    def path2cartesian(
+        self,
+        path_coordinates: torch.Tensor | np.ndarray | Sequence,
+        path_fixation_body: torch.Tensor | np.ndarray | Sequence,
+        joint_state: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """World position of fixation points and their derivatives.
 
         path_coordinates (2, P) or MotorNet 0.3's (1, 2, P) body-frame coordinates; path_fixation_body
@@ -162,10 +184,10 @@ class Skeleton(torch.nn.Module):
         dxy_dt = (dxy_ddof * joint[self.dof :].unsqueeze(1)).sum(1)
         return trials_first(xy), trials_first(dxy_dt), trials_first(dxy_ddof)
 
-    def get_base_config(self):
+    def get_base_config(self) -> dict:
         return {"name": self.name, "dof": self.dof, "dt": str(self.dt), "space_dim": self.space_dim}
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **self.get_base_config(),
             "pos_lower_bound": self.pos_bounds[0].tolist(),
@@ -174,10 +196,10 @@ class Skeleton(torch.nn.Module):
             "vel_upper_bound": self.vel_bounds[1].tolist(),
         }
 
-    def setattr(self, name, value):
+    def setattr(self, name: str, value: Any) -> None:
         setattr(self, name, value)
 
-    def detach(self, x):
+    def detach(self, x: Any) -> Any:
         return x.detach() if isinstance(x, torch.Tensor) else x
 
 
@@ -187,7 +209,7 @@ class PointMass(Skeleton):
     Fixation body 0 is the world, body 1 the mass (coordinates are an offset from its centre).
     """
 
-    def __init__(self, space_dim=2, mass=1.0, name="point_mass", **kwargs):
+    def __init__(self, space_dim: int = 2, mass: float = 1.0, name: str = "point_mass", **kwargs) -> None:
         super().__init__(dof=space_dim, space_dim=space_dim, name=name, **kwargs)
         _check_physical(name, positive={"mass (kg)": mass})
         self.mass = float(mass)
@@ -209,7 +231,7 @@ class PointMass(Skeleton):
         dxy_ddof = (eye[:, :, None, None] * on_mass).expand(-1, -1, -1, pos.shape[-1])
         return xy, dxy_ddof
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {**super().get_save_config(), "mass": self.mass}
 
 
@@ -227,18 +249,18 @@ class TwoDofArm(Skeleton):
 
     def __init__(
         self,
-        name="two_dof_arm",
-        m1=_ARM_DEFAULTS["m1"],
-        m2=_ARM_DEFAULTS["m2"],
-        l1g=_ARM_DEFAULTS["l1g"],
-        l2g=_ARM_DEFAULTS["l2g"],
-        i1=_ARM_DEFAULTS["i1"],
-        i2=_ARM_DEFAULTS["i2"],
-        l1=_ARM_DEFAULTS["l1"],
-        l2=_ARM_DEFAULTS["l2"],
-        viscosity=0.0,
+        name: str = "two_dof_arm",
+        m1: float = _ARM_DEFAULTS["m1"],
+        m2: float = _ARM_DEFAULTS["m2"],
+        l1g: float = _ARM_DEFAULTS["l1g"],
+        l2g: float = _ARM_DEFAULTS["l2g"],
+        i1: float = _ARM_DEFAULTS["i1"],
+        i2: float = _ARM_DEFAULTS["i2"],
+        l1: float = _ARM_DEFAULTS["l1"],
+        l2: float = _ARM_DEFAULTS["l2"],
+        viscosity: float = 0.0,
         **kwargs,
-    ):
+    ) -> None:
         # MotorNet 0.3's upper-case spellings override the lower-case arguments.
         l1, l2, l1g, l2g, i1, i2 = (
             kwargs.pop(upper, value)
@@ -261,7 +283,7 @@ class TwoDofArm(Skeleton):
         self.m1, self.m2, self.l1g, self.l2g = float(m1), float(m2), float(l1g), float(l2g)
         self.i1, self.i2, self.l1, self.l2 = float(i1), float(i2), float(l1), float(l2)
         self.viscosity = self.c_viscosity = float(viscosity)
-        # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (model-facts §1).
+        # Inertia matrix M(q2) = C + cos(q2) K and the Coriolis coefficient c (docs/model.md §1.2).
         c22 = self.m2 * self.l2g**2 + self.i2
         c11 = self.m1 * self.l1g**2 + self.i1 + self.m2 * (self.l2g**2 + self.l1**2) + self.i2
         self.coriolis = self.m2 * self.l1 * self.l2g
@@ -331,7 +353,7 @@ class TwoDofArm(Skeleton):
         dxy_ddof = torch.stack([torch.stack([dx_dq1, dx_dq2]), torch.stack([dy_dq1, dy_dq2])])
         return xy, dxy_ddof
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         # coriolis_1, coriolis_2: the coefficients m2 l1 l2g of the velocity products in the shoulder
         # (+, on (2 qd1 + qd2) qd2 sin q2) and elbow (-, on qd1^2 sin q2) equations.
         return {

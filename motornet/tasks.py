@@ -33,9 +33,13 @@ import dataclasses
 import importlib
 import inspect
 import math
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch
 
+from .effector import Effector
 from .environment import Environment
 from .skeleton import TwoDofArm
 
@@ -44,12 +48,12 @@ PAPER_VISION_DELAY = 0.05  # s
 ARM26_START = (math.pi / 4, math.pi / 2)  # shoulder 45 deg, elbow 90 deg (paper 4.2)
 
 
-def curl_field(velocity, gain):
+def curl_field(velocity: torch.Tensor, gain: float) -> torch.Tensor:
     """Curl-field endpoint force F = gain * [[0, -1], [1, 0]] v (N) for endpoint velocities v (B, 2; m/s)."""
     return gain * torch.stack([-velocity[:, 1], velocity[:, 0]], dim=-1)
 
 
-def default_start_joint(effector):
+def default_start_joint(effector: Effector) -> tuple[float, ...]:
     """The paper's fixed start: shoulder 45 deg / elbow 90 deg for a two-joint arm, the origin otherwise."""
     if isinstance(effector.skeleton, TwoDofArm):
         return ARM26_START
@@ -76,7 +80,7 @@ class Trials:
     angle: torch.Tensor  # (B,)
     magnitude: torch.Tensor  # (B,)
 
-    def numpy(self):
+    def numpy(self) -> dict[str, np.ndarray]:
         return {f"trial_{k}": v.detach().cpu().numpy() for k, v in dataclasses.asdict(self).items()}
 
 
@@ -97,23 +101,23 @@ class ReachTask(Environment):
 
     def __init__(
         self,
-        effector,
-        max_ep_duration=1.0,
-        go_cue_time=None,
-        go_cue_range=None,
-        catch_probability=0.5,
-        curl_gain=0.0,
-        proprioception_delay=PAPER_PROPRIOCEPTION_DELAY,
-        vision_delay=PAPER_VISION_DELAY,
-        proprioception_noise=0.0,
-        vision_noise=0.0,
-        obs_noise=0.0,
-        action_noise=0.0,
-        q_init=None,
-        hide_start_at_go=True,
-        name=None,
-        differentiable=True,
-    ):
+        effector: Effector,
+        max_ep_duration: float = 1.0,
+        go_cue_time: float | None = None,
+        go_cue_range: Sequence[float] | None = None,
+        catch_probability: float = 0.5,
+        curl_gain: float = 0.0,
+        proprioception_delay: float = PAPER_PROPRIOCEPTION_DELAY,
+        vision_delay: float = PAPER_VISION_DELAY,
+        proprioception_noise: float | Sequence[float] = 0.0,
+        vision_noise: float | Sequence[float] = 0.0,
+        obs_noise: float | Sequence[float] = 0.0,
+        action_noise: float | Sequence[float] = 0.0,
+        q_init: Sequence[float] | torch.Tensor | None = None,
+        hide_start_at_go: bool = True,
+        name: str | None = None,
+        differentiable: bool = True,
+    ) -> None:
         super().__init__(
             effector,
             q_init=q_init,
@@ -151,12 +155,12 @@ class ReachTask(Environment):
 
     # ---- schedule -----------------------------------------------------------------------------
 
-    def rand(self, *shape):
+    def rand(self, *shape: int) -> torch.Tensor:
         """U(0, 1) numbers of `shape` from the effector's generator."""
         g = self.effector.generator
         return torch.rand(*shape, generator=g, device=self.device, dtype=self.effector.dtype)
 
-    def draw_go_steps(self, batch_size):
+    def draw_go_steps(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Go-cue steps and catch flags; always draws the same number of random numbers."""
         lo, hi = self._go_bounds
         u = self.rand(batch_size)
@@ -168,7 +172,7 @@ class ReachTask(Environment):
         """A go-cue step no observation of this episode can see."""
         return self.n_steps + self.vision_delay + 1
 
-    def draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size: int, start: torch.Tensor) -> Trials:
         """This episode's `Trials` for `batch_size` trials that start at `start` (B, 2; m), the fingertip
         after reset. Build the result with `make_trials`."""
         raise NotImplementedError(f"{type(self).__name__} must implement draw_trials(batch_size, start)")
@@ -188,38 +192,38 @@ class ReachTask(Environment):
         self._pulse = on.unsqueeze(-1).to(start.dtype) * trials.pulse_force[:, None]
         return trials.target
 
-    def schedule(self):
+    def schedule(self) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Task inputs (start (B, T+1, 2), go-cue (B, T+1, 1)) and the pulse of every step (B, T, 2; N)."""
         start = self.trials.start[:, None]
         start = start * self._go_cue if self.hide_start_at_go else start.expand_as(self._desired)
         return [start, self._go_cue], self._pulse
 
-    def endpoint_field(self, cartesian):
+    def endpoint_field(self, cartesian: torch.Tensor) -> torch.Tensor | None:
         """The curl field acting on the endpoint velocity (N), None without one."""
         return curl_field(cartesian[:, 2:], self.curl_gain) if self.curl_gain else None
 
-    def desired_position(self):
+    def desired_position(self) -> torch.Tensor:
         """x*_n (B, 2; m) for the state just reached."""
         return self._desired[:, min(self._n_steps, self.n_steps)]
 
     @property
-    def desired_trajectory(self):
+    def desired_trajectory(self) -> torch.Tensor:
         """x* for every state of the episode (B, T+1, 2; m)."""
         return self._desired
 
     @property
-    def go_cue_inputs(self):
+    def go_cue_inputs(self) -> torch.Tensor:
         """The go-cue input of every observation of the episode (B, T+1, 1)."""
         return self._go_cue
 
     @property
-    def pulse_schedule(self):
+    def pulse_schedule(self) -> torch.Tensor:
         """The pulse force of every step (B, T, 2; N), without the curl field."""
         return self._pulse
 
     # ---- gymnasium API ------------------------------------------------------------------------
 
-    def reset(self, seed=None, options=None):
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
         """As `Environment.reset`; batch_size defaults to the task's number of conditions."""
         options = dict(options or {})
         if options.get("batch_size") is None:
@@ -233,7 +237,7 @@ class ReachTask(Environment):
         info["go_cue"] = self._go_cue[:, min(self._n_steps, self.n_steps)]
         return info
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "task": type(self).__name__,
@@ -246,8 +250,18 @@ class ReachTask(Environment):
         }
 
     def make_trials(
-        self, start, target, go, catch, onset=None, steps=None, force=None, condition=None, angle=None, magnitude=None
-    ):
+        self,
+        start: torch.Tensor,
+        target: torch.Tensor,
+        go: torch.Tensor,
+        catch: torch.Tensor,
+        onset: torch.Tensor | None = None,
+        steps: torch.Tensor | None = None,
+        force: torch.Tensor | None = None,
+        condition: torch.Tensor | None = None,
+        angle: torch.Tensor | None = None,
+        magnitude: torch.Tensor | None = None,
+    ) -> Trials:
         """`Trials` from start and target (B, 2; m), go-cue step `go` (B,) and `catch` (B,) bool; without a
         pulse (onset, steps, force), condition (-1), angle and magnitude (nan) unless given."""
         batch_size = start.shape[0]
@@ -278,13 +292,13 @@ class RandomReach(ReachTask):
 
     def __init__(
         self,
-        effector,
-        perturbation_probability=0.0,
-        perturbation_magnitude=4.0,
-        catch_perturbation_magnitude=8.0,
-        perturbation_duration=0.1,
+        effector: Effector,
+        perturbation_probability: float = 0.0,
+        perturbation_magnitude: float = 4.0,
+        catch_perturbation_magnitude: float = 8.0,
+        perturbation_duration: float = 0.1,
         **kwargs,
-    ):
+    ) -> None:
         super().__init__(effector, **kwargs)
         if not 0.0 <= perturbation_probability <= 1.0:
             raise ValueError(f"perturbation_probability must be in [0, 1], got {perturbation_probability}")
@@ -294,7 +308,7 @@ class RandomReach(ReachTask):
         self.perturbation_duration = float(perturbation_duration)
         self._pulse_steps = int(round(self.perturbation_duration / self.dt))
 
-    def draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size: int, start: torch.Tensor) -> Trials:
         joint = self.effector.draw_random_uniform_states(batch_size)
         target = self.effector.joint2cartesian(joint)[:, :2]
         go, catch = self.draw_go_steps(batch_size)
@@ -313,7 +327,7 @@ class RandomReach(ReachTask):
         steps = torch.full_like(onset, self._pulse_steps) * perturbed
         return self.make_trials(start, target, go, catch, onset, steps, force, angle=angle, magnitude=magnitude)
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "perturbation_probability": self.perturbation_probability,
@@ -336,17 +350,17 @@ class CentreOutReach(ReachTask):
 
     def __init__(
         self,
-        effector,
-        n_targets=8,
-        radius=0.1,
-        start_joint=None,
-        go_cue_time=0.1,
-        catch_probability=0.0,
-        perturbation_magnitudes=(0.0,),
-        perturbation_delay=None,
-        perturbation_duration=0.1,
+        effector: Effector,
+        n_targets: int = 8,
+        radius: float = 0.1,
+        start_joint: Sequence[float] | torch.Tensor | None = None,
+        go_cue_time: float = 0.1,
+        catch_probability: float = 0.0,
+        perturbation_magnitudes: Sequence[float] = (0.0,),
+        perturbation_delay: float | None = None,
+        perturbation_duration: float = 0.1,
         **kwargs,
-    ):
+    ) -> None:
         start_joint = default_start_joint(effector) if start_joint is None else start_joint
         super().__init__(
             effector, go_cue_time=go_cue_time, catch_probability=catch_probability, q_init=start_joint, **kwargs
@@ -364,13 +378,13 @@ class CentreOutReach(ReachTask):
         self.default_batch_size = self.n_targets * len(self.perturbation_magnitudes)
 
     @property
-    def target_angles(self):
+    def target_angles(self) -> torch.Tensor:
         """Reach directions (rad) of the targets, counter-clockwise from rightward."""
         return torch.arange(self.n_targets, dtype=self.effector.dtype, device=self.device) * (
             2 * math.pi / self.n_targets
         )
 
-    def draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size: int, start: torch.Tensor) -> Trials:
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_targets * n_mag)
         angle = self.target_angles[condition // n_mag]
@@ -387,7 +401,7 @@ class CentreOutReach(ReachTask):
             start, target, go, catch, onset, steps, magnitude[:, None] * orthogonal, condition, angle, magnitude
         )
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "n_targets": self.n_targets,
@@ -412,15 +426,15 @@ class PosturalTask(ReachTask):
 
     def __init__(
         self,
-        effector,
-        start_joint=None,
-        n_directions=4,
-        perturbation_magnitudes=(6.0, 12.0),
-        perturbation_onset=None,
-        perturbation_duration=0.1,
-        max_ep_duration=0.8,
+        effector: Effector,
+        start_joint: Sequence[float] | torch.Tensor | str | None = None,
+        n_directions: int = 4,
+        perturbation_magnitudes: Sequence[float] = (6.0, 12.0),
+        perturbation_onset: float | None = None,
+        perturbation_duration: float = 0.1,
+        max_ep_duration: float = 0.8,
         **kwargs,
-    ):
+    ) -> None:
         if isinstance(start_joint, str):
             if start_joint != "random":
                 raise ValueError(f"start_joint must be joint positions (rad) or 'random', got {start_joint!r}")
@@ -437,7 +451,7 @@ class PosturalTask(ReachTask):
         self.perturbation_duration = float(perturbation_duration)
         self.default_batch_size = self.n_directions * len(self.perturbation_magnitudes)
 
-    def draw_trials(self, batch_size, start):
+    def draw_trials(self, batch_size: int, start: torch.Tensor) -> Trials:
         n_mag = len(self.perturbation_magnitudes)
         condition = torch.arange(batch_size, device=self.device) % (self.n_directions * n_mag)
         angle = (condition // n_mag).to(start.dtype) * (2 * math.pi / self.n_directions)
@@ -450,7 +464,7 @@ class PosturalTask(ReachTask):
         steps = torch.full_like(go, int(round(self.perturbation_duration / self.dt))) * (magnitude != 0)
         return self.make_trials(start, start.clone(), go, catch, onset, steps, force, condition, angle, magnitude)
 
-    def get_save_config(self):
+    def get_save_config(self) -> dict:
         return {
             **super().get_save_config(),
             "start_joint": self.start_joint,
@@ -465,14 +479,14 @@ TASKS = {"random_reach": RandomReach, "centre_out": CentreOutReach, "posture": P
 _NOT_OPTIONS = ("self", "effector", "name", "differentiable", "action_noise")
 
 
-def register_task(name, cls):
+def register_task(name: str, cls: type) -> None:
     """Make `cls` (a ReachTask subclass) the task a config names `name` in this process. A config that a
     pipeline job or a fresh process reads names it as "module:Class" instead."""
     _check_task_class(name, cls)
     TASKS[name] = cls
 
 
-def task_class(name):
+def task_class(name: str) -> type:
     """The task class a config's `task.name` names: a key of TASKS, or "module:Class" for a ReachTask
     subclass that Python can import (e.g. "mypkg.tasks:ViaPoint", with mypkg installed or on PYTHONPATH)."""
     if name in TASKS:
@@ -499,7 +513,7 @@ def _check_task_class(name, cls):
         raise ValueError(f"task {name!r} is {cls!r}, not a subclass of motornet.tasks.ReachTask")
 
 
-def task_parameters(name):
+def task_parameters(name: str) -> dict[str, Any]:
     """The keyword arguments (name -> default) a task accepts from a config; action_noise comes from the
     policy's config."""
     cls = task_class(name)
@@ -513,6 +527,6 @@ def task_parameters(name):
     return params
 
 
-def make_task(name, effector, **kwargs):
+def make_task(name: str, effector: Effector, **kwargs) -> ReachTask:
     """Build a task by its config name (see task_class) with keyword arguments for its class."""
     return task_class(name)(effector, **kwargs)

@@ -101,7 +101,7 @@ def test_zero_input_causes_no_drift_where_muscles_are_below_slack_length():
 
 
 def numpy_arm26_rollout(joint, excitation, n_steps, dt=0.01):
-    """Independent float64 implementation of model-facts §1-3 and §5 (Euler), muscle by muscle."""
+    """Independent float64 implementation of docs/model.md §1, §2.3, §3 and §5.4 (Euler), muscle by muscle."""
     sk = ARM26_SKELETON
     lo, hi = np.array(sk["pos_lower_bound"]), np.array(sk["pos_upper_bound"])
     m1, m2, l1, l1g, l2g, i1, i2 = sk["m1"], sk["m2"], sk["l1"], sk["l1g"], sk["l2g"], sk["i1"], sk["i2"]

@@ -153,7 +153,7 @@ def test_moment_arm_comparison_counts_sign_agreement_and_size_ratio():
 
 
 def test_geometric_and_polynomial_arm26_moment_arms_agree_in_sign_and_rough_size():
-    """The path coordinates (model-facts 4.4) against Kistemaker's polynomial: each muscle acts the same way
+    """The path coordinates (docs/model.md §4.4) against Kistemaker's polynomial: each muscle acts the same way
     at each joint over >= 90 % of the joint range (paths without wrapping lose their moment arm near
     shoulder 0 deg) and within a factor of 3 on average; where the polynomial has no moment arm, neither
     has the path."""

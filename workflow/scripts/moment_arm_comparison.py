@@ -1,4 +1,4 @@
-"""Geometric-path arm26 moment arms (the paper's table 5, our source: model-facts 4.4) checked against the
+"""Geometric-path arm26 moment arms (the paper's table 5, our source: docs/model.md §4.4) checked against the
 moment-arm polynomial (table 4): per muscle and joint, ranges, sign agreement and size ratio."""
 
 import numpy as np
