@@ -15,7 +15,8 @@ author = "motornet-repro contributors"
 release = version = motornet.__version__
 copyright = "2026, motornet-repro contributors (MIT licence)"
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinx.ext.mathjax"]
+# sphinx-mathjax-offline: MathJax ships with the site, so that the equations render without a network
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # tutorials are stored with their outputs; tests/test_tutorials.py runs them

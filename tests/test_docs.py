@@ -106,3 +106,13 @@ def test_in_a_browser_every_internal_link_resolves_and_every_image_loads(site, b
     assert not broken_links, broken_links[:20]
     assert not broken_images, broken_images
     assert images >= 8, "the results page shows the paper's figures"
+
+
+def test_in_a_browser_the_model_pages_equations_render(site, browser):
+    chrome, root = browser
+    chrome.get(root + "model.html")
+    rendered = chrome.execute_script(
+        "return new Promise(done => MathJax.startup.promise.then(() => "
+        "done(document.querySelectorAll('mjx-container').length)))"
+    )
+    assert rendered > 20, "MathJax rendered no equation"
