@@ -162,43 +162,46 @@ def plot(inputs, highlight_above=3.0, angle_deg=90.0, perturbation=-6.0):
         3.0,
     )
 
-    fig = plt.figure(figsize=(style.FULL_WIDTH, 8.6), layout="constrained")
-    top, middle, bottom = fig.subfigures(3, 1, height_ratios=[2.3, 4.5, 1.8])
+    # Rows in reading order, as the paper letters them: (a, b); the perturbation-trained network (c, d) and
+    # the muscle activations (e); the perturbation-free network (f, g).
+    fig = plt.figure(figsize=(style.FULL_WIDTH, 8.8), layout="constrained")
+    top, trained, activations, free = fig.subfigures(4, 1, height_ratios=[2.3, 2.35, 1.8, 2.55])
     a, b = top.subplots(1, 2, width_ratios=[1, 1.5])
     _panel_a(a, dict(np.load(inputs["training_set"])), highlight_above)
     style.panel_label(a, "a", x=-0.3, y=1.1)
     _panel_b(b, logs)
     style.panel_label(b, "b", x=-0.15, y=1.1)
 
-    grid = middle.subplots(2, 3, sharex="col", sharey="col")
-    for i, (network, letters) in enumerate((("trained", "cd"), ("free", "fg"))):
+    rows = {"trained": (trained.subplots(1, 3), "cd"), "free": (free.subplots(1, 3), "fg")}
+    for i, (network, (axes, letters)) in enumerate(rows.items()):
         chosen = metrics[metrics.network == NETWORKS[network]]
         text, reach_legend = panel_centre_out(
-            grid[i, 0], runs[network, "centre_out"][0], chosen[chosen.test == "centre_out"], radius
+            axes[0], runs[network, "centre_out"][0], chosen[chosen.test == "centre_out"], radius
         )
-        grid[i, 0].set_title(("centre-out reaching\n" if i == 0 else "") + text, fontsize=style.FONT_SIZE - 1)
+        axes[0].set_title(("centre-out reaching\n" if i == 0 else "") + text, fontsize=style.FONT_SIZE - 1)
         for j, (name, directions) in enumerate(POSTURE_AXES.items()):
             text, posture_legend = panel_posture(
-                grid[i, 1 + j],
+                axes[1 + j],
                 runs[network, "posture"][0],
                 chosen[chosen.test == "posture"],
                 radius,
                 posture_lim,
                 directions,
             )
-            grid[i, 1 + j].set_title(
-                (f"posture, {name} pulses\n" if i == 0 else "") + text, fontsize=style.FONT_SIZE - 1
-            )
-        grid[i, 0].set_ylabel(f"{NETWORKS[network]}\ny (cm)")
-        style.panel_label(grid[i, 0], letters[0], x=-0.45, y=1.02)
-        style.panel_label(grid[i, 1], letters[1], x=-0.25, y=1.02)
-    for ax in grid[1]:
-        ax.set_xlabel("x (cm)")
-    middle.legend(*reach_legend, loc="outside right upper", title="centre-out pulse")
-    middle.legend(*posture_legend, loc="outside right lower", title="postural pulse")
+            axes[1 + j].set_title((f"posture, {name} pulses\n" if i == 0 else "") + text, fontsize=style.FONT_SIZE - 1)
+        axes[0].set_ylabel(f"{NETWORKS[network]}\ny (cm)")
+        for ax in axes:
+            ax.set_xlabel("x (cm)")
+        style.panel_label(axes[0], letters[0], x=-0.45, y=1.02)
+        style.panel_label(axes[1], letters[1], x=-0.25, y=1.02)
+    for trained_ax, free_ax in zip(rows["trained"][0], rows["free"][0]):
+        free_ax.sharex(trained_ax)
+        free_ax.sharey(trained_ax)
+    trained.legend(*reach_legend, loc="outside right upper", title="centre-out pulse")
+    free.legend(*posture_legend, loc="outside right upper", title="postural pulse")
 
-    e = bottom.subplots(1, 6, sharex=True, sharey=True)
+    e = activations.subplots(1, 6, sharex=True, sharey=True)
     handles, labels = _panel_e(e, runs, angle_deg, perturbation)
-    bottom.legend(handles, labels, loc="outside upper center", ncol=3)
+    activations.legend(handles, labels, loc="outside upper center", ncol=3)
     style.panel_label(e[0], "e", x=-0.55, y=1.1)
     return fig

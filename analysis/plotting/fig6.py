@@ -105,7 +105,7 @@ def pmd_histogram(ax, pmd, stats, effector):
     ax.set_rlabel_position(112.5)
     modes = ", ".join(f"{m:.0f}°" for m in stats[["mode_1_deg", "mode_2_deg"]] if np.isfinite(m))
     ax.set_title(
-        f"{TITLES[effector]}\naxial p = {stats.axial_p:.2g}; modes {modes}", fontsize=style.FONT_SIZE - 1, pad=12
+        f"{TITLES[effector]}\naxial p = {stats.axial_p:.2g}\nmodes {modes}", fontsize=style.FONT_SIZE - 1, pad=12
     )
 
 
@@ -178,8 +178,9 @@ def plot(inputs, sample_seed=0, activation_window_s=0.3, n_units=8):
     sample = {e: metrics[(metrics.effector == e) & (metrics.network == str(sample_seed))].iloc[0] for e in EFFECTORS}
     seed_index = {e: list(runs[e][2]["seeds"]).index(sample_seed) for e in EFFECTORS}
 
-    fig = plt.figure(figsize=(style.FULL_WIDTH, 10.2), layout="constrained")
-    row1, row2, row3, row4 = fig.subfigures(4, 1, height_ratios=[1.0, 1.15, 0.85, 1.25])
+    # Panels in reading order, lettered as the paper's: (a, b), (c, d), (e), (f).
+    fig = plt.figure(figsize=(style.FULL_WIDTH, 10.6), layout="constrained")
+    row1, row2, row3, row4 = fig.subfigures(4, 1, height_ratios=[1.0, 1.25, 0.95, 1.25])
     sub_a, sub_b = row1.subfigures(1, 2, width_ratios=[1, 1])
     a = sub_a.subplots(1, 2)
     _panel_a_arm(a[0], pd.read_csv(inputs["skeleton"]), pd.read_csv(inputs["paths"]))
@@ -195,7 +196,7 @@ def plot(inputs, sample_seed=0, activation_window_s=0.3, n_units=8):
     )
     _label(sub_b, "b")
 
-    sub_c, sub_e = row2.subfigures(1, 2, width_ratios=[1, 1])
+    sub_c, sub_d = row2.subfigures(1, 2, width_ratios=[1, 1.3])
     c = sub_c.subplots(1, 2, subplot_kw={"projection": "polar"})
     for ax, e in zip(c, EFFECTORS):
         pmd_histogram(ax, runs[e][2], pooled[e], e)
@@ -203,22 +204,25 @@ def plot(inputs, sample_seed=0, activation_window_s=0.3, n_units=8):
         f"PMDs: units per direction, mean of {len(runs['arm26'][2]['pmd'])} networks", fontsize=style.FONT_SIZE
     )
     _label(sub_c, "c")
-    e_axes = sub_e.subplots(1, 2, sharey=False)
+
+    n_muscles = len(runs["arm26"][1]["muscle_names"])
+    d_axes = sub_d.subplots(2, int(np.ceil(n_muscles / 2)), sharex=True, sharey=True, squeeze=False)
+    mesh = _panel_d(d_axes.ravel(), runs["arm26"][0], runs["arm26"][1], activation_window_s)
+    d_axes[1, 0].set_ylabel("reach angle (deg)")
+    sub_d.colorbar(mesh, ax=d_axes, shrink=0.9, label="normalised\nactivation")
+    sub_d.supxlabel("time after the go-cue (ms)", fontsize=style.FONT_SIZE)
+    sub_d.suptitle(
+        f"arm26 muscle activations, first {1000 * activation_window_s:g} ms after the go-cue", fontsize=style.FONT_SIZE
+    )
+    _label(sub_d, "d")
+
+    e_axes = row3.subplots(1, 2, sharey=False)
     for ax, e in zip(e_axes, EFFECTORS):
         mesh = beta_ridge(ax, runs[e][2], sample[e], seed_index[e], e)
     e_axes[1].set_ylabel("")
-    sub_e.colorbar(mesh, ax=e_axes, shrink=0.8, label="normalised |β|")
-    sub_e.suptitle(f"normalised |β| sorted by PMD, network {sample_seed}", fontsize=style.FONT_SIZE)
-    _label(sub_e, "e")
-
-    d_axes = row3.subplots(1, len(runs["arm26"][1]["muscle_names"]), sharex=True, sharey=True)
-    mesh = _panel_d(d_axes, runs["arm26"][0], runs["arm26"][1], activation_window_s)
-    row3.colorbar(mesh, ax=d_axes, shrink=0.9, label="normalised\nactivation")
-    row3.supxlabel("time after the go-cue (ms)", fontsize=style.FONT_SIZE)
-    row3.suptitle(
-        f"arm26 muscle activations, first {1000 * activation_window_s:g} ms after the go-cue", fontsize=style.FONT_SIZE
-    )
-    _label(row3, "d")
+    row3.colorbar(mesh, ax=e_axes, shrink=0.8, label="normalised |β|")
+    row3.suptitle(f"normalised |β| sorted by PMD, network {sample_seed}", fontsize=style.FONT_SIZE)
+    _label(row3, "e")
 
     f_axes = row4.subplots(2, int(np.ceil(n_units / 2)), sharex=True, sharey=True, squeeze=False)
     mesh = _panel_f(f_axes, runs["arm26"][0], n_units, sample_seed)
