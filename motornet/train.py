@@ -41,13 +41,14 @@ import tempfile
 import time
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 
 import filelock
 import torch
 import yaml
 
-from .effector import GeometricArm26, ReluPointMass24, RigidTendonArm26
+from .effector import Effector, GeometricArm26, ReluPointMass24, RigidTendonArm26
 from .ensemble import PARAMETERS, PolicyEnsemble, TaskEnsemble
 from .loss import TERMS, LossConfig, eq1_from_costs, eq1_step_costs
 from .muscle import MUSCLES
@@ -170,7 +171,7 @@ _RESUMABLE_CHANGES = (
 )
 
 
-def check_keys(where, given, valid):
+def check_keys(where: str, given: dict, valid: Sequence[str]) -> None:
     """ConfigError naming the first key of `given` not in `valid`, its closest match and the valid keys."""
     for key in given:
         if key not in valid:
@@ -256,7 +257,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def read_yaml(path, what="config"):
+def read_yaml(path: str | Path, what: str = "config") -> dict:
     """The mapping in a YAML file; ConfigError naming the file for a missing file, bad YAML, a key given
     twice, bytes that are not UTF-8 or a non-mapping."""
     try:
@@ -284,7 +285,7 @@ def read_yaml(path, what="config"):
     return data
 
 
-def load_config(source, overrides=()):
+def load_config(source: Config | dict | str | Path, overrides: Sequence[str] = ()) -> Config:
     """A Config from a Config, a dict or a YAML path; `overrides` are 'section.key=value' strings.
     Every value is checked (type and range) here, before any work starts."""
     if isinstance(source, Config):
@@ -387,7 +388,7 @@ def _check_values(config):
     check_task(config.task)
 
 
-def check_task(task_config):
+def check_task(task_config: TaskConfig) -> None:
     """ConfigError for task options no episode can use (training and test configs alike): numbers that are not
     finite, target or direction counts below 1, a go-cue at or after the episode's end."""
     for key, value in task_config.options.items():
@@ -410,7 +411,7 @@ def _numbers(value):
     return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
 
 
-def check_config(source):
+def check_config(source: Config | dict | str | Path) -> Config:
     """load_config, then build the effector, task and policy on the CPU, so that a value only they can
     judge (e.g. a delay that is not a multiple of the timestep) fails before any work. Returns the Config."""
     config = load_config(source)
@@ -418,7 +419,7 @@ def check_config(source):
     return config
 
 
-def config_to_dict(config):
+def config_to_dict(config: Config) -> dict:
     """Plain YAML-able dict; the task's options are written flat next to its name."""
     out = dataclasses.asdict(config)
     out["task"] = {"name": config.task.name, **_plain(config.task.options)}
@@ -436,7 +437,7 @@ def _plain(value):
 # ---- building -------------------------------------------------------------------------------------
 
 
-def resolve_device(name="auto"):
+def resolve_device(name: str = "auto") -> str:
     """torch.device for a config's device name (auto: CUDA when present); ConfigError for CUDA without one."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -449,7 +450,7 @@ def resolve_device(name="auto"):
     return device
 
 
-def make_effector(config):
+def make_effector(config: Config) -> Effector:
     """The effector an EffectorConfig describes."""
     if config.name not in EFFECTORS:
         raise ConfigError(f"unknown effector {config.name!r}; valid: {sorted(EFFECTORS)}")
@@ -476,7 +477,7 @@ def make_effector(config):
         raise ConfigError(f"effector: {error}") from None
 
 
-def build(config, device="cpu", task=None):
+def build(config: Config, device: str = "cpu", task: TaskConfig | None = None) -> tuple:
     """(task, policy) from a Config: the effector seeded with config.seed, the policy initialised after
     torch.manual_seed(config.seed). `task` overrides config.task (e.g. a test protocol)."""
     task_config = config.task if task is None else task
@@ -497,7 +498,7 @@ def build(config, device="cpu", task=None):
     return env, policy
 
 
-def clip_grad_norms(parameters, max_norm):
+def clip_grad_norms(parameters: Sequence[torch.Tensor], max_norm: float | None) -> torch.Tensor:
     """Per-network gradient-norm clipping of stacked (N, ...) parameters, as torch.nn.utils.clip_grad_norm_
     does for each network alone (coefficient max_norm / (norm + 1e-6), at most 1; None: no clipping).
     Returns the N norms before clipping."""
@@ -602,7 +603,7 @@ def _identity(config_dict):
     }
 
 
-def config_hash(config):
+def config_hash(config: Config) -> str:
     """sha256 (hex) of a Config's or config dict's identity (`_identity`)."""
     config = config_to_dict(config) if isinstance(config, Config) else config
     return hashlib.sha256(json.dumps(_identity(config), sort_keys=True).encode()).hexdigest()
@@ -625,7 +626,7 @@ def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, par
     _atomic_write(path, lambda f: torch.save(state, f))
 
 
-def snapshot_path(run_dir, batch):
+def snapshot_path(run_dir: str | Path, batch: int) -> Path:
     """run_dir/snapshots/batch<N>.pt, the snapshot `training.snapshots` keeps at batch N."""
     return Path(run_dir) / "snapshots" / f"batch{int(batch):06d}.pt"
 
@@ -699,7 +700,7 @@ def _parse_checkpoint(data, path, device):
     return state
 
 
-def load_checkpoint(path, device="cpu"):
+def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
     """The state dict of a checkpoint file or run directory (run_dir/checkpoint.pt); CheckpointError for a
     missing or unreadable one."""
     data, path = _read_checkpoint(path)
@@ -733,7 +734,7 @@ def _identity_differences(state, config, ignore_added_defaults=False):
     return _config_differences(state["config"], config_to_dict(config), ignore_added_defaults)
 
 
-def run_status(run_dir, config):
+def run_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
     """None when `run_dir` holds the finished result of `config` (a Config, dict or YAML path), else why not,
     in one line: files missing, another configuration (its identity, config_hash, less settings added
     since at their default), fewer or more batches than `training.n_batches`, or an `init_from` checkpoint
@@ -774,7 +775,7 @@ def config_file_problem(run_dir):
     )
 
 
-def restore_config(run_dir):
+def restore_config(run_dir: str | Path) -> Path:
     """Rewrite run_dir/config.yaml from the settings its checkpoint records; returns its path."""
     run_dir = Path(run_dir)
     config = load_config(load_checkpoint(run_dir)["config"])
@@ -782,7 +783,7 @@ def restore_config(run_dir):
     return run_dir / "config.yaml"
 
 
-def resume_status(run_dir, config):
+def resume_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
     """None when `run_dir` holds an unfinished run of `config` that training can go on with (resume=True):
     written with the same settings (n_batches may grow) from the present bytes of its init_from checkpoint;
     else why not, in one line."""
@@ -893,7 +894,9 @@ def _config_differences(old, new, ignore_added_defaults=False):
 # ---- the loop -------------------------------------------------------------------------------------
 
 
-def train(config, run_dir, resume=True, progress=None):
+def train(
+    config: Config | dict | str | Path, run_dir: str | Path, resume: bool = True, progress: bool | None = None
+) -> dict:
     """Train a policy as `config` says (a Config, dict or YAML path), writing run_dir/{config.yaml,
     checkpoint.pt, log.csv} while holding run_dir/train.lock (RunLockedError if another process does).
     `resume`: continue from run_dir/checkpoint.pt when it exists, raising RunMismatchError if it was
@@ -903,7 +906,12 @@ def train(config, run_dir, resume=True, progress=None):
     return train_ensemble([config], [run_dir], resume, progress)[0]
 
 
-def train_ensemble(configs, run_dirs, resume=True, progress=None):
+def train_ensemble(
+    configs: Sequence[Config | dict | str | Path],
+    run_dirs: Sequence[str | Path],
+    resume: bool = True,
+    progress: bool | None = None,
+) -> list[dict]:
     """Train N networks whose configs differ only in `seed` (and `training.init_from`) side by side, as one
     PolicyEnsemble in one process; network k works in run_dirs[k] exactly as `train(configs[k], run_dirs[k])`
     would (its own episodes, hidden noise, Adam state, gradient clipping, log and checkpoint), with the same
@@ -1184,7 +1192,7 @@ def exit_on_sigterm():
     signal.signal(signal.SIGTERM, stop)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m motornet.train", description="Train a policy from a YAML config.")
     parser.add_argument("config", help="YAML config (see motornet/configs/); with --restore-config, the run directory")
     parser.add_argument(
