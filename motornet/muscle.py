@@ -37,6 +37,19 @@ def _per_muscle(value, default, n_muscles):
     return [default] * n_muscles if value is None else value
 
 
+# The state rows of the rigid-tendon Hill muscles (B, 7, M): activation, fibre length (m) and velocity (m/s),
+# the passive and active force-length factors, the force-velocity factor, force (N).
+HILL_STATE_NAME = (
+    "activation",
+    "muscle length",
+    "muscle velocity",
+    "force-length PE",
+    "force-length CE",
+    "force-velocity CE",
+    "force",
+)
+
+
 class Muscle(torch.nn.Module):
     """Base muscle: activation dynamics shared by every model (docs/model.md §2.1).
 
@@ -212,15 +225,7 @@ class RigidTendonHillMuscle(Muscle):
     optimal_muscle_length l_ce (m), normalized_slack_muscle_length (default 1.4, x l_ce).
     """
 
-    state_name = [
-        "activation",
-        "muscle length",
-        "muscle velocity",
-        "force-length PE",
-        "force-length CE",
-        "force-velocity CE",
-        "force",
-    ]
+    state_name = list(HILL_STATE_NAME)
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.4}
 
@@ -418,15 +423,7 @@ class RigidTendonHillMuscleThelen(Muscle):
     `thelen_passive_force`), gamma = 0.45, f_len = 1.4, Af = 0.25.
     """
 
-    state_name = [
-        "activation",
-        "muscle length",
-        "muscle velocity",
-        "force-length PE",
-        "force-length CE",
-        "force-velocity CE",
-        "force",
-    ]
+    state_name = list(HILL_STATE_NAME)
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {"normalized_slack_muscle_length": 1.0}
 
@@ -642,15 +639,7 @@ class MujocoHillMuscle(Muscle):
     (so `vmax` = 1.5 m/s also scales proprioception).
     """
 
-    state_name = [
-        "activation",
-        "muscle length",
-        "muscle velocity",
-        "force-length PE",
-        "force-length CE",
-        "force-velocity CE",
-        "force",
-    ]
+    state_name = list(HILL_STATE_NAME)
     _required = ("max_isometric_force", "tendon_length", "optimal_muscle_length")
     _defaults = {
         "normalized_slack_muscle_length": 1.0,
