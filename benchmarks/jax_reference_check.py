@@ -1,6 +1,6 @@
 """Check benchmarks/jax_reference.py's model against motornet's, from the trajectory it dumped.
 
-    /work/jaxvenv/bin/python benchmarks/jax_reference.py --dump-trajectory /tmp/traj.npz [--muscle kistemaker]
+    .jaxvenv/bin/python benchmarks/jax_reference.py --dump-trajectory /tmp/traj.npz [--muscle kistemaker]
     python benchmarks/jax_reference_check.py /tmp/traj.npz        # in motornet's venv
 
 Open loop: the dumped excitations drive `RigidTendonArm26` (with the dumped muscle model) from the dumped
