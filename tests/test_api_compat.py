@@ -636,3 +636,47 @@ def test_every_public_module_is_an_attribute_of_the_package_and_the_clis_import_
         _ = mn.trian
     for cli in ("motornet.train", "motornet.evaluate"):  # no "found in sys.modules" warning
         subprocess.run([sys.executable, "-W", "error", "-m", cli, "--help"], check=True, capture_output=True)
+
+
+# The library's layers, each importing only those before it (docs/architecture.md).
+LAYERS = [
+    "layout",
+    "compiled",
+    "skeleton",
+    "muscle",
+    "geometry",
+    "effector",
+    "environment",
+    "tasks",
+    "policy",
+    "loss",
+    "ensemble",
+    "rollout",
+    "train",
+    "evaluate",
+    "plotor",
+]
+
+
+def test_each_module_imports_only_the_layers_below_it():
+    import ast
+    from pathlib import Path
+
+    package = Path(mn.__file__).parent
+    assert sorted(LAYERS) == sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__")
+    for module in LAYERS:
+        tree = ast.parse((package / f"{module}.py").read_text())
+        imported = {
+            node.module.split(".")[0] if node.module else alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+            for alias in node.names
+        }
+        above = imported - set(LAYERS[: LAYERS.index(module)])
+        assert not above, f"motornet.{module} imports {sorted(above)}, a layer above it"
+        outside = {
+            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        } | {
+            node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0
+        }
+        assert not outside & {"analysis", "workflow", "snakemake"}, f"motornet.{module} imports the pipeline"
