@@ -13,8 +13,9 @@ train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (the MotorNet 0.3 s
 `env.step(u)`, loss, backward in a Python loop; its steps run as motornet.compiled's --step-compile
 mode says: `always` (default) times the compiled steps a long script reaches after COMPILE_AFTER calls,
 with their compilation in the first warm-up batch, printed apart), `fused` (motornet.rollout.Rollout,
-eager), `compiled` (Rollout with torch.compile; its compile time is printed separately and excluded
-from the per-batch figure). Both Rollout paths record only what the loss uses
+eager), `compiled` (Rollout with torch.compile of a 10-step chunk), `step` (Rollout compiled one step
+per call through motornet.compiled's lean backend); the compiled paths' compile time is printed separately
+and excluded from the per-batch figure. Both Rollout paths record only what the loss uses
 (fingertip, action). Each figure is the median over --batches batches after --warmup batches, each path
 and workload in a Python process of its own, as the reference's. With --repeats R the reference and our
 paths alternate R times. The last line summarises s/batch and the
@@ -86,9 +87,13 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
     compiled.MODE = step_compile
     torch.set_num_threads(w["threads"])
     env, policy, optimizer = make(w["steps"], w["hidden"])
-    runner = (
-        Rollout(env, policy, compile=(path == "compiled"), record=("fingertip", "action")) if path != "plain" else None
-    )
+    record = ("fingertip", "action")
+    runner = {
+        "plain": lambda: None,
+        "fused": lambda: Rollout(env, policy, record=record),
+        "compiled": lambda: Rollout(env, policy, compile=True, record=record),
+        "step": lambda: Rollout(env, policy, chunk=1, compile="step", record=record),
+    }[path]()
 
     def one():
         with torch.set_grad_enabled(w["grad"]):
@@ -280,7 +285,9 @@ def main():
         choices=list(TRAINER),
         help="motornet.train's step on these workloads (ensemble gain, GEMM fraction)",
     )
-    parser.add_argument("--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled"])
+    parser.add_argument(
+        "--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled", "step"]
+    )
     parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)

@@ -214,7 +214,12 @@ def _capture(standard, kernels, args, training):
             return None
         if not training:
             return step if len(results) == len(outputs) else None
-        lean = step.backward([*results[len(outputs) :], *(torch.ones_like(outputs[i]) for i in tangents)])
+        # the tangents as _LeanStep.backward hands them over: in the strides the backward kernel was compiled for
+        ones = [
+            torch.empty_strided(outputs[i].shape, stride, dtype=outputs[i].dtype, device=outputs[i].device).fill_(1)
+            for i, stride in step.tangents
+        ]
+        lean = step.backward([*results[len(outputs) :], *ones])
     if len(lean) != len(inputs):
         return None
     lean = [g for g, x in zip(lean, inputs) if x.requires_grad]
@@ -240,12 +245,14 @@ def fallbacks():
 
 
 class StepFunction:
-    """`fn`, called eagerly or compiled according to `MODE` (see the module docstring). `graphs` counts the
-    graphs compiled for it; `fallback` is why it runs eagerly for some or all inputs (None while it does
-    not)."""
+    """`fn`, called eagerly or compiled according to `mode` (one of `auto`, `always`, `never`; None: the
+    module's `MODE`, see the module docstring). `graphs` counts the graphs compiled for it; `fallback` is why
+    it runs eagerly for some or all inputs (None while it does not)."""
 
-    def __init__(self, fn):
-        self.fn = fn
+    def __init__(self, fn, mode=None):
+        if mode is not None and mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES} or None, got {mode!r}")
+        self.fn, self.mode = fn, mode
         self.name = getattr(fn, "__qualname__", repr(fn))
         self.calls = 0
         self.graphs = 0
@@ -281,12 +288,13 @@ class StepFunction:
         warnings.warn(f"motornet: compiling {self.name}: {reason}", RuntimeWarning, stacklevel=4)
 
     def __call__(self, *args, **kwargs):
-        if MODE not in _MODES:
-            raise ValueError(f"MOTORNET_COMPILE must be one of {_MODES}, got {MODE!r}")
-        if self.failed or MODE == "never" or torch.compiler.is_compiling():
+        mode = MODE if self.mode is None else self.mode
+        if mode not in _MODES:
+            raise ValueError(f"MOTORNET_COMPILE must be one of {_MODES}, got {mode!r}")
+        if self.failed or mode == "never" or torch.compiler.is_compiling():
             return self.fn(*args, **kwargs)
         self.calls += 1
-        if MODE == "auto" and self.calls <= COMPILE_AFTER:
+        if mode == "auto" and self.calls <= COMPILE_AFTER:
             return self.fn(*args, **kwargs)
         if self.compiled is None:
             self.compiled = torch.compile(self.fn, backend=self._backend, dynamic=False)

@@ -214,3 +214,26 @@ def test_under_a_torch_the_lean_backend_does_not_know_steps_compile_with_inducto
             torch.testing.assert_close(grad, torch.autograd.grad(eager(expected).sum(), expected)[0])
     assert len([w for w in warned if "motornet" in str(w.message)]) == 1
     assert all(step.graphs == 1 and step.fallback is None for step in steps)
+
+
+def test_a_step_whose_output_is_not_contiguous_stays_compiled_with_the_lean_backward(monkeypatch):
+    """The lean backward's kernel takes each output's gradient in the strides it was compiled for; the check
+    at capture hands them over in those strides too. A trial-last slice stacked batch first, as a rollout
+    records the fingertip, once made the check fail and the step fall back to eager."""
+    monkeypatch.setattr(compiled, "MODE", "always")
+    torch._dynamo.reset()
+
+    def record(x, w):  # (B, 1, 2) from a (4, B) trial-last state
+        return torch.stack([(w @ x).sin()[:2].t()], dim=1)
+
+    step = compiled.StepFunction(record)
+    weights = torch.arange(16.0).reshape(8, 1, 2)
+    for _ in range(3):
+        x, w = torch.randn(3, 8), torch.randn(4, 3, requires_grad=True)
+        y = step(x, w)
+        (grad,) = torch.autograd.grad((y * weights).sum(), w)
+        w_eager = w.detach().requires_grad_()
+        expected = record(x, w_eager)
+        torch.testing.assert_close(y, expected)
+        torch.testing.assert_close(grad, torch.autograd.grad((expected * weights).sum(), w_eager)[0])
+    assert not y.is_contiguous() and step.fallback is None and step.graphs == 1
