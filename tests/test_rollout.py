@@ -104,10 +104,15 @@ def test_chunk_must_be_positive():
 
 
 @pytest.mark.slow
-def test_compiled_rollout_matches_plain_loop_to_float32_precision():
+@pytest.mark.parametrize("chunk, compile", [(5, True), (1, "step")], ids=["chunk", "step"])
+def test_compiled_rollout_matches_plain_loop_to_float32_precision(chunk, compile):
+    """compile=True: a torch.compile'd chunk (the second batch size recompiles with a dynamic batch
+    dimension); compile='step': each step through motornet.compiled's lean backend from the first call (a
+    new batch size compiles another static graph; the backward's tangents arrive in the strides its kernel
+    was compiled for, whatever layout the loss's gradient has)."""
     env, policy = make(True, duration=0.05)
-    compiled = Rollout(env, policy, chunk=5, compile=True)
-    for batch_size in (8, 11):  # the second batch size recompiles with a dynamic batch dimension
+    compiled = Rollout(env, policy, chunk=chunk, compile=compile)
+    for batch_size in (8, 11):
         torch.manual_seed(5)
         expected, _ = plain_loop(env, policy, batch_size, seed=3)
         expected_grad = torch.autograd.grad(expected["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
@@ -117,25 +122,8 @@ def test_compiled_rollout_matches_plain_loop_to_float32_precision():
         for name in expected:
             torch.testing.assert_close(fused[name], expected[name], rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
-
-
-@pytest.mark.slow
-def test_a_rollout_compiled_one_step_at_a_time_matches_the_plain_loop_in_values_and_gradients():
-    """compile='step': each step through motornet.compiled's lean backend (the backward's tangents arrive in
-    the strides its kernel was compiled for, whatever layout the loss's gradient has), from the first call."""
-    env, policy = make(True, duration=0.05)
-    stepped = Rollout(env, policy, chunk=1, compile="step")
-    for batch_size in (8, 11):  # a new batch size compiles another static graph
-        torch.manual_seed(5)
-        expected, _ = plain_loop(env, policy, batch_size, seed=3)
-        expected_grad = torch.autograd.grad(expected["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
-        torch.manual_seed(5)
-        fused = stepped(batch_size, seed=3)
-        grad = torch.autograd.grad(fused["fingertip"].sum(), policy.gru.weight_ih_l0)[0]
-        for name in expected:
-            torch.testing.assert_close(fused[name], expected[name], rtol=1e-5, atol=1e-6)
-        torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
-    assert stepped._run.graphs >= 2 and stepped._run.fallback is None
+    if compile == "step":
+        assert compiled._run.graphs >= 2 and compiled._run.fallback is None
 
 
 def test_compile_step_takes_one_step_per_call():
