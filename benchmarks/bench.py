@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py                                   # our paths only
     python benchmarks/bench.py --reference .refvenv              # + the public toolbox, same run
+    python benchmarks/bench.py --jax .jaxvenv --paths plain step # + benchmarks/jax_reference.py, same run
     python benchmarks/bench.py --baseline train64=0.50 fwd64=0.19 train1024=0.97
     python benchmarks/bench.py --compile                         # + the torch.compile'd fused path
     python benchmarks/bench.py --trainer fig6 fig5               # motornet.train's step: ensembles, GEMM share
@@ -9,7 +10,9 @@
 Workloads (the reference runs them through benchmarks/reference_train.py; same loss: L1 fingertip-goal +
 1e-4 mean u^2):
 train64 (B=64, T=100, GRU 50, 1 thread, forward + backward + Adam), fwd64 (same, no gradients),
-train1024 (B=1024, T=80, GRU 110, 2 threads). Paths: `plain` (the MotorNet 0.3 script: `policy(obs, h)`,
+train1024 (B=1024, T=80, GRU 110, 2 threads), physics (1,000 arms x 100 steps under constant random excitations,
+no network, 1 thread; its paths: `plain`, the Effector.step loop, `fused` and `step`, motornet.rollout.simulate
+eager and compiled). Paths: `plain` (the MotorNet 0.3 script: `policy(obs, h)`,
 `env.step(u)`, loss, backward in a Python loop; its steps run as motornet.compiled's --step-compile
 mode says: `always` (default) times the compiled steps a long script reaches after COMPILE_AFTER calls,
 with their compilation in the first warm-up batch, printed apart), `fused` (motornet.rollout.Rollout,
@@ -23,6 +26,7 @@ speed-up over the baseline (medians over the repeats: the fastest path's time, i
 """
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -36,13 +40,18 @@ from motornet import compiled
 from motornet import train as trainer
 from motornet.ensemble import PolicyEnsemble, TaskEnsemble
 from motornet.loss import eq1_step_costs
-from motornet.rollout import Rollout
+from motornet.rollout import Rollout, simulate
 
 WORKLOADS = {
     "train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
     "fwd64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=False),
     "train1024": dict(batch_size=1024, steps=80, hidden=110, threads=2, grad=True),
+    "physics": dict(batch_size=1000, steps=100, hidden=None, threads=1, grad=False),
 }
+# the physics workload's paths: the MotorNet 0.3 loop (Effector.step), and motornet.rollout.simulate eager
+# and compiled; the policy paths' names, so that one --paths serves every workload
+PHYSICS_PATHS = {"plain": "Effector.step loop", "fused": "simulate, eager", "step": "simulate, compiled"}
+JAX_SCRIPT = Path(__file__).resolve().parent / "jax_reference.py"
 REFERENCE_SCRIPT = Path(__file__).resolve().parent / "reference_train.py"
 CONFIGS = Path(__file__).resolve().parents[1] / "motornet" / "configs"
 # motornet.train's compiled training step (`--trainer`), on the paper's configs: Figure 6's arm26 network
@@ -81,11 +90,33 @@ def fused_batch(runner, batch_size):
     return (out["fingertip"] - goal).abs().sum(-1).mean(0).sum() + 1e-4 * (out["action"] ** 2).mean((0, 2)).sum()
 
 
+def physics_batch(path, effector, excitation):
+    """One physics batch: 1,000 arms from random start postures under constant random excitations (simulate
+    records the fingertip trajectory; the Effector.step loop and the JAX yardstick record nothing)."""
+    batch, steps = excitation.shape[0], excitation.shape[1]
+    if path == "plain":
+        effector.reset(options={"batch_size": batch})
+        for t in range(steps):
+            effector.step(excitation[:, t])
+        return effector.states["joint"]
+    return simulate(effector, excitation, compile=path == "step", record=("cartesian",))["cartesian"][:, -1]
+
+
 def time_path(path, workload, batches, warmup, step_compile="always"):
     """(median s per batch, warm-up time, first batch's time) of one path on one workload, in this process."""
     w = WORKLOADS[workload]
     compiled.MODE = step_compile
     torch.set_num_threads(w["threads"])
+    if workload == "physics":
+        effector = mn.effector.RigidTendonArm26()
+        u = torch.rand(w["batch_size"], 1, effector.n_muscles, generator=torch.Generator().manual_seed(0))
+        excitation = u.expand(-1, w["steps"], -1)
+
+        def one():
+            with torch.no_grad():
+                physics_batch(path, effector, excitation)
+
+        return _time(one, batches, warmup)
     env, policy, optimizer = make(w["steps"], w["hidden"])
     record = ("fingertip", "action")
     runner = {
@@ -107,6 +138,10 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
                 loss.backward()
                 optimizer.step()
 
+    return _time(one, batches, warmup)
+
+
+def _time(one, batches, warmup):
     start = time.perf_counter()
     one()
     first = time.perf_counter() - start
@@ -275,6 +310,17 @@ def reference(venv, workload, batches):
     return float(line.split("sec_per_batch=")[1].split()[0])
 
 
+def jax_reference(venv, workload, batches, warmup):
+    """(median s per batch, cold compile + first call) of benchmarks/jax_reference.py on `workload`, with the
+    Kistemaker muscle of RigidTendonArm26, in the venv `venv` (jax, jaxlib, optax)."""
+    w = WORKLOADS[workload]
+    cmd = [str(Path(venv) / "bin" / "python"), str(JAX_SCRIPT), "--workloads", workload, "--muscle", "kistemaker"]
+    cmd += ["--threads", str(w["threads"]), "--batches", str(batches), "--warmup", str(warmup)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    result = json.loads(next(line for line in out.splitlines() if line.startswith("JSON "))[5:])["results"][workload]
+    return result["median_s"], result["cold_s"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
@@ -295,6 +341,9 @@ def main():
         "--repeats", type=int, default=1, help="alternate reference and ours this many times; the summary gives medians"
     )
     parser.add_argument("--reference", metavar="VENV", help="venv with motornet==0.3.0 (benchmarks/reference_venv.sh)")
+    parser.add_argument(
+        "--jax", metavar="VENV", help="venv with jax, jaxlib, optax: time benchmarks/jax_reference.py too"
+    )
     parser.add_argument("--baseline", nargs="*", default=[], metavar="WORKLOAD=SECONDS")
     parser.add_argument(
         "--step-compile",
@@ -313,26 +362,34 @@ def main():
     baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
     summary = []
     for workload in args.workloads:
-        times, references = {path: [] for path in paths}, []
+        physics = workload == "physics"
+        ours = [path for path in paths if not physics or path in PHYSICS_PATHS]
+        times, references, jax_times = {path: [] for path in ours}, [], []
         for _ in range(args.repeats):
-            # The reference and our paths alternate, so that slow and quiet periods of a shared machine
-            # fall on both sides; the summary takes the median over the repeats.
-            if args.reference:
+            # The reference, the JAX yardstick and our paths alternate, so that slow and quiet periods of a
+            # shared machine fall on every side; the summary takes the median over the repeats.
+            if args.reference and not physics:  # benchmarks/reference_train.py times the policy workloads
                 references.append(reference(args.reference, workload, args.batches))
                 baseline[workload] = references[-1]
                 print(f"{workload:10s} reference  {baseline[workload]:.4f} s/batch (motornet 0.3.0)", flush=True)
-            for path in paths:
+            if args.jax:
+                seconds, cold = jax_reference(args.jax, workload, args.batches, args.warmup)
+                jax_times.append(seconds)
+                print(f"{workload:10s} jax        {seconds:.4f} s/batch  (cold: compile + first call {cold:.1f} s)")
+            for path in ours:
                 seconds, warm, first = time_path_in_process_of_its_own(
                     path, workload, args.batches, args.warmup, args.step_compile
                 )
                 times[path].append(seconds)
                 ratio = f"  x{baseline[workload] / seconds:.1f} vs baseline" if workload in baseline else ""
+                ratio += f"  x{jax_times[-1] / seconds:.2f} vs jax" if jax_times else ""
+                name = f"{path} ({PHYSICS_PATHS[path]})" if physics else path
                 print(
-                    f"{workload:10s} {path:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "
+                    f"{workload:10s} {name:10s} {seconds:.4f} s/batch  (warm-up {args.warmup} batches: {warm:.1f} s, "
                     f"the first {first:.1f} s){ratio}",
                     flush=True,
                 )
-        best = min(paths, key=lambda path: statistics.median(times[path]))
+        best = min(ours, key=lambda path: statistics.median(times[path]))
         seconds = statistics.median(times[best])
         ratio = (
             statistics.median(r / t for r, t in zip(references, times[best]))
@@ -341,7 +398,10 @@ def main():
             if workload in baseline
             else None
         )
-        summary.append(f"{workload} {seconds:.4f}s ({best})" + (f" x{ratio:.1f}" if ratio else ""))
+        line = f"{workload} {seconds:.4f}s ({best})" + (f" x{ratio:.1f}" if ratio else "")
+        if jax_times:  # per repeat: the JAX time over our best path's; above 1, ours is faster
+            line += f" x{statistics.median(j / t for j, t in zip(jax_times, times[best])):.2f} vs jax"
+        summary.append(line)
     if summary:
         print("SUMMARY " + " | ".join(summary))
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import motornet as mn
-from motornet.rollout import Rollout
+from motornet.rollout import Rollout, simulate
 from motornet.tasks import CentreOutReach
 
 
@@ -132,3 +132,72 @@ def test_compile_step_takes_one_step_per_call():
         Rollout(env, policy, chunk=10, compile="step")
     with pytest.raises(ValueError, match="compile must be"):
         Rollout(env, policy, compile="chunk")
+
+
+def _open_loop(effector, excitation, start, endpoint_load):
+    """The MotorNet 0.3 loop: reset, then Effector.step per step, states stacked batch first."""
+    effector.reset(options={"batch_size": excitation.shape[0], "joint_state": start})
+    states = []
+    for t in range(excitation.shape[1]):
+        effector.step(excitation[:, t], endpoint_load=endpoint_load[:, t])
+        states.append({name: effector.states[name] for name in ("joint", "muscle", "geometry", "cartesian")})
+    return {name: torch.stack([s[name] for s in states], dim=1) for name in states[0]}
+
+
+def _physics_inputs(batch=5, steps=40):
+    g = torch.Generator().manual_seed(3)
+    excitation = torch.rand(batch, steps, 6, generator=g)
+    start = torch.tensor([[0.6, 1.4, 0.0, 0.0]]).expand(batch, -1)
+    endpoint_load = 2 * torch.randn(batch, steps, 2, generator=g)
+    return excitation, start, endpoint_load
+
+
+def test_simulate_equals_the_effector_step_loop():
+    effector = mn.effector.RigidTendonArm26()
+    excitation, start, load = _physics_inputs()
+    expected = _open_loop(effector, excitation, start, load)
+    with torch.no_grad():
+        got = simulate(effector, excitation, start, endpoint_load=load, compile=False)
+    assert set(got) == set(expected)
+    for name in expected:
+        assert torch.equal(got[name], expected[name]), name
+
+
+def test_simulate_gradient_matches_finite_differences():
+    """d(final elbow angle)/d(each muscle's excitation at step 5), float64, against central differences (over
+    12 steps from mid-range, so that no joint reaches a bound, where the clipping's gradient is 0)."""
+    effector = mn.effector.RigidTendonArm26().double()
+    excitation = 0.1 + 0.2 * torch.rand(1, 12, 6, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    start = torch.tensor([[0.8, 1.5, 0.0, 0.0]], dtype=torch.float64)
+
+    def elbow(u):
+        return simulate(effector, u, start, compile=False)["joint"][0, -1, 1]
+
+    (grad,) = torch.autograd.grad(elbow(excitation.requires_grad_()), excitation)
+    eps = 1e-6
+    for muscle in range(6):
+        bump = torch.zeros_like(excitation)
+        bump[0, 5, muscle] = eps
+        with torch.no_grad():
+            numeric = (elbow(excitation + bump) - elbow(excitation - bump)) / (2 * eps)
+        assert abs(grad[0, 5, muscle]) > 1e-3
+        torch.testing.assert_close(grad[0, 5, muscle], numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_simulate_refuses_misshapen_inputs_in_one_line():
+    effector = mn.effector.RigidTendonArm26()
+    with pytest.raises(ValueError, match=r"excitation must be a \(batch, steps, 6\) tensor.*got \(5, 6\)"):
+        simulate(effector, torch.rand(5, 6))
+    with pytest.raises(ValueError, match=r"endpoint_load must be a \(5, 10, 2\) tensor or None, got \(5, 2\)"):
+        simulate(effector, torch.rand(5, 10, 6), endpoint_load=torch.zeros(5, 2))
+
+
+@pytest.mark.slow
+def test_compiled_simulate_matches_the_eager_one():
+    effector = mn.effector.RigidTendonArm26()
+    excitation, start, load = _physics_inputs()
+    with torch.no_grad():
+        eager = simulate(effector, excitation, start, endpoint_load=load, compile=False)
+        compiled = simulate(effector, excitation, start, endpoint_load=load)
+    for name in eager:
+        torch.testing.assert_close(compiled[name], eager[name], rtol=1e-5, atol=1e-6)
