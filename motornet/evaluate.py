@@ -23,27 +23,29 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .config import (
+    Config,
+    ConfigError,
+    TaskConfig,
+    build,
+    check_keys,
+    check_task,
+    coerce,
+    load_config,
+    parse_task,
+    read_yaml,
+    resolve_device,
+)
 from .policy import PolicyGRU
 from .tasks import ReachTask
 from .train import (
     CheckpointError,
-    Config,
-    ConfigError,
     RunError,
     RunMismatchError,
-    TaskConfig,
     _atomic_write,
-    _coerce,
-    _task_section,
-    build,
     check_identity,
-    check_keys,
-    check_task,
     config_hash,
     load_checkpoint,
-    load_config,
-    read_yaml,
-    resolve_device,
 )
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
@@ -89,8 +91,8 @@ def load_test_config(source: dict | str | Path) -> TestConfig:
     if "task" not in source:
         raise ConfigError("a test config needs a 'task' section")
     test = TestConfig(
-        task=_task_section("task", source["task"]),
-        **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"},
+        task=parse_task("task", source["task"]),
+        **{k: coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"},
     )
     if test.batch_size is not None and test.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")

@@ -652,6 +652,7 @@ LAYERS = [
     "loss",
     "ensemble",
     "rollout",
+    "config",
     "train",
     "evaluate",
     "plotor",
