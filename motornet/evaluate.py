@@ -37,16 +37,16 @@ from .config import (
     resolve_device,
 )
 from .policy import PolicyGRU
-from .tasks import ReachTask
-from .train import (
+from .runs import (
     CheckpointError,
     RunError,
     RunMismatchError,
-    _atomic_write,
+    atomic_write,
     check_identity,
     config_hash,
     load_checkpoint,
 )
+from .tasks import ReachTask
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
 ARRAYS = {
@@ -182,8 +182,8 @@ def save_results(out: str | Path, results: dict[str, np.ndarray], meta: dict) ->
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     npz, js = out.with_name(out.name + ".npz"), out.with_name(out.name + ".json")
-    _atomic_write(npz, lambda f: np.savez_compressed(f, **results))
-    _atomic_write(js, lambda f: f.write(json.dumps(meta, indent=1, default=str).encode()))
+    atomic_write(npz, lambda f: np.savez_compressed(f, **results))
+    atomic_write(js, lambda f: f.write(json.dumps(meta, indent=1, default=str).encode()))
     return npz, js
 
 

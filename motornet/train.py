@@ -1,49 +1,32 @@
-"""Training: the loop, checkpoints and logs.
+"""Training: the loop and its command line.
 
     python -m motornet.train CONFIG.yaml RUN_DIR [--fresh] [--quiet] [--set training.n_batches=10 ...]
     python -m motornet.train CONFIG.yaml RUN_ROOT --seeds 0 1 2 ...     # an ensemble: RUN_ROOT/seed<k>/
 
-A config (motornet.config) has six sections: `seed`, `effector`, `task`, `policy`, `loss`, `training`.
-`train(config, run_dir)` writes
-
-| file | content |
-|---|---|
-| run_dir/config.yaml | the full configuration, defaults filled in |
-| run_dir/checkpoint.pt | policy, optimiser, RNG states, batch index, the sha256 of the settings that shape the result and of the `init_from` checkpoint's bytes; replaced atomically every `checkpoint_every` batches |
-| run_dir/log.csv | every `log_every` batches: batch, loss, each unweighted loss term, gradient norm, wall time (s) |
-| run_dir/snapshots/batch<N>.pt | at each batch N of `training.snapshots`: the policy's weights with the run's identity (~100 kB) |
-| run_dir/train.lock (+ .holder) | held while a process trains here (filelock; the OS frees it if the process dies) |
-
-and resumes from the checkpoint when one exists: the random streams are restored too, so on the same
-device and thread count a run killed and resumed ends with the same parameters as an uninterrupted one.
-A run directory holds one run: resuming refuses a checkpoint written with other settings or from
-another parent checkpoint (RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint
-before it writes anything, and a second process training into the same directory gets RunLockedError.
+`train(config, run_dir)` trains a policy as a config (motornet.config) says, writing run_dir/config.yaml,
+checkpoint.pt, log.csv (every `log_every` batches: batch, loss, each unweighted loss term, gradient norm,
+wall time (s)) and the `training.snapshots` (the run directory's files: motornet.runs), and resumes from the
+checkpoint when one exists: the random streams are restored too, so on the same device and thread count a
+run killed and resumed ends with the same parameters as an uninterrupted one. A run directory holds one run:
+resuming refuses a checkpoint written with other settings or from another parent checkpoint
+(RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint before it writes anything, and a
+second process training into the same directory gets RunLockedError.
 """
 
 import argparse
 import contextlib
 import csv
-import hashlib
-import io
-import json
 import os
-import pickle
-import re
 import signal
-import socket
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import filelock
 import torch
-import yaml
 
-# motornet.train held these before config.py split off (#31): those not used here are re-exported
+# motornet.train held these before config.py and runs.py split off (#31): those not used here are re-exported
 from .config import (  # noqa: F401
     EFFECTORS,
     Config,
@@ -65,6 +48,29 @@ from .config import (  # noqa: F401
 from .ensemble import PARAMETERS, PolicyEnsemble, TaskEnsemble
 from .loss import TERMS, eq1_from_costs, eq1_step_costs
 from .rollout import Rollout
+from .runs import (  # noqa: F401
+    CheckpointError,
+    RunError,
+    RunLockedError,
+    RunMismatchError,
+    atomic_write,
+    check_identity,
+    config_differences,
+    config_file_problem,
+    config_hash,
+    init_from_checkpoint,
+    load_checkpoint,
+    restore_config,
+    resume_status,
+    rng_state,
+    run_lock,
+    run_status,
+    save_checkpoint,
+    save_snapshot,
+    set_rng_state,
+    snapshot_path,
+    write_config,
+)
 
 LOG_COLUMNS = ("batch", "loss") + TERMS + ("grad_norm", "wall_time")
 
@@ -73,33 +79,7 @@ class NonFiniteLossError(FloatingPointError):
     """The loss or the gradient became NaN or infinite; the last good checkpoint is kept."""
 
 
-class RunError(RuntimeError):
-    """A run directory's files forbid what was asked (subclasses say why)."""
-
-
-class RunLockedError(RunError):
-    """Another process is training into the run directory."""
-
-
-class CheckpointError(RunError):
-    """A checkpoint is missing or cannot be read (e.g. truncated)."""
-
-
-class RunMismatchError(RunError):
-    """A checkpoint was written with other settings, or started from another parent checkpoint."""
-
-
-# Training settings a resumed run may change without changing its result.
-_RESUMABLE_CHANGES = (
-    "n_batches",
-    "log_every",
-    "checkpoint_every",
-    "device",
-    "threads",
-    "progress",
-    "chunk",
-    "snapshots",
-)
+# ---- one batch ------------------------------------------------------------------------------------
 
 
 def clip_grad_norms(parameters: Sequence[torch.Tensor], max_norm: float | None) -> torch.Tensor:
@@ -130,313 +110,7 @@ def train_step(runner, optimizer, config):
     return {k: v.detach() for k, v in terms.items()}
 
 
-# ---- checkpoints and logs -------------------------------------------------------------------------
-
-
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path, write):
-    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename; the file
-    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
-@contextlib.contextmanager
-def run_lock(run_dir):
-    """Hold run_dir/train.lock while training: a second writer gets RunLockedError naming the holder
-    (recorded in train.lock.holder). The OS releases the lock if the holder dies, even by kill -9."""
-    run_dir = Path(run_dir)
-    lock, holder = filelock.FileLock(run_dir / "train.lock"), run_dir / "train.lock.holder"
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        try:
-            who = holder.read_text().strip()
-        except OSError:
-            who = "another process"
-        raise RunLockedError(
-            f"{run_dir} is being trained by {who or 'another process'}; wait for it to end, "
-            f"or train into another run directory"
-        ) from None
-    try:
-        holder.write_text(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        yield
-    finally:
-        holder.unlink(missing_ok=True)
-        lock.release()
-
-
-def rng_state(task, policy):
-    """The run's random streams: the policy's hidden noise ('torch') and the effector's trials and noise."""
-    return {"torch": policy.generator.get_state(), "effector": task.effector.generator.get_state()}
-
-
-def set_rng_state(task, policy, state):
-    policy.generator.set_state(state["torch"])
-    task.effector.generator.set_state(state["effector"])
-
-
-def _identity(config_dict):
-    """The settings that shape a run's result: the config less the training keys a resume may change."""
-    return {
-        **config_dict,
-        "training": {k: v for k, v in config_dict["training"].items() if k not in _RESUMABLE_CHANGES},
-    }
-
-
-def config_hash(config: Config) -> str:
-    """sha256 (hex) of a Config's or config dict's identity (`_identity`)."""
-    config = config_to_dict(config) if isinstance(config, Config) else config
-    return hashlib.sha256(json.dumps(_identity(config), sort_keys=True).encode()).hexdigest()
-
-
-def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, parent_sha256=None):
-    """Checkpoint `path` with its identity: `config_sha256` (config_hash) and `parent_sha256`, the sha256
-    of the init_from checkpoint's bytes (None without one)."""
-    state = {
-        "format": 2,
-        "batch": batch,
-        "policy": policy.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "rng": rng_state(task, policy),
-        "config": config_to_dict(config),
-        "config_sha256": config_hash(config),
-        "parent_sha256": parent_sha256,
-        "wall_time": wall_time,
-    }
-    _atomic_write(path, lambda f: torch.save(state, f))
-
-
-def snapshot_path(run_dir: str | Path, batch: int) -> Path:
-    """run_dir/snapshots/batch<N>.pt, the snapshot `training.snapshots` keeps at batch N."""
-    return Path(run_dir) / "snapshots" / f"batch{int(batch):06d}.pt"
-
-
-def save_snapshot(run_dir, batch, policy, config, wall_time, parent_sha256=None):
-    """The policy's weights at `batch` with the run's identity (as save_checkpoint's, less the optimiser and
-    random streams: a snapshot is analysed, not resumed), at snapshot_path(run_dir, batch)."""
-    path = snapshot_path(run_dir, batch)
-    path.parent.mkdir(exist_ok=True)
-    state = {
-        "format": 2,
-        "kind": "snapshot",
-        "batch": batch,
-        "policy": policy.state_dict(),
-        "config": config_to_dict(config),
-        "config_sha256": config_hash(config),
-        "parent_sha256": parent_sha256,
-        "wall_time": wall_time,
-    }
-    _atomic_write(path, lambda f: torch.save(state, f))
-    return path
-
-
-def _checkpoint_path(path):
-    path = Path(path)
-    return path / "checkpoint.pt" if path.is_dir() else path
-
-
-def _read_checkpoint(path):
-    """(bytes, path) of a checkpoint file or run directory; CheckpointError when there is none."""
-    path = _checkpoint_path(path)
-    try:
-        return path.read_bytes(), path
-    except FileNotFoundError:
-        hint = (
-            "the run has not written its first checkpoint yet (or was started afresh and stopped before it)"
-            if (path.parent / "config.yaml").exists()
-            else "train a run there first"
-        )
-        raise CheckpointError(f"no checkpoint at {path}: {hint}") from None
-
-
-def _parse_checkpoint(data, path, device):
-    """The state dict in a checkpoint's bytes, unpickled with torch's weights-only loader: tensors and plain
-    containers only, so that no code a downloaded file carries runs (CheckpointError for anything else)."""
-    try:
-        state = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
-    except pickle.UnpicklingError as error:  # the weights-only loader met an object it will not build
-        found = re.search(r"GLOBAL (\S+)", str(error))
-        raise CheckpointError(
-            f"{path} holds {found.group(1) if found else 'objects'} besides tensors and plain "
-            f"containers, which motornet does not load (it would run the file's code); "
-            f"use a checkpoint written by motornet.train"
-        ) from None
-    except Exception as error:  # torch raises several types for a damaged file
-        raise CheckpointError(
-            f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
-            f"it is truncated or damaged: restore it from its source, or train into another "
-            f"run directory"
-        ) from None
-    needed = (
-        {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set())
-        if isinstance(state, dict)
-        else None
-    )
-    if needed is None or not needed <= set(state):
-        raise CheckpointError(
-            f"{path} is not a motornet.train checkpoint (it lacks "
-            f"{', '.join(sorted(needed - set(state))) if needed else 'a mapping of states'})"
-        )
-    return state
-
-
-def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
-    """The state dict of a checkpoint file or run directory (run_dir/checkpoint.pt); CheckpointError for a
-    missing or unreadable one."""
-    data, path = _read_checkpoint(path)
-    return _parse_checkpoint(data, path, device)
-
-
-def check_identity(state, config, path):
-    """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
-    identity (config_hash), naming the settings that differ; a setting added to motornet since, at its
-    default, is no difference (its default keeps the behaviour the run was trained with)."""
-    diffs = _identity_differences(state, config, ignore_added_defaults=True)
-    if diffs:
-        restore = (
-            f"; if {Path(path).parent / 'config.yaml'} was edited or emptied, `python -m motornet.train "
-            f"--restore-config {Path(path).parent}` rewrites it from the checkpoint"
-            if Path(path).name == "checkpoint.pt"
-            else ""
-        )
-        raise RunMismatchError(
-            f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
-            f"; train this configuration into another run directory{restore}"
-        )
-
-
-def _identity_differences(state, config, ignore_added_defaults=False):
-    """None when the checkpoint `state` was written with `config`'s identity (config_hash), else the
-    settings that differ (_config_differences; it may name none)."""
-    recorded = state.get("config_sha256") or config_hash(state["config"])  # format 1 recorded no hash
-    if recorded == config_hash(config):
-        return None
-    return _config_differences(state["config"], config_to_dict(config), ignore_added_defaults)
-
-
-def run_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
-    """None when `run_dir` holds the finished result of `config` (a Config, dict or YAML path), else why not,
-    in one line: files missing, another configuration (its identity, config_hash, less settings added
-    since at their default), fewer or more batches than `training.n_batches`, or an `init_from` checkpoint
-    whose bytes are not those the run started from. Reads the checkpoint; trains nothing."""
-    config, run_dir = load_config(config), Path(run_dir)
-    missing = [name for name in ("checkpoint.pt", "config.yaml", "log.csv") if not (run_dir / name).is_file()]
-    if missing:
-        return f"{', '.join(missing)} missing"
-    try:
-        state = load_checkpoint(run_dir)
-    except CheckpointError as error:
-        return str(error)
-    diffs = _identity_differences(state, config, ignore_added_defaults=True)
-    if diffs:
-        return f"trained with other settings ({'; '.join(diffs)})"
-    if int(state["batch"]) != config.training.n_batches:
-        return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
-    missing = [b for b in config.training.snapshots if not snapshot_path(run_dir, b).is_file()]
-    if missing:
-        return f"its snapshots at batch{'es' * (len(missing) > 1)} {', '.join(map(str, missing))} are missing"
-    return _parent_problem(state, config)
-
-
-def config_file_problem(run_dir):
-    """None when run_dir/config.yaml holds the settings its checkpoint records (a hand-edited or emptied file
-    does not), else why not, in one line with the command that restores it."""
-    run_dir = Path(run_dir)
-    try:
-        state = load_checkpoint(run_dir)
-        diffs = _identity_differences(state, load_config(run_dir / "config.yaml"), ignore_added_defaults=True)
-    except (ConfigError, CheckpointError) as error:
-        diffs = [str(error)]
-    if not diffs:
-        return None
-    return (
-        f"{run_dir / 'config.yaml'} does not hold the settings its checkpoint was trained with "
-        f"({'; '.join(diffs)}); `python -m motornet.train --restore-config {run_dir}` rewrites it from the checkpoint"
-    )
-
-
-def restore_config(run_dir: str | Path) -> Path:
-    """Rewrite run_dir/config.yaml from the settings its checkpoint records; returns its path."""
-    run_dir = Path(run_dir)
-    config = load_config(load_checkpoint(run_dir)["config"])
-    _write_config(run_dir / "config.yaml", config)
-    return run_dir / "config.yaml"
-
-
-def resume_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
-    """None when `run_dir` holds an unfinished run of `config` that training can go on with (resume=True):
-    written with the same settings (n_batches may grow) from the present bytes of its init_from checkpoint;
-    else why not, in one line."""
-    config, run_dir = load_config(config), Path(run_dir)
-    try:
-        state = load_checkpoint(run_dir)
-        check_identity(state, config, run_dir)
-    except (CheckpointError, RunMismatchError) as error:
-        return str(error)
-    if int(state["batch"]) >= config.training.n_batches:
-        return f"finished ({state['batch']} of training.n_batches = {config.training.n_batches} batches)"
-    return _parent_problem(state, config)
-
-
-def _parent_problem(state, config):
-    """Why the run saved in checkpoint `state` does not follow from the present bytes of
-    config.training.init_from, or None (also when it has none)."""
-    if not config.training.init_from:
-        return None
-    try:
-        parent = _read_checkpoint(config.training.init_from)[0]
-    except CheckpointError:
-        return f"its init_from checkpoint {config.training.init_from} is missing"
-    if hashlib.sha256(parent).hexdigest() != state.get("parent_sha256"):
-        return f"its init_from checkpoint {config.training.init_from} has changed since it was trained"
-    return None
-
-
-def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="cpu"):
-    """Start a run from another run's checkpoint (file or run directory): its policy weights and, with
-    `with_optimizer`, Adam's moments and step count (paper 4.2: the optimiser's state carries over); the
-    param-group settings (learning rate, betas...) stay `optimizer`'s. Returns the sha256 of its bytes."""
-    try:
-        data, path = _read_checkpoint(path)
-        state = _parse_checkpoint(data, path, device)
-    except CheckpointError as error:
-        raise CheckpointError(f"training.init_from: {error}") from None
-    try:
-        policy.load_state_dict(state["policy"])
-    except RuntimeError as error:
-        raise ConfigError(
-            f"training.init_from {path} holds a policy of another shape ({str(error).splitlines()[-1].strip()}); "
-            f"the effector and policy.hidden_size must match its run"
-        ) from None
-    if with_optimizer:
-        optimizer.load_state_dict(
-            {"state": state["optimizer"]["state"], "param_groups": optimizer.state_dict()["param_groups"]}
-        )
-    return hashlib.sha256(data).hexdigest()
+# ---- the log --------------------------------------------------------------------------------------
 
 
 def _log_row_ok(row):
@@ -471,28 +145,7 @@ def _start_log(path, keep_until=None):
         text = f"{','.join(LOG_COLUMNS)}\n" + "".join(",".join(r.get(c, "") for c in LOG_COLUMNS) + "\n" for r in rows)
         f.write(text.encode())
 
-    _atomic_write(path, write)
-
-
-def _config_differences(old, new, ignore_added_defaults=False):
-    """'section.key: old -> new' for every identity setting that differs; with `ignore_added_defaults`,
-    less the keys `old` lacks and `new` holds at their default (a setting added to motornet after `old`
-    was written, whose default keeps the behaviour `old` was trained with)."""
-    old, new = _identity(old), _identity(new)
-    defaults = config_to_dict(Config()) if ignore_added_defaults else {}
-    diffs = []
-    for section in sorted(set(old) | set(new)):
-        a, b = old.get(section), new.get(section)
-        if isinstance(a, dict) and isinstance(b, dict):
-            default = defaults.get(section) or {}
-            diffs += [
-                f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}"
-                for k in sorted(set(a) | set(b))
-                if a.get(k) != b.get(k) and not (k not in a and k in default and b.get(k) == default[k])
-            ]
-        elif a != b:
-            diffs.append(f"{section}: {a!r} -> {b!r}")
-    return diffs
+    atomic_write(path, write)
 
 
 # ---- the loop -------------------------------------------------------------------------------------
@@ -532,7 +185,7 @@ def train_ensemble(
     shared = [_ensemble_identity(c) for c in configs]
     for config, identity in zip(configs[1:], shared[1:]):
         if identity != shared[0]:
-            diffs = _config_differences(config_to_dict(configs[0]), config_to_dict(config))
+            diffs = config_differences(config_to_dict(configs[0]), config_to_dict(config))
             raise ConfigError(
                 f"an ensemble's configs may differ only in seed and training.init_from; seed "
                 f"{config.seed} differs from seed {configs[0].seed} in {'; '.join(diffs)}"
@@ -598,7 +251,7 @@ class _Member:
         state = load_checkpoint(self.checkpoint, device) if self.checkpoint.exists() else None
         self.summary = {"batch": 0, "checkpoint": str(self.checkpoint), "log": str(self.log)}
         if state is None:
-            _write_config(self.run_dir / "config.yaml", self.config)
+            write_config(self.run_dir / "config.yaml", self.config)
             _start_log(self.log)
             return
         check_identity(state, self.config, self.checkpoint)
@@ -623,7 +276,7 @@ class _Member:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
         set_rng_state(self.task, self.policy, state["rng"])
-        _write_config(self.run_dir / "config.yaml", self.config)  # the same identity; n_batches etc. may have changed
+        write_config(self.run_dir / "config.yaml", self.config)  # the same identity; n_batches etc. may have changed
         _start_log(self.log, keep_until=self.start)
 
     def adam_step(self):
@@ -781,14 +434,9 @@ def _train_group(members, stop, bar):
                 return  # the others go on without the failed networks (a new group)
 
 
-def _write_config(path, config):
-    text = yaml.safe_dump(config_to_dict(config), sort_keys=False)
-    _atomic_write(path, lambda f: f.write(text.encode()))
-
-
 def exit_on_sigterm():
     """Turn SIGTERM (a scheduler's kill, a job's timeout) into SystemExit in the main thread, so that a
-    checkpoint being written is cleaned up (_atomic_write) instead of leaving its temporary file."""
+    checkpoint being written is cleaned up (atomic_write) instead of leaving its temporary file."""
 
     def stop(signum, frame):
         raise SystemExit(128 + signum)

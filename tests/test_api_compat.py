@@ -653,6 +653,7 @@ LAYERS = [
     "ensemble",
     "rollout",
     "config",
+    "runs",
     "train",
     "evaluate",
     "plotor",
