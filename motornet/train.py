@@ -45,7 +45,7 @@ from .config import (  # noqa: F401
     read_yaml,
     resolve_device,
 )
-from .ensemble import PARAMETERS, PolicyEnsemble, TaskEnsemble
+from .ensemble import PolicyEnsemble, TaskEnsemble, stack_adam, unstack
 from .loss import TERMS, eq1_from_costs, eq1_step_costs
 from .rollout import Rollout
 from .runs import (  # noqa: F401
@@ -293,33 +293,6 @@ class _Member:
         self.last_good = batch
 
 
-def _stack_adam(optimizer, members):
-    """Load the members' Adam states (PARAMETERS order) into the ensemble's Adam, stacked (N, ...)."""
-    states = [m.optimizer.state_dict()["state"] for m in members]
-    if not states[0]:
-        return
-    stacked = {
-        i: {
-            key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
-            for key, value in states[0][i].items()
-        }
-        for i in range(len(PARAMETERS))
-    }
-    optimizer.load_state_dict({"state": stacked, "param_groups": optimizer.state_dict()["param_groups"]})
-
-
-def _unstack(ensemble, optimizer, members):
-    """Write the ensemble's weights and Adam state back into each member's policy and Adam."""
-    ensemble.write_back()
-    state = optimizer.state_dict()["state"]
-    for k, member in enumerate(members):
-        own = {
-            i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
-            for i, s in state.items()
-        }
-        member.optimizer.load_state_dict({"state": own, "param_groups": member.optimizer.state_dict()["param_groups"]})
-
-
 def _train_locked(members, resume, progress):
     from tqdm import tqdm
 
@@ -362,7 +335,7 @@ def _train_group(members, stop, bar):
     for p in (policy, *policy.policies):
         p.train()
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
-    _stack_adam(optimizer, members)
+    stack_adam(optimizer, [m.optimizer for m in members])
     task = TaskEnsemble([m.task for m in members])
     runner = Rollout(
         task,
@@ -421,7 +394,7 @@ def _train_group(members, stop, bar):
                 }
         bar.set_postfix(loss=f"{statistics.fmean(values['loss']):.4g}")
         if checkpoint_now or snapshot_now or any(failed) or batch == stop:
-            _unstack(policy, optimizer, members)
+            unstack(policy, optimizer, [m.optimizer for m in members])
             for k, member in enumerate(members):
                 if not failed[k]:
                     member.start, member.wall_offset = batch, member.wall_offset + elapsed
