@@ -3,8 +3,8 @@
 Five concepts, one module each: skeleton, muscle, effector (with geometry), environment, policy;
 `compiled` runs their per-step functions through torch.compile when it pays. Around them, imported on
 first use (`mn.train`, ...): tasks (the paper's tasks), loss (eq. 1), rollout (a whole episode through one
-pure step), ensemble (several networks as one batched model), train (configs, runs, the trainer) and
-evaluate (test protocols).
+pure step), ensemble (several networks as one batched model), config (the training config and its checker),
+runs (checkpoints, run identity and status), train (the training loop) and evaluate (test protocols).
 """
 
 import importlib
@@ -12,7 +12,7 @@ import importlib
 from . import compiled, effector, environment, geometry, muscle, plotor, policy, skeleton
 
 __version__ = "0.2.0"
-_ON_FIRST_USE = ("tasks", "loss", "rollout", "ensemble", "train", "evaluate")
+_ON_FIRST_USE = ("tasks", "loss", "rollout", "ensemble", "config", "runs", "train", "evaluate")
 __all__ = ["skeleton", "muscle", "geometry", "effector", "environment", "policy", "plotor", "compiled", *_ON_FIRST_USE]
 
 

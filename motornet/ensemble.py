@@ -5,7 +5,9 @@ two batched matrix products (`gru_cell`); `TaskEnsemble` concatenates N tasks' e
 each task drawing its own trials and noise from its own generator. `motornet.rollout.Rollout` runs the
 pair as it runs one policy and one task: rows [k B, (k + 1) B) of every tensor belong to network k.
 The networks stay independent: no operation mixes rows of different networks, so each one's
-trajectories and gradients are those it would have alone (up to float rounding).
+trajectories and gradients are those it would have alone (up to float rounding). One Adam over the
+ensemble's stacked parameters steps each network as its own Adam would: `stack_adam` loads the N Adams'
+states into it, `unstack` writes its weights and state back to the N policies and Adams.
 """
 
 from collections.abc import Sequence
@@ -158,3 +160,32 @@ class TaskEnsemble:
     def _finish_rollout(self, state, n_steps):
         for task, part in zip(self.tasks, split_state(state, self.n_networks)):
             task._finish_rollout(part, n_steps)
+
+
+def stack_adam(optimizer: torch.optim.Adam, optimizers: Sequence[torch.optim.Adam]) -> None:
+    """Load N networks' Adam states (`optimizers`, one per PolicyGRU, in the ensemble's order) into the Adam of
+    their PolicyEnsemble, stacked (N, ...) in PARAMETERS order; nothing before their first step."""
+    states = [o.state_dict()["state"] for o in optimizers]
+    if not states[0]:
+        return
+    stacked = {
+        i: {
+            key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
+            for key, value in states[0][i].items()
+        }
+        for i in range(len(PARAMETERS))
+    }
+    optimizer.load_state_dict({"state": stacked, "param_groups": optimizer.state_dict()["param_groups"]})
+
+
+def unstack(ensemble: PolicyEnsemble, optimizer: torch.optim.Adam, optimizers: Sequence[torch.optim.Adam]) -> None:
+    """Write the ensemble's weights back into its N policies (`write_back`) and its Adam state, network by
+    network, into their own Adams (`optimizers`): stack_adam's inverse."""
+    ensemble.write_back()
+    state = optimizer.state_dict()["state"]
+    for k, own_optimizer in enumerate(optimizers):
+        own = {
+            i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
+            for i, s in state.items()
+        }
+        own_optimizer.load_state_dict({"state": own, "param_groups": own_optimizer.state_dict()["param_groups"]})

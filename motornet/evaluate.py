@@ -23,28 +23,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .policy import PolicyGRU
-from .tasks import ReachTask
-from .train import (
-    CheckpointError,
+from .config import (
     Config,
     ConfigError,
-    RunError,
-    RunMismatchError,
     TaskConfig,
-    _atomic_write,
-    _coerce,
-    _task_section,
     build,
-    check_identity,
     check_keys,
     check_task,
-    config_hash,
-    load_checkpoint,
+    coerce,
     load_config,
+    parse_task,
     read_yaml,
     resolve_device,
 )
+from .policy import PolicyGRU
+from .runs import (
+    CheckpointError,
+    RunError,
+    RunMismatchError,
+    atomic_write,
+    check_identity,
+    config_hash,
+    load_checkpoint,
+)
+from .tasks import ReachTask
 
 # name: (axes, units); muscle/geometry rows are named in the metadata.
 ARRAYS = {
@@ -89,8 +91,8 @@ def load_test_config(source: dict | str | Path) -> TestConfig:
     if "task" not in source:
         raise ConfigError("a test config needs a 'task' section")
     test = TestConfig(
-        task=_task_section("task", source["task"]),
-        **{k: _coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"},
+        task=parse_task("task", source["task"]),
+        **{k: coerce(k, v, fields[k].type) for k, v in source.items() if k != "task"},
     )
     if test.batch_size is not None and test.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1 (or null: one trial per condition), got {test.batch_size}")
@@ -180,8 +182,8 @@ def save_results(out: str | Path, results: dict[str, np.ndarray], meta: dict) ->
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     npz, js = out.with_name(out.name + ".npz"), out.with_name(out.name + ".json")
-    _atomic_write(npz, lambda f: np.savez_compressed(f, **results))
-    _atomic_write(js, lambda f: f.write(json.dumps(meta, indent=1, default=str).encode()))
+    atomic_write(npz, lambda f: np.savez_compressed(f, **results))
+    atomic_write(js, lambda f: f.write(json.dumps(meta, indent=1, default=str).encode()))
     return npz, js
 
 

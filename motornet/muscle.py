@@ -712,7 +712,7 @@ class MujocoHillMuscle(Muscle):
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
 
-# Config names of the muscle models (motornet.train's `effector.muscle`).
+# Config names of the muscle models (motornet.config's `effector.muscle`).
 MUSCLES = {
     "thelen": RigidTendonHillMuscleThelen,
     "kistemaker": RigidTendonHillMuscle,

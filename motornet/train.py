@@ -1,501 +1,85 @@
-"""Training: configuration, the loop, checkpoints and logs.
+"""Training: the loop and its command line.
 
     python -m motornet.train CONFIG.yaml RUN_DIR [--fresh] [--quiet] [--set training.n_batches=10 ...]
     python -m motornet.train CONFIG.yaml RUN_ROOT --seeds 0 1 2 ...     # an ensemble: RUN_ROOT/seed<k>/
 
-A config has six sections (see motornet/configs/*.yaml): `seed`, `effector`, `task`, `policy`, `loss`,
-`training`. Unknown keys are errors naming the closest valid key. `train(config, run_dir)` writes
-
-| file | content |
-|---|---|
-| run_dir/config.yaml | the full configuration, defaults filled in |
-| run_dir/checkpoint.pt | policy, optimiser, RNG states, batch index, the sha256 of the settings that shape the result and of the `init_from` checkpoint's bytes; replaced atomically every `checkpoint_every` batches |
-| run_dir/log.csv | every `log_every` batches: batch, loss, each unweighted loss term, gradient norm, wall time (s) |
-| run_dir/snapshots/batch<N>.pt | at each batch N of `training.snapshots`: the policy's weights with the run's identity (~100 kB) |
-| run_dir/train.lock (+ .holder) | held while a process trains here (filelock; the OS frees it if the process dies) |
-
-and resumes from the checkpoint when one exists: the random streams are restored too, so on the same
-device and thread count a run killed and resumed ends with the same parameters as an uninterrupted one.
-A run directory holds one run: resuming refuses a checkpoint written with other settings or from
-another parent checkpoint (RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint
-before it writes anything, and a second process training into the same directory gets RunLockedError.
+`train(config, run_dir)` trains a policy as a config (motornet.config) says, writing run_dir/config.yaml,
+checkpoint.pt, log.csv (every `log_every` batches: batch, loss, each unweighted loss term, gradient norm,
+wall time (s)) and the `training.snapshots` (the run directory's files: motornet.runs), and resumes from the
+checkpoint when one exists: the random streams are restored too, so on the same device and thread count a
+run killed and resumed ends with the same parameters as an uninterrupted one. A run directory holds one run:
+resuming refuses a checkpoint written with other settings or from another parent checkpoint
+(RunMismatchError), a fresh start (`--fresh`) deletes the old checkpoint before it writes anything, and a
+second process training into the same directory gets RunLockedError.
 """
 
 import argparse
 import contextlib
 import csv
-import dataclasses
-import difflib
-import hashlib
-import io
-import json
-import math
 import os
-import pickle
-import re
 import signal
-import socket
 import statistics
 import sys
-import tempfile
 import time
-import types
-import typing
 from collections.abc import Sequence
 from pathlib import Path
 
-import filelock
 import torch
-import yaml
 
-from .effector import Effector, GeometricArm26, ReluPointMass24, RigidTendonArm26
-from .ensemble import PARAMETERS, PolicyEnsemble, TaskEnsemble
-from .loss import TERMS, LossConfig, eq1_from_costs, eq1_step_costs
-from .muscle import MUSCLES
-from .policy import PolicyGRU
+# motornet.train held these before config.py and runs.py split off (#31): those not used here are re-exported
+from .config import (  # noqa: F401
+    EFFECTORS,
+    Config,
+    ConfigError,
+    EffectorConfig,
+    PolicyConfig,
+    TaskConfig,
+    TrainingConfig,
+    build,
+    check_config,
+    check_keys,
+    check_task,
+    config_to_dict,
+    load_config,
+    make_effector,
+    read_yaml,
+    resolve_device,
+)
+from .ensemble import PolicyEnsemble, TaskEnsemble, stack_adam, unstack
+from .loss import TERMS, eq1_from_costs, eq1_step_costs
 from .rollout import Rollout
-from .tasks import TASKS, make_task, task_parameters
+from .runs import (  # noqa: F401
+    CheckpointError,
+    RunError,
+    RunLockedError,
+    RunMismatchError,
+    atomic_write,
+    check_identity,
+    config_differences,
+    config_file_problem,
+    config_hash,
+    init_from_checkpoint,
+    load_checkpoint,
+    restore_config,
+    resume_status,
+    rng_state,
+    run_lock,
+    run_status,
+    save_checkpoint,
+    save_snapshot,
+    set_rng_state,
+    snapshot_path,
+    write_config,
+)
 
-EFFECTORS = {"arm26": RigidTendonArm26, "arm26_geometric": GeometricArm26, "point_mass": ReluPointMass24}
 LOG_COLUMNS = ("batch", "loss") + TERMS + ("grad_norm", "wall_time")
-
-
-class ConfigError(ValueError):
-    """A configuration with an unknown key, a value of the wrong type or out of range, or a missing or
-    unreadable config file."""
 
 
 class NonFiniteLossError(FloatingPointError):
     """The loss or the gradient became NaN or infinite; the last good checkpoint is kept."""
 
 
-class RunError(RuntimeError):
-    """A run directory's files forbid what was asked (subclasses say why)."""
-
-
-class RunLockedError(RunError):
-    """Another process is training into the run directory."""
-
-
-class CheckpointError(RunError):
-    """A checkpoint is missing or cannot be read (e.g. truncated)."""
-
-
-class RunMismatchError(RunError):
-    """A checkpoint was written with other settings, or started from another parent checkpoint."""
-
-
-# ---- configuration --------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class EffectorConfig:
-    """`name`: arm26 (RigidTendonArm26), arm26_geometric (GeometricArm26) or point_mass (ReluPointMass24);
-    `muscle`: a key of motornet.muscle.MUSCLES (arm26 only; None: the effector's default muscle);
-    `muscle_kwargs`: extra muscle build parameters, each a scalar or one value per muscle."""
-
-    name: str = "arm26"
-    muscle: str | None = None
-    muscle_kwargs: dict = dataclasses.field(default_factory=dict)
-    timestep: float = 0.01
-    integration_method: str = "euler"
-    n_ministeps: int = 1
-
-
-@dataclasses.dataclass
-class TaskConfig:
-    """`name`: a key of motornet.tasks.TASKS, or "module:Class" for your own task (motornet.tasks.task_class);
-    `options`: that task's keyword arguments (written flat in YAML, next to `name`)."""
-
-    name: str = "random_reach"
-    options: dict = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass
-class PolicyConfig:
-    """GRU size; sigma_u (`action_noise`, on the excitation) and sigma_h (`hidden_noise`, on the hidden
-    state while training) are standard deviations."""
-
-    hidden_size: int = 50
-    action_noise: float = 0.0
-    hidden_noise: float = 0.0
-
-
-@dataclasses.dataclass
-class TrainingConfig:
-    """Adam with gradient-norm clipping (`grad_clip_norm`, None: no clipping). `device`: auto (CUDA when
-    present), cpu, cuda, cuda:1...; `threads`: torch CPU threads (None: torch's default);
-    `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run, with its Adam state
-    (moments, step count) when `init_optimizer` (the paper's "resumed" adaptation, 4.2; the learning rate is
-    this config's); `compile`: run
-    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches);
-    `snapshots`: batches at which the policy's weights are kept in run_dir/snapshots/ (save_snapshot), to
-    analyse a run along its training; they do not change its result, so they are not part of its identity."""
-
-    n_batches: int = 7680
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    grad_clip_norm: float | None = 1.0
-    log_every: int = 10
-    checkpoint_every: int = 100
-    device: str = "auto"
-    threads: int | None = None
-    compile: bool = False
-    chunk: int = 10
-    init_from: str | None = None
-    init_optimizer: bool = True
-    progress: bool = True
-    snapshots: list = dataclasses.field(default_factory=list)
-
-
-@dataclasses.dataclass
-class Config:
-    seed: int = 0
-    effector: EffectorConfig = dataclasses.field(default_factory=EffectorConfig)
-    task: TaskConfig = dataclasses.field(default_factory=TaskConfig)
-    policy: PolicyConfig = dataclasses.field(default_factory=PolicyConfig)
-    loss: LossConfig = dataclasses.field(default_factory=LossConfig)
-    training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
-
-
-# Training settings a resumed run may change without changing its result.
-_RESUMABLE_CHANGES = (
-    "n_batches",
-    "log_every",
-    "checkpoint_every",
-    "device",
-    "threads",
-    "progress",
-    "chunk",
-    "snapshots",
-)
-
-
-def check_keys(where: str, given: dict, valid: Sequence[str]) -> None:
-    """ConfigError naming the first key of `given` not in `valid`, its closest match and the valid keys."""
-    for key in given:
-        if key not in valid:
-            close = difflib.get_close_matches(str(key), [str(v) for v in valid], n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"unknown key {key!r} in {where}.{hint} Valid keys: {', '.join(sorted(valid))}")
-
-
-def _coerce(where, value, kind):
-    """Values as the field's type: YAML reads 1e-3 as a string and 100 as an int where a float is meant."""
-    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
-    if optional:
-        kind = next(a for a in typing.get_args(kind) if a is not type(None))
-    if value is None and optional:
-        return None
-    try:
-        if kind is float and not isinstance(value, bool):
-            return float(value)
-        if kind is int and not isinstance(value, bool) and float(value) == int(float(value)):
-            return int(float(value))
-        if kind is bool and isinstance(value, bool):
-            return value
-        if kind is str and isinstance(value, str):
-            return value
-        if kind is dict and isinstance(value, dict):
-            return value
-        if kind is list and isinstance(value, (list, tuple)):
-            return list(value)
-    except (TypeError, ValueError, OverflowError):
-        pass
-    raise ConfigError(
-        f"{where} must be {'None or ' if optional else ''}{getattr(kind, '__name__', kind)}, got {value!r}"
-    )
-
-
-def _section(cls, where, values):
-    values = dict(values or {})
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    check_keys(where, values, fields)
-    try:
-        return cls(**{k: _coerce(f"{where}.{k}", v, fields[k].type) for k, v in values.items()})
-    except ConfigError:
-        raise
-    except ValueError as error:  # the section's own checks (__post_init__)
-        raise ConfigError(str(error)) from None
-
-
-def _task_section(where, values):
-    values = dict(values or {})
-    name = values.pop("name", TaskConfig.name)
-    if "options" in values:  # the dataclass layout, as written by config_to_dict
-        check_keys(where, values, ("options",))
-        values = dict(values["options"] or {})
-    try:
-        valid = task_parameters(name)
-    except ValueError as error:
-        close = difflib.get_close_matches(str(name), list(TASKS), n=1)
-        raise ConfigError(f"{where}.name: {error}." + (f" Did you mean {close[0]!r}?" if close else "")) from None
-    check_keys(where, values, list(valid) + ["name"])
-    options = {}
-    for key, value in values.items():
-        default = valid[key]
-        if isinstance(default, float) and isinstance(value, (int, str)) and not isinstance(value, bool):
-            value = _coerce(f"{where}.{key}", value, float)
-        options[key] = list(value) if isinstance(value, tuple) else value
-    return TaskConfig(name=name, options=options)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml's safe loader, refusing a mapping that holds a key twice (plain YAML keeps the last silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: keys written next to it override it
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise ConfigError(
-                    f"key {key!r} is given twice, at lines {seen[key] + 1} and {key_node.start_mark.line + 1}; keep one"
-                )
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
-
-
-def read_yaml(path: str | Path, what: str = "config") -> dict:
-    """The mapping in a YAML file; ConfigError naming the file for a missing file, bad YAML, a key given
-    twice, bytes that are not UTF-8 or a non-mapping."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_UniqueKeyLoader)
-    except FileNotFoundError:
-        raise ConfigError(f"{what} file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{what} file {path} is a directory; give the YAML file") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{what} file {path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
-            f"{error.start}); save it as UTF-8"
-        ) from None
-    except ConfigError as error:
-        raise ConfigError(f"{what} file {path}: {error}") from None
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where else ""
-        raise ConfigError(f"{what} file {path} is not valid YAML{line}: {getattr(error, 'problem', error)}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{what} file {path} must hold a mapping of sections, got a {type(data).__name__}")
-    return data
-
-
-def load_config(source: Config | dict | str | Path, overrides: Sequence[str] = ()) -> Config:
-    """A Config from a Config, a dict or a YAML path; `overrides` are 'section.key=value' strings.
-    Every value is checked (type and range) here, before any work starts."""
-    if isinstance(source, Config):
-        source = config_to_dict(source)
-    elif not isinstance(source, dict):
-        try:
-            return load_config(read_yaml(source), overrides)
-        except ConfigError as error:
-            message = str(error)
-            raise ConfigError(message if str(source) in message else f"{source}: {message}") from None
-    source = {k: dict(v) if isinstance(v, dict) else v for k, v in source.items()}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        section, _, name = key.partition(".")
-        if not sep or not section:
-            raise ConfigError(f"override {item!r} must read SECTION.KEY=VALUE, e.g. training.n_batches=10")
-        try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise ConfigError(f"override {item!r}: the value is not valid YAML; quote it") from None
-        if not name:
-            source[section] = value
-        else:
-            if not isinstance(source.get(section) or {}, dict):
-                raise ConfigError(f"override {item!r}: {section!r} is not a section")
-            source[section] = {**(source.get(section) or {}), name: value}
-    check_keys("the config", source, [f.name for f in dataclasses.fields(Config)])
-    for key, value in source.items():
-        if key != "seed" and value is not None and not isinstance(value, dict):
-            raise ConfigError(f"config section {key!r} must be a mapping of keys, got {value!r}")
-    config = Config(
-        seed=_coerce("seed", source.get("seed", 0), int),
-        effector=_section(EffectorConfig, "effector", source.get("effector")),
-        task=_task_section("task", source.get("task")),
-        policy=_section(PolicyConfig, "policy", source.get("policy")),
-        loss=_section(LossConfig, "loss", source.get("loss")),
-        training=_section(TrainingConfig, "training", source.get("training")),
-    )
-    if not 0 <= config.seed < 2**63:
-        raise ConfigError(f"seed must be an integer from 0 to 2**63 - 1, got {source.get('seed')!r}")
-    _check_values(config)
-    return config
-
-
-# Settings that must be >= 1 (counts) or > 0 (sizes); every other number must be finite and >= 0.
-_AT_LEAST_ONE = (
-    "effector.n_ministeps",
-    "policy.hidden_size",
-    "training.n_batches",
-    "training.batch_size",
-    "training.log_every",
-    "training.checkpoint_every",
-    "training.threads",
-    "training.chunk",
-)
-_POSITIVE = ("effector.timestep", "training.learning_rate", "training.grad_clip_norm")
-
-
-def _check_values(config):
-    """ConfigError for a number no run can use, naming the key, the value and the allowed range."""
-    for section in ("effector", "policy", "loss", "training"):
-        for key, value in dataclasses.asdict(getattr(config, section)).items():
-            name = f"{section}.{key}"
-            if value is None or isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
-                continue
-            if name in _AT_LEAST_ONE and value < 1:
-                raise ConfigError(f"{name} must be at least 1, got {value!r}")
-            if not math.isfinite(value):
-                raise ConfigError(f"{name} must be a finite number, got {value!r}")
-            if name in _POSITIVE and value <= 0:
-                raise ConfigError(f"{name} must be greater than 0, got {value!r}")
-            if value < 0:
-                raise ConfigError(f"{name} must be 0 or more, got {value!r}")
-    snapshots = config.training.snapshots = [
-        int(b) if isinstance(b, float) and b.is_integer() else b for b in config.training.snapshots
-    ]
-    if (
-        not all(
-            isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= config.training.n_batches for b in snapshots
-        )
-        or sorted(set(snapshots)) != snapshots
-    ):
-        raise ConfigError(
-            f"training.snapshots must list increasing batch numbers from 1 to training.n_batches "
-            f"({config.training.n_batches}), got {snapshots!r}"
-        )
-    if config.effector.name not in EFFECTORS:
-        close = difflib.get_close_matches(config.effector.name, list(EFFECTORS), n=1)
-        raise ConfigError(
-            f"effector.name {config.effector.name!r} is not an effector; valid: {', '.join(EFFECTORS)}."
-            + (f" Did you mean {close[0]!r}?" if close else "")
-        )
-    if config.training.device != "auto":
-        try:
-            torch.device(config.training.device)
-        except RuntimeError:
-            raise ConfigError(
-                f"training.device must be auto, cpu, cuda or cuda:N, got {config.training.device!r}"
-            ) from None
-    check_task(config.task)
-
-
-def check_task(task_config: TaskConfig) -> None:
-    """ConfigError for task options no episode can use (training and test configs alike): numbers that are not
-    finite, target or direction counts below 1, a go-cue at or after the episode's end."""
-    for key, value in task_config.options.items():
-        if not all(math.isfinite(v) for v in _numbers(value)):
-            raise ConfigError(f"task.{key} must hold finite numbers, got {value!r}")
-    task = {**task_parameters(task_config.name), **task_config.options}
-    for key in ("n_targets", "n_directions"):
-        if key in task and not (isinstance(task[key], int) and task[key] >= 1):
-            raise ConfigError(f"task.{key} must be an integer of at least 1, got {task[key]!r}")
-    if task.get("go_cue_time") is not None and task["go_cue_time"] >= task["max_ep_duration"]:
-        raise ConfigError(
-            f"task.go_cue_time must be shorter than task.max_ep_duration ({task['max_ep_duration']} s), "
-            f"got {task['go_cue_time']}: the go-cue would never come"
-        )
-
-
-def _numbers(value):
-    if isinstance(value, (list, tuple)):
-        return [n for v in value for n in _numbers(v)]
-    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
-
-
-def check_config(source: Config | dict | str | Path) -> Config:
-    """load_config, then build the effector, task and policy on the CPU, so that a value only they can
-    judge (e.g. a delay that is not a multiple of the timestep) fails before any work. Returns the Config."""
-    config = load_config(source)
-    build(config)
-    return config
-
-
-def config_to_dict(config: Config) -> dict:
-    """Plain YAML-able dict; the task's options are written flat next to its name."""
-    out = dataclasses.asdict(config)
-    out["task"] = {"name": config.task.name, **_plain(config.task.options)}
-    return out
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-# ---- building -------------------------------------------------------------------------------------
-
-
-def resolve_device(name: str = "auto") -> str:
-    """torch.device for a config's device name (auto: CUDA when present); ConfigError for CUDA without one."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {name!r} asked for, but torch sees no CUDA device; use auto or cpu")
-    return device
-
-
-def make_effector(config: Config) -> Effector:
-    """The effector an EffectorConfig describes."""
-    if config.name not in EFFECTORS:
-        raise ConfigError(f"unknown effector {config.name!r}; valid: {sorted(EFFECTORS)}")
-    kwargs = dict(
-        timestep=config.timestep, integration_method=config.integration_method, n_ministeps=config.n_ministeps
-    )
-    if config.muscle is not None:
-        if config.name == "point_mass":
-            raise ConfigError(
-                f"effector.muscle: point_mass has ReLU muscles only; remove "
-                f"muscle: {config.muscle!r} or use an arm26 effector"
-            )
-        if config.muscle not in MUSCLES:
-            close = difflib.get_close_matches(config.muscle, list(MUSCLES), n=1)
-            raise ConfigError(
-                f"unknown effector.muscle {config.muscle!r}."
-                + (f" Did you mean {close[0]!r}?" if close else "")
-                + f" Valid: {', '.join(MUSCLES)}"
-            )
-        kwargs["muscle"] = MUSCLES[config.muscle]()
-    try:
-        return EFFECTORS[config.name](muscle_kwargs=config.muscle_kwargs, **kwargs)
-    except (TypeError, ValueError, KeyError) as error:  # the effector's and muscles' own checks
-        raise ConfigError(f"effector: {error}") from None
-
-
-def build(config: Config, device: str = "cpu", task: TaskConfig | None = None) -> tuple:
-    """(task, policy) from a Config: the effector seeded with config.seed, the policy initialised after
-    torch.manual_seed(config.seed). `task` overrides config.task (e.g. a test protocol)."""
-    task_config = config.task if task is None else task
-    effector = make_effector(config.effector).to(device)
-    effector._set_generator(config.seed)
-    try:
-        env = make_task(task_config.name, effector, action_noise=config.policy.action_noise, **task_config.options)
-    except ValueError as error:  # the task's own range checks
-        raise ConfigError(f"task {task_config.name}: {error}") from None
-    torch.manual_seed(config.seed)
-    policy = PolicyGRU(
-        env.observation_space.shape[0],
-        config.policy.hidden_size,
-        effector.n_muscles,
-        device=device,
-        hidden_noise=config.policy.hidden_noise,
-    )
-    return env, policy
+# ---- one batch ------------------------------------------------------------------------------------
 
 
 def clip_grad_norms(parameters: Sequence[torch.Tensor], max_norm: float | None) -> torch.Tensor:
@@ -526,313 +110,7 @@ def train_step(runner, optimizer, config):
     return {k: v.detach() for k, v in terms.items()}
 
 
-# ---- checkpoints and logs -------------------------------------------------------------------------
-
-
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path, write):
-    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename; the file
-    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
-@contextlib.contextmanager
-def run_lock(run_dir):
-    """Hold run_dir/train.lock while training: a second writer gets RunLockedError naming the holder
-    (recorded in train.lock.holder). The OS releases the lock if the holder dies, even by kill -9."""
-    run_dir = Path(run_dir)
-    lock, holder = filelock.FileLock(run_dir / "train.lock"), run_dir / "train.lock.holder"
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        try:
-            who = holder.read_text().strip()
-        except OSError:
-            who = "another process"
-        raise RunLockedError(
-            f"{run_dir} is being trained by {who or 'another process'}; wait for it to end, "
-            f"or train into another run directory"
-        ) from None
-    try:
-        holder.write_text(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        yield
-    finally:
-        holder.unlink(missing_ok=True)
-        lock.release()
-
-
-def rng_state(task, policy):
-    """The run's random streams: the policy's hidden noise ('torch') and the effector's trials and noise."""
-    return {"torch": policy.generator.get_state(), "effector": task.effector.generator.get_state()}
-
-
-def set_rng_state(task, policy, state):
-    policy.generator.set_state(state["torch"])
-    task.effector.generator.set_state(state["effector"])
-
-
-def _identity(config_dict):
-    """The settings that shape a run's result: the config less the training keys a resume may change."""
-    return {
-        **config_dict,
-        "training": {k: v for k, v in config_dict["training"].items() if k not in _RESUMABLE_CHANGES},
-    }
-
-
-def config_hash(config: Config) -> str:
-    """sha256 (hex) of a Config's or config dict's identity (`_identity`)."""
-    config = config_to_dict(config) if isinstance(config, Config) else config
-    return hashlib.sha256(json.dumps(_identity(config), sort_keys=True).encode()).hexdigest()
-
-
-def save_checkpoint(path, batch, policy, optimizer, task, config, wall_time, parent_sha256=None):
-    """Checkpoint `path` with its identity: `config_sha256` (config_hash) and `parent_sha256`, the sha256
-    of the init_from checkpoint's bytes (None without one)."""
-    state = {
-        "format": 2,
-        "batch": batch,
-        "policy": policy.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "rng": rng_state(task, policy),
-        "config": config_to_dict(config),
-        "config_sha256": config_hash(config),
-        "parent_sha256": parent_sha256,
-        "wall_time": wall_time,
-    }
-    _atomic_write(path, lambda f: torch.save(state, f))
-
-
-def snapshot_path(run_dir: str | Path, batch: int) -> Path:
-    """run_dir/snapshots/batch<N>.pt, the snapshot `training.snapshots` keeps at batch N."""
-    return Path(run_dir) / "snapshots" / f"batch{int(batch):06d}.pt"
-
-
-def save_snapshot(run_dir, batch, policy, config, wall_time, parent_sha256=None):
-    """The policy's weights at `batch` with the run's identity (as save_checkpoint's, less the optimiser and
-    random streams: a snapshot is analysed, not resumed), at snapshot_path(run_dir, batch)."""
-    path = snapshot_path(run_dir, batch)
-    path.parent.mkdir(exist_ok=True)
-    state = {
-        "format": 2,
-        "kind": "snapshot",
-        "batch": batch,
-        "policy": policy.state_dict(),
-        "config": config_to_dict(config),
-        "config_sha256": config_hash(config),
-        "parent_sha256": parent_sha256,
-        "wall_time": wall_time,
-    }
-    _atomic_write(path, lambda f: torch.save(state, f))
-    return path
-
-
-def _checkpoint_path(path):
-    path = Path(path)
-    return path / "checkpoint.pt" if path.is_dir() else path
-
-
-def _read_checkpoint(path):
-    """(bytes, path) of a checkpoint file or run directory; CheckpointError when there is none."""
-    path = _checkpoint_path(path)
-    try:
-        return path.read_bytes(), path
-    except FileNotFoundError:
-        hint = (
-            "the run has not written its first checkpoint yet (or was started afresh and stopped before it)"
-            if (path.parent / "config.yaml").exists()
-            else "train a run there first"
-        )
-        raise CheckpointError(f"no checkpoint at {path}: {hint}") from None
-
-
-def _parse_checkpoint(data, path, device):
-    """The state dict in a checkpoint's bytes, unpickled with torch's weights-only loader: tensors and plain
-    containers only, so that no code a downloaded file carries runs (CheckpointError for anything else)."""
-    try:
-        state = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
-    except pickle.UnpicklingError as error:  # the weights-only loader met an object it will not build
-        found = re.search(r"GLOBAL (\S+)", str(error))
-        raise CheckpointError(
-            f"{path} holds {found.group(1) if found else 'objects'} besides tensors and plain "
-            f"containers, which motornet does not load (it would run the file's code); "
-            f"use a checkpoint written by motornet.train"
-        ) from None
-    except Exception as error:  # torch raises several types for a damaged file
-        raise CheckpointError(
-            f"{path} cannot be read ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
-            f"it is truncated or damaged: restore it from its source, or train into another "
-            f"run directory"
-        ) from None
-    needed = (
-        {"batch", "policy", "config"} | ({"optimizer"} if state.get("kind") != "snapshot" else set())
-        if isinstance(state, dict)
-        else None
-    )
-    if needed is None or not needed <= set(state):
-        raise CheckpointError(
-            f"{path} is not a motornet.train checkpoint (it lacks "
-            f"{', '.join(sorted(needed - set(state))) if needed else 'a mapping of states'})"
-        )
-    return state
-
-
-def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
-    """The state dict of a checkpoint file or run directory (run_dir/checkpoint.pt); CheckpointError for a
-    missing or unreadable one."""
-    data, path = _read_checkpoint(path)
-    return _parse_checkpoint(data, path, device)
-
-
-def check_identity(state, config, path):
-    """RunMismatchError unless the checkpoint `state` (read from `path`) was written with `config`'s
-    identity (config_hash), naming the settings that differ; a setting added to motornet since, at its
-    default, is no difference (its default keeps the behaviour the run was trained with)."""
-    diffs = _identity_differences(state, config, ignore_added_defaults=True)
-    if diffs:
-        restore = (
-            f"; if {Path(path).parent / 'config.yaml'} was edited or emptied, `python -m motornet.train "
-            f"--restore-config {Path(path).parent}` rewrites it from the checkpoint"
-            if Path(path).name == "checkpoint.pt"
-            else ""
-        )
-        raise RunMismatchError(
-            f"{path} was written with another configuration ({'; '.join(diffs) or 'settings differ'})"
-            f"; train this configuration into another run directory{restore}"
-        )
-
-
-def _identity_differences(state, config, ignore_added_defaults=False):
-    """None when the checkpoint `state` was written with `config`'s identity (config_hash), else the
-    settings that differ (_config_differences; it may name none)."""
-    recorded = state.get("config_sha256") or config_hash(state["config"])  # format 1 recorded no hash
-    if recorded == config_hash(config):
-        return None
-    return _config_differences(state["config"], config_to_dict(config), ignore_added_defaults)
-
-
-def run_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
-    """None when `run_dir` holds the finished result of `config` (a Config, dict or YAML path), else why not,
-    in one line: files missing, another configuration (its identity, config_hash, less settings added
-    since at their default), fewer or more batches than `training.n_batches`, or an `init_from` checkpoint
-    whose bytes are not those the run started from. Reads the checkpoint; trains nothing."""
-    config, run_dir = load_config(config), Path(run_dir)
-    missing = [name for name in ("checkpoint.pt", "config.yaml", "log.csv") if not (run_dir / name).is_file()]
-    if missing:
-        return f"{', '.join(missing)} missing"
-    try:
-        state = load_checkpoint(run_dir)
-    except CheckpointError as error:
-        return str(error)
-    diffs = _identity_differences(state, config, ignore_added_defaults=True)
-    if diffs:
-        return f"trained with other settings ({'; '.join(diffs)})"
-    if int(state["batch"]) != config.training.n_batches:
-        return f"trained for {state['batch']} batches, not training.n_batches = {config.training.n_batches}"
-    missing = [b for b in config.training.snapshots if not snapshot_path(run_dir, b).is_file()]
-    if missing:
-        return f"its snapshots at batch{'es' * (len(missing) > 1)} {', '.join(map(str, missing))} are missing"
-    return _parent_problem(state, config)
-
-
-def config_file_problem(run_dir):
-    """None when run_dir/config.yaml holds the settings its checkpoint records (a hand-edited or emptied file
-    does not), else why not, in one line with the command that restores it."""
-    run_dir = Path(run_dir)
-    try:
-        state = load_checkpoint(run_dir)
-        diffs = _identity_differences(state, load_config(run_dir / "config.yaml"), ignore_added_defaults=True)
-    except (ConfigError, CheckpointError) as error:
-        diffs = [str(error)]
-    if not diffs:
-        return None
-    return (
-        f"{run_dir / 'config.yaml'} does not hold the settings its checkpoint was trained with "
-        f"({'; '.join(diffs)}); `python -m motornet.train --restore-config {run_dir}` rewrites it from the checkpoint"
-    )
-
-
-def restore_config(run_dir: str | Path) -> Path:
-    """Rewrite run_dir/config.yaml from the settings its checkpoint records; returns its path."""
-    run_dir = Path(run_dir)
-    config = load_config(load_checkpoint(run_dir)["config"])
-    _write_config(run_dir / "config.yaml", config)
-    return run_dir / "config.yaml"
-
-
-def resume_status(run_dir: str | Path, config: Config | dict | str | Path) -> str | None:
-    """None when `run_dir` holds an unfinished run of `config` that training can go on with (resume=True):
-    written with the same settings (n_batches may grow) from the present bytes of its init_from checkpoint;
-    else why not, in one line."""
-    config, run_dir = load_config(config), Path(run_dir)
-    try:
-        state = load_checkpoint(run_dir)
-        check_identity(state, config, run_dir)
-    except (CheckpointError, RunMismatchError) as error:
-        return str(error)
-    if int(state["batch"]) >= config.training.n_batches:
-        return f"finished ({state['batch']} of training.n_batches = {config.training.n_batches} batches)"
-    return _parent_problem(state, config)
-
-
-def _parent_problem(state, config):
-    """Why the run saved in checkpoint `state` does not follow from the present bytes of
-    config.training.init_from, or None (also when it has none)."""
-    if not config.training.init_from:
-        return None
-    try:
-        parent = _read_checkpoint(config.training.init_from)[0]
-    except CheckpointError:
-        return f"its init_from checkpoint {config.training.init_from} is missing"
-    if hashlib.sha256(parent).hexdigest() != state.get("parent_sha256"):
-        return f"its init_from checkpoint {config.training.init_from} has changed since it was trained"
-    return None
-
-
-def init_from_checkpoint(path, policy, optimizer, with_optimizer=True, device="cpu"):
-    """Start a run from another run's checkpoint (file or run directory): its policy weights and, with
-    `with_optimizer`, Adam's moments and step count (paper 4.2: the optimiser's state carries over); the
-    param-group settings (learning rate, betas...) stay `optimizer`'s. Returns the sha256 of its bytes."""
-    try:
-        data, path = _read_checkpoint(path)
-        state = _parse_checkpoint(data, path, device)
-    except CheckpointError as error:
-        raise CheckpointError(f"training.init_from: {error}") from None
-    try:
-        policy.load_state_dict(state["policy"])
-    except RuntimeError as error:
-        raise ConfigError(
-            f"training.init_from {path} holds a policy of another shape ({str(error).splitlines()[-1].strip()}); "
-            f"the effector and policy.hidden_size must match its run"
-        ) from None
-    if with_optimizer:
-        optimizer.load_state_dict(
-            {"state": state["optimizer"]["state"], "param_groups": optimizer.state_dict()["param_groups"]}
-        )
-    return hashlib.sha256(data).hexdigest()
+# ---- the log --------------------------------------------------------------------------------------
 
 
 def _log_row_ok(row):
@@ -867,28 +145,7 @@ def _start_log(path, keep_until=None):
         text = f"{','.join(LOG_COLUMNS)}\n" + "".join(",".join(r.get(c, "") for c in LOG_COLUMNS) + "\n" for r in rows)
         f.write(text.encode())
 
-    _atomic_write(path, write)
-
-
-def _config_differences(old, new, ignore_added_defaults=False):
-    """'section.key: old -> new' for every identity setting that differs; with `ignore_added_defaults`,
-    less the keys `old` lacks and `new` holds at their default (a setting added to motornet after `old`
-    was written, whose default keeps the behaviour `old` was trained with)."""
-    old, new = _identity(old), _identity(new)
-    defaults = config_to_dict(Config()) if ignore_added_defaults else {}
-    diffs = []
-    for section in sorted(set(old) | set(new)):
-        a, b = old.get(section), new.get(section)
-        if isinstance(a, dict) and isinstance(b, dict):
-            default = defaults.get(section) or {}
-            diffs += [
-                f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}"
-                for k in sorted(set(a) | set(b))
-                if a.get(k) != b.get(k) and not (k not in a and k in default and b.get(k) == default[k])
-            ]
-        elif a != b:
-            diffs.append(f"{section}: {a!r} -> {b!r}")
-    return diffs
+    atomic_write(path, write)
 
 
 # ---- the loop -------------------------------------------------------------------------------------
@@ -928,7 +185,7 @@ def train_ensemble(
     shared = [_ensemble_identity(c) for c in configs]
     for config, identity in zip(configs[1:], shared[1:]):
         if identity != shared[0]:
-            diffs = _config_differences(config_to_dict(configs[0]), config_to_dict(config))
+            diffs = config_differences(config_to_dict(configs[0]), config_to_dict(config))
             raise ConfigError(
                 f"an ensemble's configs may differ only in seed and training.init_from; seed "
                 f"{config.seed} differs from seed {configs[0].seed} in {'; '.join(diffs)}"
@@ -994,7 +251,7 @@ class _Member:
         state = load_checkpoint(self.checkpoint, device) if self.checkpoint.exists() else None
         self.summary = {"batch": 0, "checkpoint": str(self.checkpoint), "log": str(self.log)}
         if state is None:
-            _write_config(self.run_dir / "config.yaml", self.config)
+            write_config(self.run_dir / "config.yaml", self.config)
             _start_log(self.log)
             return
         check_identity(state, self.config, self.checkpoint)
@@ -1019,7 +276,7 @@ class _Member:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
         set_rng_state(self.task, self.policy, state["rng"])
-        _write_config(self.run_dir / "config.yaml", self.config)  # the same identity; n_batches etc. may have changed
+        write_config(self.run_dir / "config.yaml", self.config)  # the same identity; n_batches etc. may have changed
         _start_log(self.log, keep_until=self.start)
 
     def adam_step(self):
@@ -1034,33 +291,6 @@ class _Member:
             self.checkpoint, batch, self.policy, self.optimizer, self.task, self.config, wall, self.parent_sha256
         )
         self.last_good = batch
-
-
-def _stack_adam(optimizer, members):
-    """Load the members' Adam states (PARAMETERS order) into the ensemble's Adam, stacked (N, ...)."""
-    states = [m.optimizer.state_dict()["state"] for m in members]
-    if not states[0]:
-        return
-    stacked = {
-        i: {
-            key: torch.stack([s[i][key] for s in states]) if value.dim() else value.clone()
-            for key, value in states[0][i].items()
-        }
-        for i in range(len(PARAMETERS))
-    }
-    optimizer.load_state_dict({"state": stacked, "param_groups": optimizer.state_dict()["param_groups"]})
-
-
-def _unstack(ensemble, optimizer, members):
-    """Write the ensemble's weights and Adam state back into each member's policy and Adam."""
-    ensemble.write_back()
-    state = optimizer.state_dict()["state"]
-    for k, member in enumerate(members):
-        own = {
-            i: {key: value[k].clone() if value.dim() else value.clone() for key, value in s.items()}
-            for i, s in state.items()
-        }
-        member.optimizer.load_state_dict({"state": own, "param_groups": member.optimizer.state_dict()["param_groups"]})
 
 
 def _train_locked(members, resume, progress):
@@ -1105,7 +335,7 @@ def _train_group(members, stop, bar):
     for p in (policy, *policy.policies):
         p.train()
     optimizer = torch.optim.Adam(policy.parameters(), lr=tc.learning_rate)
-    _stack_adam(optimizer, members)
+    stack_adam(optimizer, [m.optimizer for m in members])
     task = TaskEnsemble([m.task for m in members])
     runner = Rollout(
         task,
@@ -1164,7 +394,7 @@ def _train_group(members, stop, bar):
                 }
         bar.set_postfix(loss=f"{statistics.fmean(values['loss']):.4g}")
         if checkpoint_now or snapshot_now or any(failed) or batch == stop:
-            _unstack(policy, optimizer, members)
+            unstack(policy, optimizer, [m.optimizer for m in members])
             for k, member in enumerate(members):
                 if not failed[k]:
                     member.start, member.wall_offset = batch, member.wall_offset + elapsed
@@ -1177,14 +407,9 @@ def _train_group(members, stop, bar):
                 return  # the others go on without the failed networks (a new group)
 
 
-def _write_config(path, config):
-    text = yaml.safe_dump(config_to_dict(config), sort_keys=False)
-    _atomic_write(path, lambda f: f.write(text.encode()))
-
-
 def exit_on_sigterm():
     """Turn SIGTERM (a scheduler's kill, a job's timeout) into SystemExit in the main thread, so that a
-    checkpoint being written is cleaned up (_atomic_write) instead of leaving its temporary file."""
+    checkpoint being written is cleaned up (atomic_write) instead of leaving its temporary file."""
 
     def stop(signum, frame):
         raise SystemExit(128 + signum)

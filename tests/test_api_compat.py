@@ -652,6 +652,8 @@ LAYERS = [
     "loss",
     "ensemble",
     "rollout",
+    "config",
+    "runs",
     "train",
     "evaluate",
     "plotor",
