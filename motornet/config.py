@@ -75,8 +75,10 @@ class TrainingConfig:
     present), cpu, cuda, cuda:1...; `threads`: torch CPU threads (None: torch's default);
     `init_from`: a checkpoint (or run directory) whose policy weights start a fresh run, with its Adam state
     (moments, step count) when `init_optimizer` (the paper's "resumed" adaptation, 4.2; the learning rate is
-    this config's); `compile`: run
-    `chunk` steps per torch.compile'd call (motornet.rollout; pays off over thousands of batches);
+    this config's); `compile` (motornet.rollout.Rollout): false, eager; true, `chunk` unrolled steps per
+    torch.compile'd call (the fastest batches; compiling takes minutes per model, ~13 min for arm26 on 2 cores
+    with empty caches); "step", one step per compiled call (~1 min to compile, ~1.5x the time per batch);
+    each is a distinct identity, as their results differ in float32 rounding;
     `snapshots`: batches at which the policy's weights are kept in run_dir/snapshots/ (save_snapshot), to
     analyse a run along its training; they do not change its result, so they are not part of its identity."""
 
@@ -88,7 +90,7 @@ class TrainingConfig:
     checkpoint_every: int = 100
     device: str = "auto"
     threads: int | None = None
-    compile: bool = False
+    compile: bool | str = False
     chunk: int = 10
     init_from: str | None = None
     init_optimizer: bool = True
@@ -121,11 +123,20 @@ def check_keys(where: str, given: dict, valid: Sequence[str]) -> None:
 def coerce(where: str, value, kind):
     """`value` as a field of type `kind` (float, int, bool, str, dict, list, or one of them or None), else
     ConfigError naming `where`: YAML reads 1e-3 as a string and 100 as an int where a float is meant."""
-    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in typing.get_args(kind)
-    if optional:
-        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    union = typing.get_origin(kind) in (typing.Union, types.UnionType)
+    optional = union and type(None) in typing.get_args(kind)
     if value is None and optional:
         return None
+    kinds = [a for a in typing.get_args(kind) if a is not type(None)] if union else [kind]
+    if len(kinds) > 1:  # a union of types: the first that takes the value
+        for one in kinds:
+            try:
+                return coerce(where, value, one)
+            except ConfigError:
+                pass
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(f"{where} must be {'None or ' if optional else ''}{names}, got {value!r}")
+    kind = kinds[0]
     try:
         if kind is float and not isinstance(value, bool):
             return float(value)
@@ -313,6 +324,8 @@ def _check_values(config):
             f"training.snapshots must list increasing batch numbers from 1 to training.n_batches "
             f"({config.training.n_batches}), got {snapshots!r}"
         )
+    if config.training.compile not in (False, True, "step"):
+        raise ConfigError(f"training.compile must be false, true or step, got {config.training.compile!r}")
     if config.effector.name not in EFFECTORS:
         close = difflib.get_close_matches(config.effector.name, list(EFFECTORS), n=1)
         raise ConfigError(

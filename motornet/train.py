@@ -340,7 +340,7 @@ def _train_group(members, stop, bar):
     runner = Rollout(
         task,
         policy,
-        chunk=tc.chunk,
+        chunk=1 if tc.compile == "step" else tc.chunk,
         compile=tc.compile,
         record=(),
         costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt),

@@ -106,6 +106,29 @@ def test_config_values_are_coerced_or_rejected():
         load_config({"training": {"batch_size": "many"}})
 
 
+def test_compile_takes_false_true_or_step_and_refuses_the_rest_in_one_line():
+    for value in (False, True, "step"):
+        assert load_config({"training": {"compile": value}}).training.compile == value
+    with pytest.raises(ConfigError, match="training.compile must be false, true or step, got 'chunk'"):
+        load_config({"training": {"compile": "chunk"}})
+
+
+@pytest.mark.slow
+def test_step_compiled_training_follows_the_eager_run(tmp_path):
+    """compile: step (one compiled step per call, chunk 1) trains the same network as eager steps, to float32
+    rounding: the same losses batch by batch, the same weights at the end."""
+    eager = train(tiny(n_batches=5, log_every=1), tmp_path / "eager")
+    step = train(tiny(n_batches=5, log_every=1, compile="step"), tmp_path / "step")
+    assert step["loss"] == pytest.approx(eager["loss"], rel=1e-4)
+    for row_e, row_s in zip(read_log(tmp_path / "eager"), read_log(tmp_path / "step")):
+        assert float(row_s["loss"]) == pytest.approx(float(row_e["loss"]), rel=1e-4)
+    weights = zip(
+        load_checkpoint(tmp_path / "eager")["policy"].values(), load_checkpoint(tmp_path / "step")["policy"].values()
+    )
+    for x, y in weights:
+        torch.testing.assert_close(y, x, rtol=1e-3, atol=1e-5)
+
+
 def test_config_round_trips_through_yaml():
     config = load_config(tiny())
     assert load_config(yaml.safe_load(yaml.safe_dump(config_to_dict(config)))) == config
