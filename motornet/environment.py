@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from .compiled import StepFunction, requiring_grad
-from .effector import _HOOKS as _EFFECTOR_HOOKS
+from .effector import HOOKS as _EFFECTOR_HOOKS
 from .effector import Effector, overrides_outside_motornet
 
 _HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")

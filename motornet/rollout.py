@@ -20,8 +20,7 @@ from typing import Any
 
 import torch
 
-from .compiled import StepFunction
-from .effector import COMPILE_OPTIONS
+from .compiled import COMPILE_OPTIONS, StepFunction
 from .ensemble import PolicyEnsemble, TaskEnsemble
 from .environment import Environment
 from .policy import PolicyGRU
