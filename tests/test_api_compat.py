@@ -642,6 +642,7 @@ def test_every_public_module_is_an_attribute_of_the_package_and_the_clis_import_
 LAYERS = [
     "layout",
     "compiled",
+    "integrators",
     "skeleton",
     "muscle",
     "geometry",

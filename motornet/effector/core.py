@@ -17,26 +17,13 @@ import torch
 
 from ..compiled import COMPILE_OPTIONS, StepFunction
 from ..geometry import PathGeometry
+from ..integrators import SCHEMES, scheme_name
 from ..layout import trials_first, trials_last
 from ..muscle import Muscle
 from ..skeleton import Skeleton, TwoDofArm, integrate_joint
 from .hooks import HOOKS, HookStep, overrides_outside_motornet
 
-_RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
 _STATE_KEYS = ("joint", "cartesian", "muscle", "geometry", "fingertip")
-
-
-def _validated_method(integration_method):
-    method = str(integration_method).lower()
-    if method in ("euler", "rk4-chained"):
-        return method
-    if method in _RK4_NAMES:
-        return "rk4"
-    raise ValueError(
-        f"unknown integration_method {integration_method!r}: use 'euler', 'rk4' "
-        f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])}) or 'rk4-chained'"
-    )
-
 
 # Muscle build parameters no muscle can have at 0 or below (N, m, normalised); the others must be >= 0.
 _POSITIVE_MUSCLE_PARAMETERS = ("max_isometric_force", "optimal_muscle_length", "normalized_slack_muscle_length")
@@ -73,7 +60,7 @@ class Effector(HookStep, torch.nn.Module):
         vel_upper_bound: float | Sequence[float] | torch.Tensor | None = None,
     ) -> None:
         super().__init__()
-        self._method = _validated_method(integration_method)
+        self._method = scheme_name(integration_method)
         self.integration_method = str(integration_method).lower()
         if int(n_ministeps) != n_ministeps or n_ministeps < 1:
             raise ValueError(f"n_ministeps must be a positive integer, got {n_ministeps!r}")
@@ -366,7 +353,9 @@ class Effector(HookStep, torch.nn.Module):
         acceleration = self.skeleton._acceleration(joint, torque, endpoint_load)
         return d_muscle, velocity, acceleration
 
-    def _advance(self, joint, muscle_state, geometry, rates, dt):
+    def _advance(self, state, rates, dt):
+        """The state (joint, muscle, geometry) after `dt` (s) at `rates` (as from `_derivatives`)."""
+        joint, muscle_state, geometry = state
         d_muscle, d_position, d_velocity = rates
         new_muscle = self.muscle._integrate(dt, d_muscle, muscle_state, geometry)
         new_joint = integrate_joint(
@@ -374,31 +363,18 @@ class Effector(HookStep, torch.nn.Module):
         )
         return new_joint, new_muscle, self.geometry._state(new_joint)
 
+    def _advance_own_velocity(self, state, rates, dt):
+        """`_advance`, positions stepped with the advanced state's own velocity (the toolbox's 'rk4-chained')."""
+        return self._advance(state, (rates[0], state[0][self.dof :], rates[2]), dt)
+
     def _substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
         """One sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
-        dt = self.minidt
-        state = (joint, muscle_state, geometry)
-        loads = (action, endpoint_load, joint_load)
-        k1 = self._derivatives(*state, *loads)
-        if self._method == "euler":
-            return self._advance(*state, k1, dt)
-        if self._method == "rk4-chained":
 
-            def own_velocity(rates, s):  # the toolbox steps positions with the updated state's own velocity
-                return rates[0], s[0][self.dof :], rates[2]
+        def derivative(state):
+            return self._derivatives(*state, action, endpoint_load, joint_load)
 
-            s1 = self._advance(*state, own_velocity(k1, state), dt / 2)
-            k2 = self._derivatives(*s1, *loads)
-            s2 = self._advance(*s1, own_velocity(k2, s1), dt / 2)
-            k3 = self._derivatives(*s2, *loads)
-            k4 = self._derivatives(*self._advance(*s2, own_velocity(k3, s2), dt), *loads)
-            mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
-            return self._advance(*state, own_velocity(mean, state), dt)
-        k2 = self._derivatives(*self._advance(*state, k1, dt / 2), *loads)
-        k3 = self._derivatives(*self._advance(*state, k2, dt / 2), *loads)
-        k4 = self._derivatives(*self._advance(*state, k3, dt), *loads)
-        mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
-        return self._advance(*state, mean, dt)
+        advance = self._advance_own_velocity if self._method == "rk4-chained" else self._advance
+        return SCHEMES[self._method](derivative, advance, (joint, muscle_state, geometry), self.minidt)
 
     def transition(
         self,

@@ -10,6 +10,7 @@ import functools
 
 import torch
 
+from ..integrators import SCHEMES
 from ..layout import trials_first, trials_last
 from ..skeleton import integrate_joint
 
@@ -77,16 +78,14 @@ class HookStep:
         self, action: torch.Tensor, endpoint_load: torch.Tensor | None = None, joint_load: torch.Tensor | None = None
     ) -> None:
         """One sub-step of `minidt` through `ode` and `integration_step`, updating `states` in place."""
-        dt, states = self.minidt, self.states
-        k1 = self.ode(action, states, endpoint_load, joint_load)
-        if self._method == "euler":
-            new = self.integration_step(dt, k1, states)
-        else:
-            if self._method == "rk4-chained":
-                raise NotImplementedError("'rk4-chained' is not available with subclass hooks")
-            k2 = self.ode(action, self.integration_step(dt / 2, k1, states), endpoint_load, joint_load)
-            k3 = self.ode(action, self.integration_step(dt / 2, k2, states), endpoint_load, joint_load)
-            k4 = self.ode(action, self.integration_step(dt, k3, states), endpoint_load, joint_load)
-            mean = {k: (k1[k] + 2 * k2[k] + 2 * k3[k] + k4[k]) / 6 for k in k1}
-            new = self.integration_step(dt, mean, states)
+        if self._method == "rk4-chained":
+            raise NotImplementedError("'rk4-chained' is not available with subclass hooks")
+
+        def derivative(states):
+            return self.ode(action, states, endpoint_load, joint_load)
+
+        def advance(states, state_derivative, dt):
+            return self.integration_step(dt, state_derivative, states)
+
+        new = SCHEMES[self._method](derivative, advance, self.states, self.minidt)
         self._set_state(new["joint"], new["muscle"], new["geometry"], new.get("cartesian"))
