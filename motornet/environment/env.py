@@ -1,38 +1,20 @@
-"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (docs/model.md §6).
-
-Observation vector, in order:
-
-| slice | content | size |
-|---|---|---|
-| goal | goal position (m), no noise | space_dim |
-| vision | fingertip position (m), delayed by `vision_delay` | space_dim |
-| proprioception | fibre length / l_ce, then fibre velocity / v_max, delayed by `proprioception_delay` | 2 * n_muscles |
-| actions | the last `action_frame_stacking` actions, newest last | frames * n_muscles |
-
-A delay of k * dt is a FIFO of k entries (`obs_buffer`): each observation appends the current feedback
-and shows the oldest entry, so it lags the state just reached by k - 1 steps (k = 1, or a delay of 0:
-no lag beyond the step).
-
-A step is the pure function `transition`, run compiled when it pays (motornet.compiled). A subclass
-defined outside motornet that overrides a MotorNet 0.3 hook (`reset`, `get_obs`, `update_obs_buffer`,
-`get_proprioception`, `get_vision`), or whose effector overrides one of its own, is stepped through
-those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
-"""
+"""The gymnasium `Environment`: an effector with delayed, noisy feedback and a goal, stepped through the pure
+`transition` (docs/model.md §6); and `RandomTargetReach`."""
 
 import json
-import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 
-from .compiled import StepFunction, requiring_grad
-from .effector import HOOKS as _EFFECTOR_HOOKS
-from .effector import Effector, overrides_outside_motornet
+from ..compiled import StepFunction, requiring_grad
+from ..effector import HOOKS as EFFECTOR_HOOKS
+from ..effector import Effector, overrides_outside_motornet
+from .hooks import HOOKS, HookObservation
+from .state import NO_NOISE, EnvState, StepNoise, shift
 
-_HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
 # Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
 _NOT_ATTRIBUTES = (
     "effector",
@@ -47,35 +29,6 @@ _NOT_ATTRIBUTES = (
     "observation_space",
     "training",
 )
-
-
-class EnvState(NamedTuple):
-    """Everything a step changes: the effector's tensors and the feedback FIFOs (oldest entry first)."""
-
-    joint: torch.Tensor  # (B, 2 dof)
-    muscle: torch.Tensor  # (B, n_states, M)
-    geometry: torch.Tensor  # (B, 2 + dof, M)
-    cartesian: torch.Tensor  # (B, 2 space_dim)
-    vision: torch.Tensor  # (k_vision, B, space_dim)
-    proprioception: torch.Tensor  # (k_proprioception, B, 2 M)
-    actions: tuple  # the last `action_frame_stacking` actions (B, M), newest last
-
-
-class StepNoise(NamedTuple):
-    """Noise samples of one step (None: no noise)."""
-
-    action: torch.Tensor = None
-    proprioception: torch.Tensor = None
-    vision: torch.Tensor = None
-    observation: torch.Tensor = None
-
-
-NO_NOISE = StepNoise()
-
-
-def _shift(fifo, entry):
-    """Append `entry` to a (k, ...) FIFO tensor and drop its oldest entry."""
-    return torch.cat([fifo[1:], entry.unsqueeze(0)]) if fifo.shape[0] > 1 else entry.unsqueeze(0)
 
 
 def delay_in_steps(delay: float, dt: float, name: str) -> int:
@@ -109,7 +62,7 @@ def _json_safe(value):
         return str(value)
 
 
-class Environment(torch.nn.Module, gym.Env):
+class Environment(HookObservation, torch.nn.Module, gym.Env):
     """An effector with delayed, noisy sensory feedback, as a gymnasium environment.
 
     Noise standard deviations (Gaussian, additive): `action_noise` on the excitation before it reaches
@@ -122,16 +75,6 @@ class Environment(torch.nn.Module, gym.Env):
     rewards (B, 1). `step(deterministic=True)` suppresses all noise of that step; the reset option
     `deterministic` that of the reset observation.
     """
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "get_obs" in vars(cls) and "_get_obs_size" not in vars(cls):
-            warnings.warn(
-                f"{cls.__name__} overrides get_obs but not _get_obs_size: its observation_space keeps "
-                "the base observation size",
-                UserWarning,
-                stacklevel=2,
-            )
 
     def __init__(
         self,
@@ -191,8 +134,8 @@ class Environment(torch.nn.Module, gym.Env):
         self.elapsed = None
         self._state = None
         self._transition = StepFunction(self._step_function)
-        self._hooks = overrides_outside_motornet(type(self), _HOOKS) or overrides_outside_motornet(
-            type(effector), _EFFECTOR_HOOKS
+        self._hooks = overrides_outside_motornet(type(self), HOOKS) or overrides_outside_motornet(
+            type(effector), EFFECTOR_HOOKS
         )
         self._obs_buffer = {
             "proprioception": [None] * self.proprioception_delay,
@@ -253,12 +196,6 @@ class Environment(torch.nn.Module, gym.Env):
 
     # ---- feedback -----------------------------------------------------------------------------
 
-    def apply_noise(self, loc: torch.Tensor, noise: float | Sequence[float]) -> torch.Tensor:
-        """loc + N(0, noise^2), drawn from the effector's generator; `noise` one standard deviation or one per
-        column of loc; loc unchanged if all are 0."""
-        sample = self._noise_sample(loc.shape, noise)
-        return loc if sample is None else loc + sample
-
     def _noise_sample(self, shape, std):
         std = np.asarray(std, dtype=float).flatten()
         if self._deterministic or not std.any():
@@ -309,67 +246,6 @@ class Environment(torch.nn.Module, gym.Env):
         if obs_noise.shape[-1] == obs.shape[-1]:
             return torch.cat([goal, obs + obs_noise], dim=-1)
         return torch.cat([goal, obs], dim=-1) + obs_noise
-
-    def get_proprioception(self) -> torch.Tensor:
-        """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
-        states = self.effector.states
-        return self.apply_noise(
-            self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0], self.proprioception_noise
-        )
-
-    def get_vision(self) -> torch.Tensor:
-        """Fingertip position now (B, space_dim; m), with noise."""
-        return self.apply_noise(self.effector.states["fingertip"], self.vision_noise)
-
-    @property
-    def obs_buffer(self) -> dict[str, list]:
-        """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
-        if self._hooks or self._state is None:
-            return self._obs_buffer
-        return {
-            "proprioception": list(self._state.proprioception),
-            "vision": list(self._state.vision),
-            "action": list(self._state.actions),
-        }
-
-    @obs_buffer.setter
-    def obs_buffer(self, buffer: dict[str, list]) -> None:
-        if self._hooks or self._state is None:
-            self._obs_buffer = buffer
-        else:
-            self._state = self._state._replace(
-                proprioception=torch.stack(buffer["proprioception"]),
-                vision=torch.stack(buffer["vision"]),
-                actions=tuple(buffer["action"]),
-            )
-
-    def update_obs_buffer(self, action: torch.Tensor | None = None) -> None:
-        """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
-        buffer = self.obs_buffer
-        buffer["proprioception"] = buffer["proprioception"][1:] + [self.get_proprioception()]
-        buffer["vision"] = buffer["vision"][1:] + [self.get_vision()]
-        if action is not None and self.action_frame_stacking:
-            buffer["action"] = buffer["action"][1:] + [action]
-        self.obs_buffer = buffer
-
-    def get_obs(self, action: torch.Tensor | None = None, deterministic: bool = False) -> torch.Tensor | np.ndarray:
-        """Update the feedback FIFOs (`update_obs_buffer`) and return the observation: [goal, oldest vision,
-        oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
-        self.update_obs_buffer(action=action)
-        buffer = self.obs_buffer
-        obs = torch.cat(
-            [
-                self.goal,
-                buffer["vision"][0],
-                buffer["proprioception"][0],
-                *buffer["action"][: self.action_frame_stacking],
-                *self._task_inputs(),
-            ],
-            dim=-1,
-        )
-        if not deterministic:
-            obs = self.apply_noise(obs, self.obs_noise)
-        return self._output(obs)
 
     def schedule(self):
         """Exogenous inputs of the episode, precomputed at reset by a task: a list of task-input tensors
@@ -428,8 +304,8 @@ class Environment(torch.nn.Module, gym.Env):
             muscle_state,
             geometry,
             cartesian,
-            _shift(state.vision, vision),
-            _shift(state.proprioception, proprioception),
+            shift(state.vision, vision),
+            shift(state.proprioception, proprioception),
             actions,
         )
         return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
@@ -559,14 +435,6 @@ class Environment(torch.nn.Module, gym.Env):
         self._state = state
         self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian, fingertip)
         return obs, action if noise.action is None else action + noise.action
-
-    def _step_through_hooks(self, action, kwargs):
-        noisy_action = self.apply_noise(action, self.action_noise)
-        self.effector.step(noisy_action, **kwargs)
-        self._last_load = kwargs.get("endpoint_load")
-        self._n_steps += 1
-        self.elapsed += self.dt
-        return self.get_obs(action=noisy_action), noisy_action
 
     def _finish_rollout(self, state, n_steps):
         """Leave the environment as `n_steps` plain steps ending in `state` would (motornet.rollout)."""
