@@ -19,18 +19,25 @@ defined outside motornet that overrides a MotorNet 0.3 hook (`reset`, `get_obs`,
 those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 
 - `state`: the pure state (`EnvState`, `StepNoise`);
+- `sensing`: feedback and the observation, pure functions of the state;
 - `env`: the gymnasium `Environment` (its pure `transition` and the stateful shell around it), `RandomTargetReach`;
 - `hooks`: the MotorNet 0.3 compatibility layer (`obs_buffer`, `get_obs` and the hooks it calls).
 """
 
 from .env import Environment, RandomTargetReach, delay_in_steps, noise_list
 from .hooks import HOOKS
-from .state import NO_NOISE, EnvState, StepNoise
+from .sensing import feedback, observation
+from .state import NO_NOISE, EnvState, StepNoise, fifo_lists, shift, with_fifo_lists
 
 __all__ = [
     "EnvState",
     "StepNoise",
     "NO_NOISE",
+    "shift",
+    "fifo_lists",
+    "with_fifo_lists",
+    "feedback",
+    "observation",
     "delay_in_steps",
     "noise_list",
     "Environment",

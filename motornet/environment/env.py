@@ -13,7 +13,8 @@ from ..compiled import StepFunction, requiring_grad
 from ..effector import HOOKS as EFFECTOR_HOOKS
 from ..effector import Effector, overrides_outside_motornet
 from .hooks import HOOKS, HookObservation
-from .state import NO_NOISE, EnvState, StepNoise, shift
+from .sensing import feedback, observation
+from .state import NO_NOISE, EnvState, StepNoise, fifo_lists, shift
 
 # Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
 _NOT_ATTRIBUTES = (
@@ -216,36 +217,18 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
             any(self.action_noise) or any(self.proprioception_noise) or any(self.vision_noise) or any(self.obs_noise)
         ):
             return NO_NOISE
-        goal_noise = any(self.obs_noise[: self.space_dim])
-        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim :]
         return StepNoise(
             self._noise_sample((batch_size, self.n_muscles), self.action_noise),
             self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
             self._noise_sample((batch_size, self.space_dim), self.vision_noise),
-            self._noise_sample((batch_size, len(obs_noise)), obs_noise),
+            self._observation_noise(batch_size),
         )
 
-    def _feedback(self, muscle_state, cartesian, noise):
-        """Proprioception (normalised fibre length and velocity) and vision (fingertip), with noise."""
-        muscle = self.muscle
-        proprioception = torch.cat([muscle_state[:, 1] / muscle.l0_ce[0], muscle_state[:, 2] / muscle.vmax[0]], dim=-1)
-        vision = cartesian[:, : self.space_dim]
-        if noise.proprioception is not None:
-            proprioception = proprioception + noise.proprioception
-        if noise.vision is not None:
-            vision = vision + noise.vision
-        return proprioception, vision
-
-    def _observation(self, state, goal, task_inputs, obs_noise):
-        """[goal, oldest vision entry, oldest proprioception entry, stacked actions, task inputs] + noise
-        (on all but the goal, or on all if `obs_noise` spans the goal too)."""
-        parts = [state.vision[0], state.proprioception[0], *state.actions, *task_inputs]
-        obs = torch.cat(parts, dim=-1)
-        if obs_noise is None:
-            return torch.cat([goal, obs], dim=-1)
-        if obs_noise.shape[-1] == obs.shape[-1]:
-            return torch.cat([goal, obs + obs_noise], dim=-1)
-        return torch.cat([goal, obs], dim=-1) + obs_noise
+    def _observation_noise(self, batch_size):
+        """An observation-noise sample (B, n) over all but the goal, or over all if the goal has noise too."""
+        goal_noise = any(self.obs_noise[: self.space_dim])
+        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim :]
+        return self._noise_sample((batch_size, len(obs_noise)), obs_noise)
 
     def schedule(self):
         """Exogenous inputs of the episode, precomputed at reset by a task: a list of task-input tensors
@@ -297,7 +280,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         joint, muscle_state, geometry, cartesian = self.effector.transition(
             state.joint, state.muscle, state.geometry, noisy_action, endpoint_load, joint_load
         )
-        proprioception, vision = self._feedback(muscle_state, cartesian, noise)
+        proprioception, vision = feedback(self.muscle, self.space_dim, muscle_state, cartesian, noise)
         actions = state.actions[1:] + (noisy_action,) if state.actions else ()
         new = EnvState(
             joint,
@@ -308,7 +291,8 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
             shift(state.proprioception, proprioception),
             actions,
         )
-        return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
+        obs = observation(goal, new.vision[0], new.proprioception[0], new.actions, task_inputs, noise.observation)
+        return new, obs, noisy_action, endpoint_load
 
     def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
         """`transition` without the noisy action (recomputed outside: an output that is an input costs a
@@ -343,9 +327,9 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         n_readings = max(self.proprioception_delay, self.vision_delay)
         noise = [self.draw_noise(batch_size) for _ in range(n_readings)]
         readings = (
-            [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings
+            [feedback(self.muscle, self.space_dim, states["muscle"], states["cartesian"])] * n_readings
             if noise[0] is NO_NOISE
-            else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
+            else [feedback(self.muscle, self.space_dim, states["muscle"], states["cartesian"], n) for n in noise]
         )
         zeros = torch.zeros(batch_size, self.n_muscles, device=self.device, dtype=self.effector.dtype)
         self._state = EnvState(
@@ -358,20 +342,15 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
             (zeros,) * self.action_frame_stacking,
         )
         if self._hooks:
-            self._obs_buffer = {
-                "proprioception": list(self._state.proprioception),
-                "vision": list(self._state.vision),
-                "action": list(self._state.actions),
-            }
+            self._obs_buffer = fifo_lists(self._state)
             self._deterministic = False
             return self.get_obs(deterministic=deterministic), self._output(self._info(zeros, zeros))
-        goal_noise = any(self.obs_noise[: self.space_dim])
-        obs_noise = self._noise_sample(
-            (batch_size, len(self.obs_noise) - (0 if goal_noise else self.space_dim)),
-            self.obs_noise if goal_noise else self.obs_noise[self.space_dim :],
-        )
+        obs_noise = self._observation_noise(batch_size)
         self._deterministic = False
-        obs = self._observation(self._state, self.goal, self._task_inputs(), obs_noise)
+        state = self._state
+        obs = observation(
+            self.goal, state.vision[0], state.proprioception[0], state.actions, self._task_inputs(), obs_noise
+        )
         return self._output(obs), self._output(self._info(zeros, zeros))
 
     def step(

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .state import NO_NOISE
+from .sensing import feedback, observation
+from .state import fifo_lists, with_fifo_lists
 
 HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
 
@@ -41,7 +42,7 @@ class HookObservation:
         """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
         states = self.effector.states
         return self.apply_noise(
-            self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0], self.proprioception_noise
+            feedback(self.muscle, self.space_dim, states["muscle"], states["cartesian"])[0], self.proprioception_noise
         )
 
     def get_vision(self) -> torch.Tensor:
@@ -50,25 +51,19 @@ class HookObservation:
 
     @property
     def obs_buffer(self) -> dict[str, list]:
-        """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
+        """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first. Stepped through the hooks
+        (or before the first reset) the dict itself is the store, as in MotorNet 0.3 (scripts assign into
+        it); on the pure path it is a copy of the state's FIFOs, which assigning `obs_buffer` replaces."""
         if self._hooks or self._state is None:
             return self._obs_buffer
-        return {
-            "proprioception": list(self._state.proprioception),
-            "vision": list(self._state.vision),
-            "action": list(self._state.actions),
-        }
+        return fifo_lists(self._state)
 
     @obs_buffer.setter
     def obs_buffer(self, buffer: dict[str, list]) -> None:
         if self._hooks or self._state is None:
             self._obs_buffer = buffer
         else:
-            self._state = self._state._replace(
-                proprioception=torch.stack(buffer["proprioception"]),
-                vision=torch.stack(buffer["vision"]),
-                actions=tuple(buffer["action"]),
-            )
+            self._state = with_fifo_lists(self._state, buffer)
 
     def update_obs_buffer(self, action: torch.Tensor | None = None) -> None:
         """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
@@ -84,15 +79,12 @@ class HookObservation:
         oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
         self.update_obs_buffer(action=action)
         buffer = self.obs_buffer
-        obs = torch.cat(
-            [
-                self.goal,
-                buffer["vision"][0],
-                buffer["proprioception"][0],
-                *buffer["action"][: self.action_frame_stacking],
-                *self._task_inputs(),
-            ],
-            dim=-1,
+        obs = observation(
+            self.goal,
+            buffer["vision"][0],
+            buffer["proprioception"][0],
+            buffer["action"][: self.action_frame_stacking],
+            self._task_inputs(),
         )
         if not deterministic:
             obs = self.apply_noise(obs, self.obs_noise)

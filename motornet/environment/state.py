@@ -32,3 +32,21 @@ NO_NOISE = StepNoise()
 def shift(fifo, entry):
     """Append `entry` to a (k, ...) FIFO tensor and drop its oldest entry."""
     return torch.cat([fifo[1:], entry.unsqueeze(0)]) if fifo.shape[0] > 1 else entry.unsqueeze(0)
+
+
+def fifo_lists(state: EnvState) -> dict[str, list]:
+    """The state's FIFOs as MotorNet 0.3's `obs_buffer`: {'proprioception', 'vision', 'action'} lists, oldest first."""
+    return {
+        "proprioception": list(state.proprioception),
+        "vision": list(state.vision),
+        "action": list(state.actions),
+    }
+
+
+def with_fifo_lists(state: EnvState, buffer: dict[str, list]) -> EnvState:
+    """`state` with the FIFOs of an `obs_buffer` dict (the inverse of `fifo_lists`)."""
+    return state._replace(
+        proprioception=torch.stack(buffer["proprioception"]),
+        vision=torch.stack(buffer["vision"]),
+        actions=tuple(buffer["action"]),
+    )
