@@ -108,7 +108,7 @@ class Rollout:
             options["batch_size"] = batch_size
         obs, _ = env.reset(seed=seed, options=options)
         batch = obs.shape[0]
-        n_steps = int(round(env.max_ep_duration / env.dt))
+        n_steps = env.n_steps
         task_inputs, endpoint_load = env.schedule()
         h = policy.init_hidden(batch)[0]
         state, goal = env._state, env.goal

@@ -77,6 +77,9 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
     `deterministic` that of the reset observation.
     """
 
+    # Properties `get_attributes` reports with the attributes.
+    _reported_properties = ("dt",)
+
     def __init__(
         self,
         effector: Effector,
@@ -144,7 +147,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
             "action": [None] * self.action_frame_stacking,
         }
         self._last_load = None
-        self._n_steps = 0
+        self._steps_taken = 0
         self._deterministic = False
         self.action_space = gym.spaces.Box(0.0, 1.0, (self.n_muscles,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (obs_dim,), dtype=np.float32)
@@ -165,6 +168,12 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
     # ---- properties ---------------------------------------------------------------------------
 
     dt = property(lambda self: self.effector.dt)
+
+    @property
+    def n_steps(self) -> int:
+        """The episode's number of steps, `max_ep_duration` / `dt` rounded (the one place it is computed)."""
+        return int(round(self.max_ep_duration / self.dt))
+
     states = property(lambda self: self.effector.states)
     muscle = property(lambda self: self.effector.muscle)
     skeleton = property(lambda self: self.effector.skeleton)
@@ -240,21 +249,18 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         """A state-dependent endpoint force (B, space_dim; N) from the endpoint state (B, 2 space_dim), or None."""
         return None
 
-    def _episode_steps(self):
-        return int(round(self.max_ep_duration / self.dt))
-
     def _task_inputs(self):
         """Task inputs shown with the current observation (list of (B, n) tensors)."""
         inputs, _ = self.schedule()
         if not inputs:
             return []
-        n = min(self._n_steps, self._episode_steps())
+        n = min(self._steps_taken, self.n_steps)
         return [x[:, n] for x in inputs]
 
     def _scheduled_load(self):
         """The scheduled endpoint load (B, space_dim; N) of the coming step, or None."""
         _, load = self.schedule()
-        return None if load is None else load[:, min(self._n_steps, load.shape[1] - 1)]
+        return None if load is None else load[:, min(self._steps_taken, load.shape[1] - 1)]
 
     # ---- dynamics -----------------------------------------------------------------------------
 
@@ -319,7 +325,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         self.effector.reset(options={"batch_size": options.get("batch_size", 1), "joint_state": joint_state})
         states = self.effector.states
         batch_size = states["joint"].shape[0]
-        self._n_steps = 0
+        self._steps_taken = 0
         self.elapsed = 0.0
         self.goal = self._initial_goal(batch_size)
         self._deterministic = deterministic
@@ -406,7 +412,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         if not state.joint.requires_grad and torch.is_grad_enabled():
             state = requiring_grad(state)
         noise = self.draw_noise(action.shape[0])
-        self._n_steps += 1
+        self._steps_taken += 1
         self.elapsed += self.dt
         state, obs, self._last_load, fingertip = self._transition(
             state, action, noise, self.goal, endpoint_load, joint_load, self._task_inputs()
@@ -417,7 +423,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
 
     def _finish_rollout(self, state, n_steps):
         """Leave the environment as `n_steps` plain steps ending in `state` would (motornet.rollout)."""
-        self._state, self._n_steps, self.elapsed = state, n_steps, n_steps * self.dt
+        self._state, self._steps_taken, self.elapsed = state, n_steps, n_steps * self.dt
         self.effector._set_state(*state[:4])
 
     def _info(self, action, noisy_action):
@@ -435,7 +441,9 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
 
     def get_attributes(self) -> tuple[list[str], list]:
         """(names, values) of the public, non-callable attributes (objects, state and spaces left out)."""
-        names = sorted(({k for k in vars(self) if not k.startswith("_")} | {"dt"}) - set(_NOT_ATTRIBUTES))
+        names = sorted(
+            ({k for k in vars(self) if not k.startswith("_")} | set(self._reported_properties)) - set(_NOT_ATTRIBUTES)
+        )
         names = [n for n in names if not callable(getattr(self, n))]
         return names, [getattr(self, n) for n in names]
 

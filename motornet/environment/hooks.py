@@ -94,6 +94,6 @@ class HookObservation:
         noisy_action = self.apply_noise(action, self.action_noise)
         self.effector.step(noisy_action, **kwargs)
         self._last_load = kwargs.get("endpoint_load")
-        self._n_steps += 1
+        self._steps_taken += 1
         self.elapsed += self.dt
         return self.get_obs(action=noisy_action), noisy_action
