@@ -107,15 +107,11 @@ def _add_constant_moment_arm_muscles(effector, names, moment_arm, max_isometric_
         effector._declare_muscle(name, [], [], params)
 
 
-class RigidTendonArm26(Effector):
-    """Two-joint arm with six muscles and the moment-arm polynomial (paper 4.1.1).
+class _Arm26(Effector):
+    """The arm26 skeleton with its six muscles, of any muscle model (default `RigidTendonHillMuscle`); moment
+    arms from the polynomial, or from the muscle paths (with their slack lengths) if `_from_paths`."""
 
-    `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
-    toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
-    `muscle_kwargs`: build parameters, each a scalar or one value per muscle, over table 3's F_max, tendon
-    and optimal lengths (MotorNet 0.3 kept the table's values and ignored these silently: we apply them, so
-    that a weakened-muscle study gets weaker muscles).
-    """
+    _from_paths = False
 
     def __init__(
         self,
@@ -128,8 +124,20 @@ class RigidTendonArm26(Effector):
         muscle = RigidTendonHillMuscle() if muscle is None else muscle
         skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
         super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
-        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs)
+        if not self._from_paths:
+            self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
+        _add_arm26_muscles(self, slack_from_paths=self._from_paths, muscle_kwargs=muscle_kwargs)
+
+
+class RigidTendonArm26(_Arm26):
+    """Two-joint arm with six muscles and the moment-arm polynomial (paper 4.1.1).
+
+    `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
+    toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
+    `muscle_kwargs`: build parameters, each a scalar or one value per muscle, over table 3's F_max, tendon
+    and optimal lengths (MotorNet 0.3 kept the table's values and ignored these silently: we apply them, so
+    that a weakened-muscle study gets weaker muscles).
+    """
 
 
 # CompliantTendonArm26's own values (docs/model.md §2.5): the two shoulder muscles' tendons and a0 (m).
@@ -168,22 +176,11 @@ class CompliantTendonArm26(Effector):
         )
 
 
-class GeometricArm26(Effector):
+class GeometricArm26(_Arm26):
     """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e), with the
     paths' slack lengths (see ARM26_MUSCLES); `muscle` and `muscle_kwargs` as `RigidTendonArm26`."""
 
-    def __init__(
-        self,
-        muscle: Muscle | None = None,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        muscle = RigidTendonHillMuscle() if muscle is None else muscle
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_arm26_muscles(self, slack_from_paths=True, muscle_kwargs=muscle_kwargs)
+    _from_paths = True
 
 
 class Reacher(Effector):
