@@ -5,6 +5,10 @@ geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingerti
 at every step. The stored muscle state is one geometry update behind the joint state, as in the
 published toolbox. The step computes trial-last (motornet.layout): `transition` moves its batch-first
 inputs' trials last, runs the sub-steps and moves them back first.
+
+The model lives in four methods, pure functions of their tensors (the library's internal API):
+`derivatives` (the rates at a state), `advance` (a state after dt at given rates), `substep` (one
+integration step, motornet.integrators) are trial-last; `transition` (one timestep) is batch first.
 """
 
 import math
@@ -341,8 +345,11 @@ class Effector(HookStep, torch.nn.Module):
 
     # ---- dynamics (pure, trial-last) ----------------------------------------------------------
 
-    def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
-        """Rates at a state: muscle-state derivative, joint velocity and acceleration (docs/model.md §5.2)."""
+    def derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
+        """Rates at a state: (muscle-state derivative, joint velocity, joint acceleration) (docs/model.md §5.2).
+
+        Trial-last: joint (2 dof, B), muscle state (n_states, M, B), geometry (2 + dof, M, B), excitation
+        (M, B), endpoint load (space_dim, B; N) and joint load (dof, B; N m) or None."""
         d_muscle = self.muscle._rate(action, muscle_state)
         velocity = joint[self.dof :]
         torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
@@ -353,8 +360,8 @@ class Effector(HookStep, torch.nn.Module):
         acceleration = self.skeleton._acceleration(joint, torque, endpoint_load)
         return d_muscle, velocity, acceleration
 
-    def _advance(self, state, rates, dt):
-        """The state (joint, muscle, geometry) after `dt` (s) at `rates` (as from `_derivatives`)."""
+    def advance(self, state, rates, dt):
+        """The state (joint, muscle, geometry) after `dt` (s) at `rates` (as from `derivatives`)."""
         joint, muscle_state, geometry = state
         d_muscle, d_position, d_velocity = rates
         new_muscle = self.muscle._integrate(dt, d_muscle, muscle_state, geometry)
@@ -363,17 +370,18 @@ class Effector(HookStep, torch.nn.Module):
         )
         return new_joint, new_muscle, self.geometry._state(new_joint)
 
-    def _advance_own_velocity(self, state, rates, dt):
-        """`_advance`, positions stepped with the advanced state's own velocity (the toolbox's 'rk4-chained')."""
-        return self._advance(state, (rates[0], state[0][self.dof :], rates[2]), dt)
+    def advance_own_velocity(self, state, rates, dt):
+        """`advance`, positions stepped with the advanced state's own velocity (the toolbox's 'rk4-chained')."""
+        return self.advance(state, (rates[0], state[0][self.dof :], rates[2]), dt)
 
-    def _substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
-        """One sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
+    def substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+        """One sub-step of length `minidt` (s) by the integration method, trial-last; returns (joint, muscle,
+        geometry)."""
 
         def derivative(state):
-            return self._derivatives(*state, action, endpoint_load, joint_load)
+            return self.derivatives(*state, action, endpoint_load, joint_load)
 
-        advance = self._advance_own_velocity if self._method == "rk4-chained" else self._advance
+        advance = self.advance_own_velocity if self._method == "rk4-chained" else self.advance
         return SCHEMES[self._method](derivative, advance, (joint, muscle_state, geometry), self.minidt)
 
     def transition(
@@ -390,7 +398,7 @@ class Effector(HookStep, torch.nn.Module):
         state = tuple(trials_last(x) for x in (joint, muscle_state, geometry))
         loads = tuple(trials_last(x) for x in (action, endpoint_load, joint_load))
         for _ in range(self.n_ministeps):
-            state = self._substep(*state, *loads)
+            state = self.substep(*state, *loads)
         return tuple(trials_first(x) for x in (*state, self.skeleton._cartesian(state[0])))
 
     # ---- public step --------------------------------------------------------------------------

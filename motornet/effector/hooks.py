@@ -41,7 +41,7 @@ class HookStep:
         joint_load: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
-        d_muscle, velocity, acceleration = self._derivatives(
+        d_muscle, velocity, acceleration = self.derivatives(
             *(
                 trials_last(x)
                 for x in (states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)
