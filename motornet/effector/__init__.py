@@ -8,7 +8,7 @@ The integration schemes are written once, in motornet.integrators.
 """
 
 from .core import Effector
-from .hooks import HOOKS, overrides_outside_motornet
+from .hooks import HOOKS, HookStep, overrides_outside_motornet
 from .prebuilt import (
     ARM26_MUSCLES,
     ARM26_POLYNOMIAL,
@@ -27,6 +27,7 @@ from .prebuilt import (
 
 __all__ = [
     "Effector",
+    "HookStep",
     "HOOKS",
     "overrides_outside_motornet",
     "ARM26_SKELETON",

@@ -25,7 +25,7 @@ those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
 """
 
 from .env import Environment, RandomTargetReach, delay_in_steps, noise_list
-from .hooks import HOOKS
+from .hooks import HOOKS, HookObservation
 from .sensing import feedback, observation
 from .state import NO_NOISE, EnvState, StepNoise, fifo_lists, shift, with_fifo_lists
 
@@ -42,5 +42,6 @@ __all__ = [
     "noise_list",
     "Environment",
     "RandomTargetReach",
+    "HookObservation",
     "HOOKS",
 ]
