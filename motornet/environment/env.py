@@ -204,7 +204,7 @@ class Environment(HookObservation, torch.nn.Module, gym.Env):
         if not self.differentiable:
             self.effector.states.update({k: self.detach(v) for k, v in self.effector.states.items()})
 
-    # ---- feedback -----------------------------------------------------------------------------
+    # ---- noise and exogenous inputs -----------------------------------------------------------
 
     def _noise_sample(self, shape, std):
         std = np.asarray(std, dtype=float).flatten()
