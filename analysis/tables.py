@@ -44,7 +44,8 @@ def _base_of(cls):
 
 
 def table1_classes():
-    """Table 1: each class defined in the simulator's modules, grouped by the concept it implements."""
+    """Table 1: each class defined in the simulator's modules (a package's: in its modules), grouped by the
+    concept it implements."""
     rows = []
     for module_name in _MODULES:
         try:
@@ -52,7 +53,8 @@ def table1_classes():
         except ImportError:  # a module still being written
             continue
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module.__name__ or not issubclass(cls, torch.nn.Module):
+            defined_here = cls.__module__ == module.__name__ or cls.__module__.startswith(f"{module.__name__}.")
+            if not defined_here or not issubclass(cls, torch.nn.Module):
                 continue
             base = _base_of(cls)
             if base is None:

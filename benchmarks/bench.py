@@ -224,7 +224,7 @@ def trainer_step_time(config_name, batch_size, n_networks, threads, batches, war
         networks=n_networks,
         inputs=policy.input_dim,
         hidden=policy.hidden_dim,
-        steps=int(round(task.max_ep_duration / task.dt)),
+        steps=task.n_steps,
     )
     return statistics.median(times), warm, dims
 

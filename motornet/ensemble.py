@@ -121,7 +121,7 @@ def split_state(state: EnvState, n: int) -> list[EnvState]:
 class TaskEnsemble:
     """N tasks of one configuration (each with its own effector and generator) as one batch of N B rows.
 
-    Implements what motornet.rollout.Rollout uses of a task: `reset` (each task draws its own B
+    Implements what motornet.rollout.Rollout uses of a task: `n_steps`, `reset` (each task draws its own B
     episodes), `schedule`, `draw_noise` (each task's own samples), the pure `transition` (the first
     task's: the tasks share every parameter), `desired_trajectory` and `_finish_rollout`."""
 
@@ -130,7 +130,7 @@ class TaskEnsemble:
         first = self.tasks[0]
         self.n_networks = len(self.tasks)
         self.effector, self.muscle, self.dt = first.effector, first.muscle, first.dt
-        self.max_ep_duration, self.space_dim = first.max_ep_duration, first.space_dim
+        self.max_ep_duration, self.n_steps, self.space_dim = first.max_ep_duration, first.n_steps, first.space_dim
         self.transition = first.transition
         self.goal = self._state = None
 

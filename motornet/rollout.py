@@ -22,8 +22,8 @@ from typing import Any
 
 import torch
 
-from .compiled import StepFunction, requiring_grad
-from .effector import _HOOKS, COMPILE_OPTIONS, Effector, overrides_outside_motornet
+from .compiled import COMPILE_OPTIONS, StepFunction, requiring_grad
+from .effector import HOOKS, Effector, overrides_outside_motornet
 from .ensemble import PolicyEnsemble, TaskEnsemble
 from .environment import Environment
 from .layout import trials_first, trials_last
@@ -114,7 +114,7 @@ class Rollout:
             options["batch_size"] = batch_size
         obs, _ = env.reset(seed=seed, options=options)
         batch = obs.shape[0]
-        n_steps = int(round(env.max_ep_duration / env.dt))
+        n_steps = env.n_steps
         task_inputs, endpoint_load = env.schedule()
         h = policy.init_hidden(batch)[0]
         state, goal = env._state, env.goal
@@ -195,7 +195,7 @@ def simulate(
             raise ValueError(f"{name} must be a ({batch}, {steps}, {width}) tensor or None, got {got}")
     effector.reset(seed=seed, options={"batch_size": batch, "joint_state": joint_state})
     state = tuple(effector.states[name] for name in SIMULATED[:3])
-    if overrides_outside_motornet(type(effector), _HOOKS):
+    if overrides_outside_motornet(type(effector), HOOKS):
         step = _hook_step(effector)
     elif compile:
         step = _PHYSICS_STEPS.get(effector)
@@ -218,7 +218,7 @@ def simulate(
 def _hook_step(effector):
     """An effector that overrides MotorNet 0.3's hooks steps through them (`Effector.step`), uncompiled."""
     warnings.warn(
-        f"motornet.rollout.simulate: {type(effector).__name__} overrides MotorNet 0.3 hooks ({', '.join(_HOOKS)}); "
+        f"motornet.rollout.simulate: {type(effector).__name__} overrides MotorNet 0.3 hooks ({', '.join(HOOKS)}); "
         "its steps run through them, uncompiled",
         RuntimeWarning,
         stacklevel=3,

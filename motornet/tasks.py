@@ -98,6 +98,8 @@ class ReachTask(Environment):
 
     default_batch_size = 1
     _set_by_task = ("q_init",)  # arguments a subclass sets itself (not configurable)
+    # the episode's step count among the attributes, as in the tasks' save configs and test metadata
+    _reported_properties = ("dt", "n_steps")
 
     def __init__(
         self,
@@ -133,9 +135,6 @@ class ReachTask(Environment):
         )
         if self.space_dim != 2:
             raise ValueError(f"tasks are planar; the effector has space_dim={self.space_dim}")
-        self.n_steps = int(round(self.max_ep_duration / self.dt))
-        if self.n_steps < 1:
-            raise ValueError(f"max_ep_duration={max_ep_duration} s is shorter than one timestep ({self.dt} s)")
         if not 0.0 <= catch_probability <= 1.0:
             raise ValueError(f"catch_probability must be in [0, 1], got {catch_probability}")
         self.catch_probability = float(catch_probability)
@@ -204,7 +203,7 @@ class ReachTask(Environment):
 
     def desired_position(self) -> torch.Tensor:
         """x*_n (B, 2; m) for the state just reached."""
-        return self._desired[:, min(self._n_steps, self.n_steps)]
+        return self._desired[:, min(self._steps_taken, self.n_steps)]
 
     @property
     def desired_trajectory(self) -> torch.Tensor:
@@ -234,7 +233,7 @@ class ReachTask(Environment):
         info = super()._info(action, noisy_action)
         info["desired"] = self.desired_position()
         info["endpoint_load"] = torch.zeros_like(self.goal) if self._last_load is None else self._last_load
-        info["go_cue"] = self._go_cue[:, min(self._n_steps, self.n_steps)]
+        info["go_cue"] = self._go_cue[:, min(self._steps_taken, self.n_steps)]
         return info
 
     def get_save_config(self) -> dict:

@@ -101,7 +101,7 @@ def train_step(runner, optimizer, config):
     (no host sync)."""
     policy = runner.policy
     episode = runner(config.training.batch_size)
-    n_steps = int(round(runner.env.max_ep_duration / runner.env.dt))
+    n_steps = runner.env.n_steps
     terms = eq1_from_costs(config.loss, episode["costs"], n_steps, policy.input_kernels(), policy.n_networks)
     optimizer.zero_grad(set_to_none=True)
     terms["loss"].sum().backward()  # the networks share no parameter: each gets its own loss's gradient

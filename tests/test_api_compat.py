@@ -642,6 +642,7 @@ def test_every_public_module_is_an_attribute_of_the_package_and_the_clis_import_
 LAYERS = [
     "layout",
     "compiled",
+    "integrators",
     "skeleton",
     "muscle",
     "geometry",
@@ -665,20 +666,30 @@ def test_each_module_imports_only_the_layers_below_it():
     from pathlib import Path
 
     package = Path(mn.__file__).parent
-    assert sorted(LAYERS) == sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__")
+    packages = {p.parent.name: sorted(p.parent.glob("*.py")) for p in package.glob("*/__init__.py")}
+    modules = {p.stem: [p] for p in package.glob("*.py") if p.stem != "__init__"}
+    assert sorted(LAYERS) == sorted({**modules, **packages})
     for module in LAYERS:
-        tree = ast.parse((package / f"{module}.py").read_text())
-        imported = {
-            node.module.split(".")[0] if node.module else alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.level == 1
-            for alias in node.names
-        }
-        above = imported - set(LAYERS[: LAYERS.index(module)])
-        assert not above, f"motornet.{module} imports {sorted(above)}, a layer above it"
-        outside = {
-            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
-        } | {
-            node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0
-        }
-        assert not outside & {"analysis", "workflow", "snakemake"}, f"motornet.{module} imports the pipeline"
+        for path in {**modules, **packages}[module]:
+            tree = ast.parse(path.read_text())
+            # `from .x` names a motornet module in a module, a sibling in a package (`from ..x` a motornet module)
+            level = 1 if module in modules else 2
+            imported = {
+                node.module.split(".")[0] if node.module else alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == level
+                for alias in node.names
+            }
+            above = imported - set(LAYERS[: LAYERS.index(module)])
+            assert not above, f"motornet.{module} ({path.name}) imports {sorted(above)}, a layer above it"
+            outside = {
+                alias.name.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import)
+                for alias in node.names
+            } | {
+                node.module.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+            }
+            assert not outside & {"analysis", "workflow", "snakemake"}, f"motornet.{module} imports the pipeline"

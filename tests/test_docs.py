@@ -32,7 +32,8 @@ def site(tmp_path_factory):
 
 
 def public_objects():
-    """Qualified names of the classes and functions each motornet module defines and does not mark private."""
+    """Qualified names of the classes and functions each motornet module (or package) defines and does not mark
+    private."""
     names = []
     for info in pkgutil.iter_modules(motornet.__path__):
         if info.name.startswith("_"):
@@ -41,7 +42,7 @@ def public_objects():
         for name, obj in vars(module).items():
             if name.startswith("_") or not (inspect.isclass(obj) or inspect.isfunction(obj)):
                 continue
-            if obj.__module__ == module.__name__:
+            if obj.__module__ == module.__name__ or obj.__module__.startswith(f"{module.__name__}."):
                 names.append(f"{module.__name__}.{name}")
     return names
 

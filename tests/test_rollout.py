@@ -39,7 +39,7 @@ def plain_loop(env, policy, batch_size, seed):
     obs, _ = env.reset(seed=seed, options={"batch_size": batch_size})
     h = policy.init_hidden(batch_size)
     fingertip, activation, hidden = [], [], []
-    for _ in range(round(env.max_ep_duration / env.dt)):
+    for _ in range(env.n_steps):
         u, h = policy(obs, h)
         obs, _, _, _, info = env.step(u)
         fingertip.append(info["states"]["fingertip"])

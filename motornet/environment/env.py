@@ -1,38 +1,21 @@
-"""Gymnasium environments around an effector: delayed, noisy feedback and a goal (docs/model.md §6).
-
-Observation vector, in order:
-
-| slice | content | size |
-|---|---|---|
-| goal | goal position (m), no noise | space_dim |
-| vision | fingertip position (m), delayed by `vision_delay` | space_dim |
-| proprioception | fibre length / l_ce, then fibre velocity / v_max, delayed by `proprioception_delay` | 2 * n_muscles |
-| actions | the last `action_frame_stacking` actions, newest last | frames * n_muscles |
-
-A delay of k * dt is a FIFO of k entries (`obs_buffer`): each observation appends the current feedback
-and shows the oldest entry, so it lags the state just reached by k - 1 steps (k = 1, or a delay of 0:
-no lag beyond the step).
-
-A step is the pure function `transition`, run compiled when it pays (motornet.compiled). A subclass
-defined outside motornet that overrides a MotorNet 0.3 hook (`reset`, `get_obs`, `update_obs_buffer`,
-`get_proprioception`, `get_vision`), or whose effector overrides one of its own, is stepped through
-those hooks instead: `effector.step`, then `get_obs(action=noisy_action)`.
-"""
+"""The gymnasium `Environment`: an effector with delayed, noisy feedback and a goal, stepped through the pure
+`transition` (docs/model.md §6); and `RandomTargetReach`."""
 
 import json
-import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 
-from .compiled import StepFunction, requiring_grad
-from .effector import _HOOKS as _EFFECTOR_HOOKS
-from .effector import Effector, overrides_outside_motornet
+from ..compiled import StepFunction, requiring_grad
+from ..effector import HOOKS as EFFECTOR_HOOKS
+from ..effector import Effector, overrides_outside_motornet
+from .hooks import HOOKS, HookObservation
+from .sensing import feedback, observation
+from .state import NO_NOISE, EnvState, StepNoise, fifo_lists, shift
 
-_HOOKS = ("reset", "get_obs", "update_obs_buffer", "get_proprioception", "get_vision")
 # Attributes `get_attributes` leaves out (objects, state, spaces), as MotorNet 0.3.
 _NOT_ATTRIBUTES = (
     "effector",
@@ -47,35 +30,6 @@ _NOT_ATTRIBUTES = (
     "observation_space",
     "training",
 )
-
-
-class EnvState(NamedTuple):
-    """Everything a step changes: the effector's tensors and the feedback FIFOs (oldest entry first)."""
-
-    joint: torch.Tensor  # (B, 2 dof)
-    muscle: torch.Tensor  # (B, n_states, M)
-    geometry: torch.Tensor  # (B, 2 + dof, M)
-    cartesian: torch.Tensor  # (B, 2 space_dim)
-    vision: torch.Tensor  # (k_vision, B, space_dim)
-    proprioception: torch.Tensor  # (k_proprioception, B, 2 M)
-    actions: tuple  # the last `action_frame_stacking` actions (B, M), newest last
-
-
-class StepNoise(NamedTuple):
-    """Noise samples of one step (None: no noise)."""
-
-    action: torch.Tensor = None
-    proprioception: torch.Tensor = None
-    vision: torch.Tensor = None
-    observation: torch.Tensor = None
-
-
-NO_NOISE = StepNoise()
-
-
-def _shift(fifo, entry):
-    """Append `entry` to a (k, ...) FIFO tensor and drop its oldest entry."""
-    return torch.cat([fifo[1:], entry.unsqueeze(0)]) if fifo.shape[0] > 1 else entry.unsqueeze(0)
 
 
 def delay_in_steps(delay: float, dt: float, name: str) -> int:
@@ -109,7 +63,7 @@ def _json_safe(value):
         return str(value)
 
 
-class Environment(torch.nn.Module, gym.Env):
+class Environment(HookObservation, torch.nn.Module, gym.Env):
     """An effector with delayed, noisy sensory feedback, as a gymnasium environment.
 
     Noise standard deviations (Gaussian, additive): `action_noise` on the excitation before it reaches
@@ -123,15 +77,8 @@ class Environment(torch.nn.Module, gym.Env):
     `deterministic` that of the reset observation.
     """
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "get_obs" in vars(cls) and "_get_obs_size" not in vars(cls):
-            warnings.warn(
-                f"{cls.__name__} overrides get_obs but not _get_obs_size: its observation_space keeps "
-                "the base observation size",
-                UserWarning,
-                stacklevel=2,
-            )
+    # Properties `get_attributes` reports with the attributes.
+    _reported_properties = ("dt",)
 
     def __init__(
         self,
@@ -191,8 +138,8 @@ class Environment(torch.nn.Module, gym.Env):
         self.elapsed = None
         self._state = None
         self._transition = StepFunction(self._step_function)
-        self._hooks = overrides_outside_motornet(type(self), _HOOKS) or overrides_outside_motornet(
-            type(effector), _EFFECTOR_HOOKS
+        self._hooks = overrides_outside_motornet(type(self), HOOKS) or overrides_outside_motornet(
+            type(effector), EFFECTOR_HOOKS
         )
         self._obs_buffer = {
             "proprioception": [None] * self.proprioception_delay,
@@ -200,7 +147,7 @@ class Environment(torch.nn.Module, gym.Env):
             "action": [None] * self.action_frame_stacking,
         }
         self._last_load = None
-        self._n_steps = 0
+        self._steps_taken = 0
         self._deterministic = False
         self.action_space = gym.spaces.Box(0.0, 1.0, (self.n_muscles,), dtype=np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (obs_dim,), dtype=np.float32)
@@ -221,6 +168,12 @@ class Environment(torch.nn.Module, gym.Env):
     # ---- properties ---------------------------------------------------------------------------
 
     dt = property(lambda self: self.effector.dt)
+
+    @property
+    def n_steps(self) -> int:
+        """The episode's number of steps, `max_ep_duration` / `dt` rounded (the one place it is computed)."""
+        return int(round(self.max_ep_duration / self.dt))
+
     states = property(lambda self: self.effector.states)
     muscle = property(lambda self: self.effector.muscle)
     skeleton = property(lambda self: self.effector.skeleton)
@@ -251,13 +204,7 @@ class Environment(torch.nn.Module, gym.Env):
         if not self.differentiable:
             self.effector.states.update({k: self.detach(v) for k, v in self.effector.states.items()})
 
-    # ---- feedback -----------------------------------------------------------------------------
-
-    def apply_noise(self, loc: torch.Tensor, noise: float | Sequence[float]) -> torch.Tensor:
-        """loc + N(0, noise^2), drawn from the effector's generator; `noise` one standard deviation or one per
-        column of loc; loc unchanged if all are 0."""
-        sample = self._noise_sample(loc.shape, noise)
-        return loc if sample is None else loc + sample
+    # ---- noise and exogenous inputs -----------------------------------------------------------
 
     def _noise_sample(self, shape, std):
         std = np.asarray(std, dtype=float).flatten()
@@ -279,97 +226,18 @@ class Environment(torch.nn.Module, gym.Env):
             any(self.action_noise) or any(self.proprioception_noise) or any(self.vision_noise) or any(self.obs_noise)
         ):
             return NO_NOISE
-        goal_noise = any(self.obs_noise[: self.space_dim])
-        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim :]
         return StepNoise(
             self._noise_sample((batch_size, self.n_muscles), self.action_noise),
             self._noise_sample((batch_size, 2 * self.n_muscles), self.proprioception_noise),
             self._noise_sample((batch_size, self.space_dim), self.vision_noise),
-            self._noise_sample((batch_size, len(obs_noise)), obs_noise),
+            self._observation_noise(batch_size),
         )
 
-    def _feedback(self, muscle_state, cartesian, noise):
-        """Proprioception (normalised fibre length and velocity) and vision (fingertip), with noise."""
-        muscle = self.muscle
-        proprioception = torch.cat([muscle_state[:, 1] / muscle.l0_ce[0], muscle_state[:, 2] / muscle.vmax[0]], dim=-1)
-        vision = cartesian[:, : self.space_dim]
-        if noise.proprioception is not None:
-            proprioception = proprioception + noise.proprioception
-        if noise.vision is not None:
-            vision = vision + noise.vision
-        return proprioception, vision
-
-    def _observation(self, state, goal, task_inputs, obs_noise):
-        """[goal, oldest vision entry, oldest proprioception entry, stacked actions, task inputs] + noise
-        (on all but the goal, or on all if `obs_noise` spans the goal too)."""
-        parts = [state.vision[0], state.proprioception[0], *state.actions, *task_inputs]
-        obs = torch.cat(parts, dim=-1)
-        if obs_noise is None:
-            return torch.cat([goal, obs], dim=-1)
-        if obs_noise.shape[-1] == obs.shape[-1]:
-            return torch.cat([goal, obs + obs_noise], dim=-1)
-        return torch.cat([goal, obs], dim=-1) + obs_noise
-
-    def get_proprioception(self) -> torch.Tensor:
-        """Normalised fibre length and velocity of every muscle now (B, 2 * n_muscles), with noise."""
-        states = self.effector.states
-        return self.apply_noise(
-            self._feedback(states["muscle"], states["cartesian"], NO_NOISE)[0], self.proprioception_noise
-        )
-
-    def get_vision(self) -> torch.Tensor:
-        """Fingertip position now (B, space_dim; m), with noise."""
-        return self.apply_noise(self.effector.states["fingertip"], self.vision_noise)
-
-    @property
-    def obs_buffer(self) -> dict[str, list]:
-        """{'proprioception', 'vision', 'action'}: lists of FIFO entries, oldest first."""
-        if self._hooks or self._state is None:
-            return self._obs_buffer
-        return {
-            "proprioception": list(self._state.proprioception),
-            "vision": list(self._state.vision),
-            "action": list(self._state.actions),
-        }
-
-    @obs_buffer.setter
-    def obs_buffer(self, buffer: dict[str, list]) -> None:
-        if self._hooks or self._state is None:
-            self._obs_buffer = buffer
-        else:
-            self._state = self._state._replace(
-                proprioception=torch.stack(buffer["proprioception"]),
-                vision=torch.stack(buffer["vision"]),
-                actions=tuple(buffer["action"]),
-            )
-
-    def update_obs_buffer(self, action: torch.Tensor | None = None) -> None:
-        """Drop each FIFO's oldest entry; append `get_proprioception()`, `get_vision()` and `action` (if given)."""
-        buffer = self.obs_buffer
-        buffer["proprioception"] = buffer["proprioception"][1:] + [self.get_proprioception()]
-        buffer["vision"] = buffer["vision"][1:] + [self.get_vision()]
-        if action is not None and self.action_frame_stacking:
-            buffer["action"] = buffer["action"][1:] + [action]
-        self.obs_buffer = buffer
-
-    def get_obs(self, action: torch.Tensor | None = None, deterministic: bool = False) -> torch.Tensor | np.ndarray:
-        """Update the feedback FIFOs (`update_obs_buffer`) and return the observation: [goal, oldest vision,
-        oldest proprioception, stacked actions, task inputs], with observation noise unless deterministic."""
-        self.update_obs_buffer(action=action)
-        buffer = self.obs_buffer
-        obs = torch.cat(
-            [
-                self.goal,
-                buffer["vision"][0],
-                buffer["proprioception"][0],
-                *buffer["action"][: self.action_frame_stacking],
-                *self._task_inputs(),
-            ],
-            dim=-1,
-        )
-        if not deterministic:
-            obs = self.apply_noise(obs, self.obs_noise)
-        return self._output(obs)
+    def _observation_noise(self, batch_size):
+        """An observation-noise sample (B, n) over all but the goal, or over all if the goal has noise too."""
+        goal_noise = any(self.obs_noise[: self.space_dim])
+        obs_noise = self.obs_noise if goal_noise else self.obs_noise[self.space_dim :]
+        return self._noise_sample((batch_size, len(obs_noise)), obs_noise)
 
     def schedule(self):
         """Exogenous inputs of the episode, precomputed at reset by a task: a list of task-input tensors
@@ -381,21 +249,18 @@ class Environment(torch.nn.Module, gym.Env):
         """A state-dependent endpoint force (B, space_dim; N) from the endpoint state (B, 2 space_dim), or None."""
         return None
 
-    def _episode_steps(self):
-        return int(round(self.max_ep_duration / self.dt))
-
     def _task_inputs(self):
         """Task inputs shown with the current observation (list of (B, n) tensors)."""
         inputs, _ = self.schedule()
         if not inputs:
             return []
-        n = min(self._n_steps, self._episode_steps())
+        n = min(self._steps_taken, self.n_steps)
         return [x[:, n] for x in inputs]
 
     def _scheduled_load(self):
         """The scheduled endpoint load (B, space_dim; N) of the coming step, or None."""
         _, load = self.schedule()
-        return None if load is None else load[:, min(self._n_steps, load.shape[1] - 1)]
+        return None if load is None else load[:, min(self._steps_taken, load.shape[1] - 1)]
 
     # ---- dynamics -----------------------------------------------------------------------------
 
@@ -421,18 +286,19 @@ class Environment(torch.nn.Module, gym.Env):
         joint, muscle_state, geometry, cartesian = self.effector.transition(
             state.joint, state.muscle, state.geometry, noisy_action, endpoint_load, joint_load
         )
-        proprioception, vision = self._feedback(muscle_state, cartesian, noise)
+        proprioception, vision = feedback(self.muscle, self.space_dim, muscle_state, cartesian, noise)
         actions = state.actions[1:] + (noisy_action,) if state.actions else ()
         new = EnvState(
             joint,
             muscle_state,
             geometry,
             cartesian,
-            _shift(state.vision, vision),
-            _shift(state.proprioception, proprioception),
+            shift(state.vision, vision),
+            shift(state.proprioception, proprioception),
             actions,
         )
-        return new, self._observation(new, goal, task_inputs, noise.observation), noisy_action, endpoint_load
+        obs = observation(goal, new.vision[0], new.proprioception[0], new.actions, task_inputs, noise.observation)
+        return new, obs, noisy_action, endpoint_load
 
     def _step_function(self, state, action, noise, goal, endpoint_load, joint_load, task_inputs):
         """`transition` without the noisy action (recomputed outside: an output that is an input costs a
@@ -459,7 +325,7 @@ class Environment(torch.nn.Module, gym.Env):
         self.effector.reset(options={"batch_size": options.get("batch_size", 1), "joint_state": joint_state})
         states = self.effector.states
         batch_size = states["joint"].shape[0]
-        self._n_steps = 0
+        self._steps_taken = 0
         self.elapsed = 0.0
         self.goal = self._initial_goal(batch_size)
         self._deterministic = deterministic
@@ -467,9 +333,9 @@ class Environment(torch.nn.Module, gym.Env):
         n_readings = max(self.proprioception_delay, self.vision_delay)
         noise = [self.draw_noise(batch_size) for _ in range(n_readings)]
         readings = (
-            [self._feedback(states["muscle"], states["cartesian"], NO_NOISE)] * n_readings
+            [feedback(self.muscle, self.space_dim, states["muscle"], states["cartesian"])] * n_readings
             if noise[0] is NO_NOISE
-            else [self._feedback(states["muscle"], states["cartesian"], n) for n in noise]
+            else [feedback(self.muscle, self.space_dim, states["muscle"], states["cartesian"], n) for n in noise]
         )
         zeros = torch.zeros(batch_size, self.n_muscles, device=self.device, dtype=self.effector.dtype)
         self._state = EnvState(
@@ -482,20 +348,15 @@ class Environment(torch.nn.Module, gym.Env):
             (zeros,) * self.action_frame_stacking,
         )
         if self._hooks:
-            self._obs_buffer = {
-                "proprioception": list(self._state.proprioception),
-                "vision": list(self._state.vision),
-                "action": list(self._state.actions),
-            }
+            self._obs_buffer = fifo_lists(self._state)
             self._deterministic = False
             return self.get_obs(deterministic=deterministic), self._output(self._info(zeros, zeros))
-        goal_noise = any(self.obs_noise[: self.space_dim])
-        obs_noise = self._noise_sample(
-            (batch_size, len(self.obs_noise) - (0 if goal_noise else self.space_dim)),
-            self.obs_noise if goal_noise else self.obs_noise[self.space_dim :],
-        )
+        obs_noise = self._observation_noise(batch_size)
         self._deterministic = False
-        obs = self._observation(self._state, self.goal, self._task_inputs(), obs_noise)
+        state = self._state
+        obs = observation(
+            self.goal, state.vision[0], state.proprioception[0], state.actions, self._task_inputs(), obs_noise
+        )
         return self._output(obs), self._output(self._info(zeros, zeros))
 
     def step(
@@ -551,7 +412,7 @@ class Environment(torch.nn.Module, gym.Env):
         if not state.joint.requires_grad and torch.is_grad_enabled():
             state = requiring_grad(state)
         noise = self.draw_noise(action.shape[0])
-        self._n_steps += 1
+        self._steps_taken += 1
         self.elapsed += self.dt
         state, obs, self._last_load, fingertip = self._transition(
             state, action, noise, self.goal, endpoint_load, joint_load, self._task_inputs()
@@ -560,17 +421,9 @@ class Environment(torch.nn.Module, gym.Env):
         self.effector._set_state(state.joint, state.muscle, state.geometry, state.cartesian, fingertip)
         return obs, action if noise.action is None else action + noise.action
 
-    def _step_through_hooks(self, action, kwargs):
-        noisy_action = self.apply_noise(action, self.action_noise)
-        self.effector.step(noisy_action, **kwargs)
-        self._last_load = kwargs.get("endpoint_load")
-        self._n_steps += 1
-        self.elapsed += self.dt
-        return self.get_obs(action=noisy_action), noisy_action
-
     def _finish_rollout(self, state, n_steps):
         """Leave the environment as `n_steps` plain steps ending in `state` would (motornet.rollout)."""
-        self._state, self._n_steps, self.elapsed = state, n_steps, n_steps * self.dt
+        self._state, self._steps_taken, self.elapsed = state, n_steps, n_steps * self.dt
         self.effector._set_state(*state[:4])
 
     def _info(self, action, noisy_action):
@@ -588,7 +441,9 @@ class Environment(torch.nn.Module, gym.Env):
 
     def get_attributes(self) -> tuple[list[str], list]:
         """(names, values) of the public, non-callable attributes (objects, state and spaces left out)."""
-        names = sorted(({k for k in vars(self) if not k.startswith("_")} | {"dt"}) - set(_NOT_ATTRIBUTES))
+        names = sorted(
+            ({k for k in vars(self) if not k.startswith("_")} | set(self._reported_properties)) - set(_NOT_ATTRIBUTES)
+        )
         names = [n for n in names if not callable(getattr(self, n))]
         return names, [getattr(self, n) for n in names]
 

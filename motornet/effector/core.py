@@ -1,13 +1,16 @@
-"""Effectors: a skeleton, its muscles, their geometry and an integrator (docs/model.md §5).
+"""The core `Effector`: a skeleton, its muscles, their geometry and the pure step (docs/model.md §5).
 
 The effector's state is three batch-first tensors: joint (B, 2*dof), muscle (B, n_states, M) and
 geometry (B, 2 + dof, M), held in the `states` dict (with cartesian and fingertip) and replaced in place
 at every step. The stored muscle state is one geometry update behind the joint state, as in the
 published toolbox. The step computes trial-last (motornet.layout): `transition` moves its batch-first
 inputs' trials last, runs the sub-steps and moves them back first.
+
+The model lives in four methods, pure functions of their tensors (the library's internal API):
+`derivatives` (the rates at a state), `advance` (a state after dt at given rates), `substep` (one
+integration step, motornet.integrators) are trial-last; `transition` (one timestep) is batch first.
 """
 
-import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -16,46 +19,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from .compiled import COMPILE_OPTIONS, StepFunction
-from .geometry import ConstantGeometry, PathGeometry, PolynomialGeometry
-from .layout import trials_first, trials_last
-from .muscle import CompliantTendonHillMuscle, Muscle, ReluMuscle, RigidTendonHillMuscle
-from .skeleton import PointMass, Skeleton, TwoDofArm, integrate_joint
+from ..compiled import COMPILE_OPTIONS, StepFunction
+from ..geometry import PathGeometry
+from ..integrators import SCHEMES, scheme_name
+from ..layout import trials_first, trials_last
+from ..muscle import Muscle
+from ..skeleton import Skeleton, TwoDofArm, integrate_joint
+from .hooks import HOOKS, HookStep, overrides_outside_motornet
 
-_RK4_NAMES = ("rk4", "rungekutta4", "runge-kutta4", "runge-kutta-4")
 _STATE_KEYS = ("joint", "cartesian", "muscle", "geometry", "fingertip")
-# Subclass hooks of the MotorNet 0.3 API; a user's effector overriding one is stepped through them.
-_HOOKS = ("integrate", "ode", "integration_step", "_get_geometry")
-
-
-def _validated_method(integration_method):
-    method = str(integration_method).lower()
-    if method in ("euler", "rk4-chained"):
-        return method
-    if method in _RK4_NAMES:
-        return "rk4"
-    raise ValueError(
-        f"unknown integration_method {integration_method!r}: use 'euler', 'rk4' "
-        f"(also spelt {', '.join(repr(n) for n in _RK4_NAMES[1:])}) or 'rk4-chained'"
-    )
-
-
-@functools.cache
-def overrides_outside_motornet(cls, names):
-    """Whether class `cls` takes any of `names` from a class defined outside motornet (a user's
-    subclass hook); motornet's own classes keep the pure, compilable path."""
-    for name in names:
-        owner = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
-        if owner is not None and not owner.__module__.startswith("motornet."):
-            return True
-    return False
-
 
 # Muscle build parameters no muscle can have at 0 or below (N, m, normalised); the others must be >= 0.
 _POSITIVE_MUSCLE_PARAMETERS = ("max_isometric_force", "optimal_muscle_length", "normalized_slack_muscle_length")
 
 
-class Effector(torch.nn.Module):
+class Effector(HookStep, torch.nn.Module):
     """A skeleton actuated by muscles.
 
     Muscles are declared with `add_muscle`; geometry comes from their paths unless a subclass
@@ -86,7 +64,7 @@ class Effector(torch.nn.Module):
         vel_upper_bound: float | Sequence[float] | torch.Tensor | None = None,
     ) -> None:
         super().__init__()
-        self._method = _validated_method(integration_method)
+        self._method = scheme_name(integration_method)
         self.integration_method = str(integration_method).lower()
         if int(n_ministeps) != n_ministeps or n_ministeps < 1:
             raise ValueError(f"n_ministeps must be a positive integer, got {n_ministeps!r}")
@@ -367,8 +345,11 @@ class Effector(torch.nn.Module):
 
     # ---- dynamics (pure, trial-last) ----------------------------------------------------------
 
-    def _derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
-        """Rates at a state: muscle-state derivative, joint velocity and acceleration (docs/model.md §5.2)."""
+    def derivatives(self, joint, muscle_state, geometry, action, endpoint_load, joint_load):
+        """Rates at a state: (muscle-state derivative, joint velocity, joint acceleration) (docs/model.md §5.2).
+
+        Trial-last: joint (2 dof, B), muscle state (n_states, M, B), geometry (2 + dof, M, B), excitation
+        (M, B), endpoint load (space_dim, B; N) and joint load (dof, B; N m) or None."""
         d_muscle = self.muscle._rate(action, muscle_state)
         velocity = joint[self.dof :]
         torque = -(muscle_state[-1:] * geometry[2:]).sum(1)  # (dof, B)
@@ -379,7 +360,9 @@ class Effector(torch.nn.Module):
         acceleration = self.skeleton._acceleration(joint, torque, endpoint_load)
         return d_muscle, velocity, acceleration
 
-    def _advance(self, joint, muscle_state, geometry, rates, dt):
+    def advance(self, state, rates, dt):
+        """The state (joint, muscle, geometry) after `dt` (s) at `rates` (as from `derivatives`)."""
+        joint, muscle_state, geometry = state
         d_muscle, d_position, d_velocity = rates
         new_muscle = self.muscle._integrate(dt, d_muscle, muscle_state, geometry)
         new_joint = integrate_joint(
@@ -387,31 +370,19 @@ class Effector(torch.nn.Module):
         )
         return new_joint, new_muscle, self.geometry._state(new_joint)
 
-    def _substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
-        """One sub-step of length `minidt` from the given state; returns (joint, muscle, geometry)."""
-        dt = self.minidt
-        state = (joint, muscle_state, geometry)
-        loads = (action, endpoint_load, joint_load)
-        k1 = self._derivatives(*state, *loads)
-        if self._method == "euler":
-            return self._advance(*state, k1, dt)
-        if self._method == "rk4-chained":
+    def advance_own_velocity(self, state, rates, dt):
+        """`advance`, positions stepped with the advanced state's own velocity (the toolbox's 'rk4-chained')."""
+        return self.advance(state, (rates[0], state[0][self.dof :], rates[2]), dt)
 
-            def own_velocity(rates, s):  # the toolbox steps positions with the updated state's own velocity
-                return rates[0], s[0][self.dof :], rates[2]
+    def substep(self, joint, muscle_state, geometry, action, endpoint_load=None, joint_load=None):
+        """One sub-step of length `minidt` (s) by the integration method, trial-last; returns (joint, muscle,
+        geometry)."""
 
-            s1 = self._advance(*state, own_velocity(k1, state), dt / 2)
-            k2 = self._derivatives(*s1, *loads)
-            s2 = self._advance(*s1, own_velocity(k2, s1), dt / 2)
-            k3 = self._derivatives(*s2, *loads)
-            k4 = self._derivatives(*self._advance(*s2, own_velocity(k3, s2), dt), *loads)
-            mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
-            return self._advance(*state, own_velocity(mean, state), dt)
-        k2 = self._derivatives(*self._advance(*state, k1, dt / 2), *loads)
-        k3 = self._derivatives(*self._advance(*state, k2, dt / 2), *loads)
-        k4 = self._derivatives(*self._advance(*state, k3, dt), *loads)
-        mean = tuple((a + 2 * b + 2 * c + d) / 6 for a, b, c, d in zip(k1, k2, k3, k4))
-        return self._advance(*state, mean, dt)
+        def derivative(state):
+            return self.derivatives(*state, action, endpoint_load, joint_load)
+
+        advance = self.advance_own_velocity if self._method == "rk4-chained" else self.advance
+        return SCHEMES[self._method](derivative, advance, (joint, muscle_state, geometry), self.minidt)
 
     def transition(
         self,
@@ -427,69 +398,8 @@ class Effector(torch.nn.Module):
         state = tuple(trials_last(x) for x in (joint, muscle_state, geometry))
         loads = tuple(trials_last(x) for x in (action, endpoint_load, joint_load))
         for _ in range(self.n_ministeps):
-            state = self._substep(*state, *loads)
+            state = self.substep(*state, *loads)
         return tuple(trials_first(x) for x in (*state, self.skeleton._cartesian(state[0])))
-
-    # ---- MotorNet 0.3 hooks (on the `states` dict) --------------------------------------------
-
-    def ode(
-        self,
-        action: torch.Tensor,
-        states: dict[str, torch.Tensor],
-        endpoint_load: torch.Tensor | None = None,
-        joint_load: torch.Tensor | None = None,
-    ) -> dict[str, torch.Tensor]:
-        """{'muscle': muscle-state derivative, 'joint': (B, 2 dof) velocity then acceleration}."""
-        d_muscle, velocity, acceleration = self._derivatives(
-            *(
-                trials_last(x)
-                for x in (states["joint"], states["muscle"], states["geometry"], action, endpoint_load, joint_load)
-            )
-        )
-        return {"muscle": trials_first(d_muscle), "joint": trials_first(torch.cat([velocity, acceleration]))}
-
-    def integration_step(
-        self, dt: float, state_derivative: dict[str, torch.Tensor], states: dict[str, torch.Tensor]
-    ) -> dict[str, torch.Tensor]:
-        """New states dict after `dt` (s) at the rates `state_derivative` (as from `ode`)."""
-        d_joint = trials_last(state_derivative["joint"])
-        new_muscle = self.muscle.integrate(dt, state_derivative["muscle"], states["muscle"], states["geometry"])
-        new_joint = trials_first(
-            integrate_joint(
-                trials_last(states["joint"]),
-                d_joint[: self.dof],
-                d_joint[self.dof :],
-                dt,
-                self.skeleton.pos_bounds,
-                self.skeleton.vel_bounds,
-            )
-        )
-        cartesian = self.joint2cartesian(new_joint)
-        return {
-            "joint": new_joint,
-            "muscle": new_muscle,
-            "geometry": self.get_geometry(new_joint),
-            "cartesian": cartesian,
-            "fingertip": cartesian[:, : self.space_dim],
-        }
-
-    def integrate(
-        self, action: torch.Tensor, endpoint_load: torch.Tensor | None = None, joint_load: torch.Tensor | None = None
-    ) -> None:
-        """One sub-step of `minidt` through `ode` and `integration_step`, updating `states` in place."""
-        dt, states = self.minidt, self.states
-        k1 = self.ode(action, states, endpoint_load, joint_load)
-        if self._method == "euler":
-            new = self.integration_step(dt, k1, states)
-        else:
-            if self._method == "rk4-chained":
-                raise NotImplementedError("'rk4-chained' is not available with subclass hooks")
-            k2 = self.ode(action, self.integration_step(dt / 2, k1, states), endpoint_load, joint_load)
-            k3 = self.ode(action, self.integration_step(dt / 2, k2, states), endpoint_load, joint_load)
-            k4 = self.ode(action, self.integration_step(dt, k3, states), endpoint_load, joint_load)
-            mean = {k: (k1[k] + 2 * k2[k] + 2 * k3[k] + k4[k]) / 6 for k in k1}
-            new = self.integration_step(dt, mean, states)
-        self._set_state(new["joint"], new["muscle"], new["geometry"], new.get("cartesian"))
 
     # ---- public step --------------------------------------------------------------------------
 
@@ -526,7 +436,7 @@ class Effector(torch.nn.Module):
         action = self._check_input("action", action, self.input_dim)
         endpoint_load = self._check_input("endpoint_load", endpoint_load, self.space_dim)
         joint_load = self._check_input("joint_load", joint_load, self.dof)
-        if overrides_outside_motornet(type(self), _HOOKS):
+        if overrides_outside_motornet(type(self), HOOKS):
             for _ in range(self.n_ministeps):
                 self.integrate(action, endpoint_load, joint_load)
             return
@@ -581,259 +491,3 @@ class Effector(torch.nn.Module):
             "damping": self.damping,
             "geometry": type(self.geometry).__name__,
         }
-
-
-# ---- pre-built effectors ------------------------------------------------------------------------
-
-ARM26_SKELETON = dict(
-    m1=1.82,
-    m2=1.43,
-    l1g=0.135,
-    l2g=0.165,
-    i1=0.051,
-    i2=0.057,
-    l1=0.309,
-    l2=0.333,
-    pos_lower_bound=(0.0, 0.0),
-    pos_upper_bound=(math.radians(135.0), math.radians(155.0)),
-)
-
-# name: (fixation bodies, points (m), max_isometric_force F_max (N), tendon_length l_se (m),
-#        optimal_muscle_length l_ce (m), normalised slack length s of the geometric model).
-# F_max, l_se, l_ce: the paper's table 3 (Kistemaker et al. 2010; docs/model.md §2.7).
-# Paths and s: the paper's table 5 is missing from our copy of the text. They are the six arm26 muscles'
-# rows of the public toolbox tutorial's ten-muscle arm ("arm210", built there with the Thelen muscle;
-# docs/model.md §4.4), placed on the arm26 skeleton. `GeometricArm26` uses them; `RigidTendonArm26` takes s from
-# its muscle model's default (Thelen 1.0, Kistemaker 1.4) and its moment arms from the polynomial.
-ARM26_MUSCLES = {
-    "pectoralis": ((0, 1), ((-0.15, 0.03), (0.094, 0.017)), 838.0, 0.039, 0.134, 1.48),
-    "deltoid": ((0, 0, 1), ((0.14, 0.0), (0.05, 0.0), (0.153, 0.0)), 1207.0, 0.066, 0.140, 1.52),
-    "brachioradialis": ((1, 2), ((0.23, 0.001), (0.231, 0.01)), 1422.0, 0.172, 0.092, 1.43),
-    "tricepslat": ((1, 1, 2), ((0.03, 0.0), (0.138, -0.019), (-0.04, -0.017)), 1549.0, 0.187, 0.093, 1.45),
-    "biceps": ((0, 2), ((-0.052, 0.033), (0.044, 0.001)), 414.0, 0.204, 0.137, 1.5),
-    "tricepslong": ((0, 2), ((0.02, -0.028), (-0.04, -0.017)), 603.0, 0.217, 0.127, 1.4),
-}
-
-# Kistemaker (2010) moment-arm polynomial: a0 (m); a1, a2 rows shoulder then elbow; phi (rad).
-ARM26_POLYNOMIAL = dict(
-    a0=(0.151, 0.2322, 0.2859, 0.2355, 0.3329, 0.2989),
-    a1=((-0.03, 0.03, 0.0, 0.0, -0.03, 0.03), (0.0, 0.0, -0.014, 0.025, -0.016, 0.03)),
-    a2=((0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (0.0, 0.0, -4e-3, -2.2e-3, -5.7e-3, -3.2e-3)),
-    phi=(math.pi / 2, 0.0),
-)
-
-
-def per_muscle_kwargs(muscle_kwargs: dict[str, Any] | None, names: Sequence[str]) -> dict[str, dict[str, float]]:
-    """{muscle name: {parameter: value}} from `muscle_kwargs` whose values are scalars (every muscle)
-    or sequences of one value per muscle, in the order of `names`."""
-    out = {name: {} for name in names}
-    for key, value in (muscle_kwargs or {}).items():
-        values = np.asarray(value, dtype=float)
-        if values.ndim == 0:
-            values = np.full(len(names), float(values))
-        if values.shape != (len(names),):
-            raise ValueError(
-                f"muscle_kwargs[{key!r}] must be a scalar or one value per muscle "
-                f"({len(names)}: {', '.join(names)}), got {value!r}"
-            )
-        for name, v in zip(names, values.tolist()):
-            out[name][key] = v
-    return out
-
-
-def _muscle_parameters(effector, table, muscle_kwargs):
-    """Per muscle: the effector's `table` parameters that its muscle model takes, over `muscle_kwargs`
-    (scalar or per muscle), which override the table's values. A key the muscle model does not take is a
-    KeyError."""
-    takes = set(effector.muscle.to_build_dict) | set(effector.muscle.to_build_dict_default)
-    unknown = sorted(set(muscle_kwargs or {}) - takes)
-    if unknown:
-        raise KeyError(
-            f"muscle_kwargs {unknown} are not parameters of {type(effector.muscle).__name__} (it takes {sorted(takes)})"
-        )
-    extra = per_muscle_kwargs(muscle_kwargs, list(table))
-    return {name: {**{k: v for k, v in row.items() if k in takes}, **extra[name]} for name, row in table.items()}
-
-
-def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs, tendon_length=None):
-    """The six arm26 muscles with the table parameters the effector's muscle model takes (a ReLU
-    muscle takes only F_max), over `muscle_kwargs`; `tendon_length` {name: m} overrides the table's."""
-    table = {
-        name: {
-            "max_isometric_force": f_max,
-            "tendon_length": (tendon_length or {}).get(name, l_se),
-            "optimal_muscle_length": l_ce,
-            **({"normalized_slack_muscle_length": slack} if slack_from_paths else {}),
-        }
-        for name, (_, _, f_max, l_se, l_ce, slack) in ARM26_MUSCLES.items()
-    }
-    for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
-        body, points = ARM26_MUSCLES[name][:2]
-        effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name, **params)
-
-
-def _add_constant_moment_arm_muscles(effector, names, moment_arm, max_isometric_force, muscle_kwargs):
-    """Muscles without paths, of constant moment arms (dof, M) and zero length and velocity."""
-    effector.geometry = ConstantGeometry(moment_arm)
-    table = {name: {"max_isometric_force": max_isometric_force} for name in names}
-    for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
-        effector._declare_muscle(name, [], [], params)
-
-
-class RigidTendonArm26(Effector):
-    """Two-joint arm with six muscles and the moment-arm polynomial (paper 4.1.1).
-
-    `muscle`: any muscle model (default the Kistemaker-curve `RigidTendonHillMuscle`, as the public
-    toolbox's examples; the paper's networks use `RigidTendonHillMuscleThelen`), with its own defaults.
-    `muscle_kwargs`: build parameters, each a scalar or one value per muscle, over table 3's F_max, tendon
-    and optimal lengths (MotorNet 0.3 kept the table's values and ignored these silently: we apply them, so
-    that a weakened-muscle study gets weaker muscles).
-    """
-
-    def __init__(
-        self,
-        muscle: Muscle | None = None,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        muscle = RigidTendonHillMuscle() if muscle is None else muscle
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        self.geometry = PolynomialGeometry(**ARM26_POLYNOMIAL)
-        _add_arm26_muscles(self, slack_from_paths=False, muscle_kwargs=muscle_kwargs)
-
-
-# CompliantTendonArm26's own values (docs/model.md §2.5): the two shoulder muscles' tendons and a0 (m).
-COMPLIANT_TENDON_LENGTH = {"pectoralis": 0.070, "deltoid": 0.070}
-COMPLIANT_A0 = {"pectoralis": 0.182, "deltoid": 0.2362}
-
-
-class CompliantTendonArm26(Effector):
-    """arm26 (skeleton, muscles, moment-arm polynomial) with compliant-tendon Hill muscles, RK4 by default.
-
-    The elastic tendons make the fibre dynamics stiff, hence the 0.2 ms default step (s). The pectoralis
-    and deltoid have 70 mm tendons and a0 = 0.182 / 0.2362 m (`COMPLIANT_TENDON_LENGTH`, `COMPLIANT_A0`).
-    `muscle_kwargs` as `RigidTendonArm26`.
-    """
-
-    def __init__(
-        self,
-        timestep: float = 0.0002,
-        muscle_kwargs: dict[str, Any] | None = None,
-        skeleton: Skeleton | None = None,
-        integration_method: str = "rk4",
-        **kwargs,
-    ) -> None:
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(
-            skeleton=skeleton,
-            muscle=CompliantTendonHillMuscle(),
-            timestep=timestep,
-            integration_method=integration_method,
-            **kwargs,
-        )
-        a0 = [COMPLIANT_A0.get(name, a) for name, a in zip(ARM26_MUSCLES, ARM26_POLYNOMIAL["a0"])]
-        self.geometry = PolynomialGeometry(**{**ARM26_POLYNOMIAL, "a0": a0})
-        _add_arm26_muscles(
-            self, slack_from_paths=False, muscle_kwargs=muscle_kwargs, tendon_length=COMPLIANT_TENDON_LENGTH
-        )
-
-
-class GeometricArm26(Effector):
-    """arm26 whose moment arms come from the geometric muscle paths (paper 4.3, Fig. 4d-e), with the
-    paths' slack lengths (see ARM26_MUSCLES); `muscle` and `muscle_kwargs` as `RigidTendonArm26`."""
-
-    def __init__(
-        self,
-        muscle: Muscle | None = None,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        muscle = RigidTendonHillMuscle() if muscle is None else muscle
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_arm26_muscles(self, slack_from_paths=True, muscle_kwargs=muscle_kwargs)
-
-
-class Reacher(Effector):
-    """MotorNet 0.3's `Reacher`: the arm26 skeleton (bounds [0, 135] x [0, 155] deg) with four muscles
-    `sf, se, ef, ee` (shoulder and elbow flexor and extensor) of constant moment arms (shoulder -1, +1,
-    0, 0; elbow 0, 0, -1, +1 m/rad), zero musculotendon length and velocity, F_max 1000 N each, Euler.
-
-    `muscle`: any muscle model; one whose build needs more than F_max (e.g. a Hill muscle's
-    tendon_length and optimal_muscle_length) gets them from `muscle_kwargs` (scalar or per muscle).
-    """
-
-    MOMENT_ARM = ((-1.0, 1.0, 0.0, 0.0), (0.0, 0.0, -1.0, 1.0))
-
-    def __init__(
-        self,
-        muscle: Muscle,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
-
-
-class FreePointMass24(Effector):
-    """MotorNet 0.3's `FreePointMass24`: a 1 kg point mass in [-0.6, 0.6]^2 (m) with four muscles
-    `r, u, l, d` of constant moment arms (x: -1, 0, +1, 0; y: 0, -1, 0, +1; so each pulls toward its
-    side), zero musculotendon length and velocity, F_max 1000 N each. `muscle`, `muscle_kwargs` as `Reacher`."""
-
-    MOMENT_ARM = ((-1.0, 0.0, 1.0, 0.0), (0.0, -1.0, 0.0, 1.0))
-
-    def __init__(
-        self,
-        muscle: Muscle,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        skeleton = (
-            PointMass(space_dim=2, mass=1.0, pos_lower_bound=-0.6, pos_upper_bound=0.6)
-            if skeleton is None
-            else skeleton
-        )
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["r", "u", "l", "d"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
-
-
-# Anchors (m) of ReluPointMass24's muscles, named after the corner they pull towards.
-POINT_MASS_ANCHORS = {
-    "UpperRight": (2.0, 2.0),
-    "UpperLeft": (-2.0, 2.0),
-    "LowerRight": (2.0, -2.0),
-    "LowerLeft": (-2.0, -2.0),
-}
-
-
-class ReluPointMass24(Effector):
-    """The paper's point-mass effector (4.1.2): a mass (kg) in [-1, 1]^2 (m) pulled by four ReLU muscles
-    of `max_isometric_force` N from the corners of an "X" (`POINT_MASS_ANCHORS`). `muscle_kwargs` as
-    `RigidTendonArm26` (a ReLU muscle takes only F_max, so it can only be a KeyError)."""
-
-    def __init__(
-        self,
-        timestep: float = 0.01,
-        max_isometric_force: float = 500.0,
-        mass: float = 1.0,
-        skeleton: Skeleton | None = None,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        skeleton = PointMass(space_dim=2, mass=mass) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=ReluMuscle(), timestep=timestep, **kwargs)
-        table = {name: {"max_isometric_force": max_isometric_force} for name in POINT_MASS_ANCHORS}
-        for name, params in _muscle_parameters(self, table, muscle_kwargs).items():
-            self.add_muscle(
-                path_fixation_body=(0, 1), path_coordinates=(POINT_MASS_ANCHORS[name], (0.0, 0.0)), name=name, **params
-            )
