@@ -6,6 +6,7 @@
     python benchmarks/bench.py --baseline train64=0.50 fwd64=0.19 train1024=0.97
     python benchmarks/bench.py --compile                         # + the torch.compile'd fused path
     python benchmarks/bench.py --trainer fig6 fig5               # motornet.train's step: ensembles, GEMM share
+    python benchmarks/bench.py --trainer fig6 --trainer-compile step   # the same, compiled one step per call
 
 Workloads (the reference runs them through benchmarks/reference_train.py; same loss: L1 fingertip-goal +
 1e-4 mean u^2):
@@ -177,10 +178,10 @@ def time_path_in_process_of_its_own(path, workload, batches, warmup, step_compil
     return tuple(float(x) for x in line.split()[1:])
 
 
-def training_step(config_path, batch_size, n_networks):
-    """(step, policy, task): `step()` runs one batch of motornet.train's step (compiled Rollout with eq. 1's
-    costs, backward, per-network clipping, Adam) for seeds 0..n_networks-1 of the config at `config_path`,
-    as one ensemble."""
+def training_step(config_path, batch_size, n_networks, compile=True):
+    """(step, policy, task): `step()` runs one batch of motornet.train's step (Rollout with eq. 1's costs,
+    compiled as `compile` says: True, a chunk of config's `training.chunk` steps, or "step"; backward,
+    per-network clipping, Adam) for seeds 0..n_networks-1 of the config at `config_path`, as one ensemble."""
     config = trainer.load_config(config_path)
     config.training.batch_size = batch_size
     members = [
@@ -196,20 +197,20 @@ def training_step(config_path, batch_size, n_networks):
     runner = Rollout(
         task,
         policy,
-        chunk=config.training.chunk,
-        compile=True,
+        chunk=1 if compile == "step" else config.training.chunk,
+        compile=compile,
         record=(),
         costs=eq1_step_costs(config.loss, task.muscle.max_iso_force, task.dt),
     )
     return (lambda: trainer.train_step(runner, optimizer, config)), policy, task
 
 
-def trainer_step_time(config_name, batch_size, n_networks, threads, batches, warmup):
+def trainer_step_time(config_name, batch_size, n_networks, threads, batches, warmup, compile=True):
     """(median s per training batch of all n_networks, compile + warm-up time, dimensions): training_step
     on the config `config_name`."""
     torch.set_num_threads(threads)
     torch._dynamo.reset()
-    step, policy, task = training_step(CONFIGS / config_name, batch_size, n_networks)
+    step, policy, task = training_step(CONFIGS / config_name, batch_size, n_networks, compile)
     start = time.perf_counter()
     for _ in range(warmup):
         step()
@@ -257,7 +258,7 @@ def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     return statistics.median(times), flop / 1e9
 
 
-def trainer_benchmarks(names, batches, warmup, repeats):
+def trainer_benchmarks(names, batches, warmup, repeats, compile=True):
     """Print motornet.train's step per workload: s/batch, network-batches/s, the ensemble's gain over one
     network alone (same thread count, medians over the repeats) and the share of the batch's time its
     matrix products alone take (the GEMM fraction)."""
@@ -268,7 +269,9 @@ def trainer_benchmarks(names, batches, warmup, repeats):
             rates = {n: [] for n in w["networks"]}
             for _ in range(repeats):
                 for n in w["networks"]:
-                    seconds, warm, dims = trainer_step_time(w["config"], w["batch_size"], n, threads, batches, warmup)
+                    seconds, warm, dims = trainer_step_time(
+                        w["config"], w["batch_size"], n, threads, batches, warmup, compile
+                    )
                     gemm, gflop = gemm_time(threads=threads, **dims)
                     rates[n].append(n / seconds)
                     print(
@@ -332,6 +335,12 @@ def main():
         help="motornet.train's step on these workloads (ensemble gain, GEMM fraction)",
     )
     parser.add_argument(
+        "--trainer-compile",
+        default="chunk",
+        choices=["chunk", "step"],
+        help="--trainer's Rollout: a compiled chunk of training.chunk steps (the pipeline's), or one step per call",
+    )
+    parser.add_argument(
         "--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled", "step"]
     )
     parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
@@ -357,7 +366,9 @@ def main():
         print("WORKER", *time_path(*args.worker, args.batches, args.warmup, args.step_compile))
         return
     if args.trainer:
-        trainer_benchmarks(args.trainer, args.batches, args.warmup, args.repeats)
+        trainer_benchmarks(
+            args.trainer, args.batches, args.warmup, args.repeats, "step" if args.trainer_compile == "step" else True
+        )
     paths = args.paths + (["compiled"] if args.compile and "compiled" not in args.paths else [])
     baseline = {k: float(v) for k, v in (item.split("=") for item in args.baseline)}
     summary = []
