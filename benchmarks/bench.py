@@ -41,7 +41,7 @@ from motornet import compiled
 from motornet import train as trainer
 from motornet.ensemble import PolicyEnsemble, TaskEnsemble
 from motornet.loss import eq1_step_costs
-from motornet.rollout import Rollout, simulate
+from motornet.rollout import Rollout
 
 WORKLOADS = {
     "train64": dict(batch_size=64, steps=100, hidden=50, threads=1, grad=True),
@@ -94,6 +94,8 @@ def fused_batch(runner, batch_size):
 def physics_batch(path, effector, excitation):
     """One physics batch: 1,000 arms from random start postures under constant random excitations (simulate
     records the fingertip trajectory; the Effector.step loop and the JAX yardstick record nothing)."""
+    from motornet.rollout import simulate  # here: benchmarks/ab.py imports this module beside older checkouts
+
     batch, steps = excitation.shape[0], excitation.shape[1]
     if path == "plain":
         effector.reset(options={"batch_size": batch})

@@ -99,14 +99,6 @@ def _add_arm26_muscles(effector, slack_from_paths, muscle_kwargs, tendon_length=
         effector.add_muscle(path_fixation_body=body, path_coordinates=points, name=name, **params)
 
 
-def _add_constant_moment_arm_muscles(effector, names, moment_arm, max_isometric_force, muscle_kwargs):
-    """Muscles without paths, of constant moment arms (dof, M) and zero length and velocity."""
-    effector.geometry = ConstantGeometry(moment_arm)
-    table = {name: {"max_isometric_force": max_isometric_force} for name in names}
-    for name, params in _muscle_parameters(effector, table, muscle_kwargs).items():
-        effector._declare_muscle(name, [], [], params)
-
-
 class _Arm26(Effector):
     """The arm26 skeleton with its six muscles, of any muscle model (default `RigidTendonHillMuscle`); moment
     arms from the polynomial, or from the muscle paths (with their slack lengths) if `_from_paths`."""
@@ -183,7 +175,32 @@ class GeometricArm26(_Arm26):
     _from_paths = True
 
 
-class Reacher(Effector):
+class _ConstantMomentArms(Effector):
+    """Muscles `MUSCLES` without paths, of constant moment arms `MOMENT_ARM` (dof, M; m/rad or m) and zero
+    musculotendon length and velocity, F_max 1000 N each, on `default_skeleton()` unless a skeleton is given.
+    `muscle`: any muscle model; one whose build needs more than F_max (e.g. a Hill muscle's tendon_length and
+    optimal_muscle_length) gets them from `muscle_kwargs` (scalar or per muscle)."""
+
+    MUSCLES: tuple[str, ...] = ()
+    MOMENT_ARM: tuple[tuple[float, ...], ...] = ()
+
+    def __init__(
+        self,
+        muscle: Muscle,
+        skeleton: Skeleton | None = None,
+        timestep: float = 0.01,
+        muscle_kwargs: dict[str, Any] | None = None,
+        **kwargs,
+    ) -> None:
+        skeleton = self.default_skeleton() if skeleton is None else skeleton
+        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
+        self.geometry = ConstantGeometry(self.MOMENT_ARM)
+        table = {name: {"max_isometric_force": 1000.0} for name in self.MUSCLES}
+        for name, params in _muscle_parameters(self, table, muscle_kwargs).items():
+            self._declare_muscle(name, [], [], params)
+
+
+class Reacher(_ConstantMomentArms):
     """MotorNet 0.3's `Reacher`: the arm26 skeleton (bounds [0, 135] x [0, 155] deg) with four muscles
     `sf, se, ef, ee` (shoulder and elbow flexor and extensor) of constant moment arms (shoulder -1, +1,
     0, 0; elbow 0, 0, -1, +1 m/rad), zero musculotendon length and velocity, F_max 1000 N each, Euler.
@@ -192,43 +209,25 @@ class Reacher(Effector):
     tendon_length and optimal_muscle_length) gets them from `muscle_kwargs` (scalar or per muscle).
     """
 
+    MUSCLES = ("sf", "se", "ef", "ee")
     MOMENT_ARM = ((-1.0, 1.0, 0.0, 0.0), (0.0, 0.0, -1.0, 1.0))
 
-    def __init__(
-        self,
-        muscle: Muscle,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        skeleton = TwoDofArm(**ARM26_SKELETON) if skeleton is None else skeleton
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["sf", "se", "ef", "ee"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
+    @staticmethod
+    def default_skeleton() -> Skeleton:
+        return TwoDofArm(**ARM26_SKELETON)
 
 
-class FreePointMass24(Effector):
+class FreePointMass24(_ConstantMomentArms):
     """MotorNet 0.3's `FreePointMass24`: a 1 kg point mass in [-0.6, 0.6]^2 (m) with four muscles
     `r, u, l, d` of constant moment arms (x: -1, 0, +1, 0; y: 0, -1, 0, +1; so each pulls toward its
     side), zero musculotendon length and velocity, F_max 1000 N each. `muscle`, `muscle_kwargs` as `Reacher`."""
 
+    MUSCLES = ("r", "u", "l", "d")
     MOMENT_ARM = ((-1.0, 0.0, 1.0, 0.0), (0.0, -1.0, 0.0, 1.0))
 
-    def __init__(
-        self,
-        muscle: Muscle,
-        skeleton: Skeleton | None = None,
-        timestep: float = 0.01,
-        muscle_kwargs: dict[str, Any] | None = None,
-        **kwargs,
-    ) -> None:
-        skeleton = (
-            PointMass(space_dim=2, mass=1.0, pos_lower_bound=-0.6, pos_upper_bound=0.6)
-            if skeleton is None
-            else skeleton
-        )
-        super().__init__(skeleton=skeleton, muscle=muscle, timestep=timestep, **kwargs)
-        _add_constant_moment_arm_muscles(self, ["r", "u", "l", "d"], self.MOMENT_ARM, 1000.0, muscle_kwargs)
+    @staticmethod
+    def default_skeleton() -> Skeleton:
+        return PointMass(space_dim=2, mass=1.0, pos_lower_bound=-0.6, pos_upper_bound=0.6)
 
 
 # Anchors (m) of ReluPointMass24's muscles, named after the corner they pull towards.
