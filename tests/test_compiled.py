@@ -73,7 +73,7 @@ def test_a_failing_compiler_leaves_the_step_eager_with_a_warning(monkeypatch):
     assert torch.equal(effector.states["joint"], reference.states["joint"])
 
 
-def public_loop(steps=4):
+def public_loop(steps=8):  # 80 ms: longer than the vision delay (50 ms), which the environment requires
     torch.manual_seed(0)
     effector = mn.effector.RigidTendonArm26(muscle=mn.muscle.RigidTendonHillMuscle())
     env = mn.environment.RandomTargetReach(
