@@ -23,7 +23,7 @@ Observation vector (the policy's input), in order:
 Timing conventions: state n is the state at time n * dt (n = 0 at reset); a go-cue at `go_step` makes
 x*_n the target for n >= go_step at once, while the network's go-cue input switches to 0 at the same
 observation index as vision would first show state `go_step`, i.e. observation go_step + k - 1 for a
-FIFO of k = vision_delay entries (the delay in steps; environment.py); the start input turns to 0 at that same
+FIFO of k = vision_delay entries (the delay in steps; motornet.environment); the start input turns to 0 at that same
 observation, as the original toolbox generates its inputs (`hide_start_at_go=False` keeps it shown).
 Catch trials have no go-cue (the go-cue input stays at 1, the start stays shown and x* stays at the start). A curl field adds F = b [[0, -1], [1, 0]] v (N; b in N s/m, v the endpoint
 velocity at the start of the step) to the endpoint load; b > 0 turns forces counter-clockwise from v.
