@@ -33,10 +33,11 @@ import time
 def _configure_threads(threads):
     """XLA's CPU thread count must be set before jax is imported."""
     flags = os.environ.get("XLA_FLAGS", "")
+    # XLA_FLAGS must start with a flag ("--..."): a first word without dashes is read as a file of flags.
     if threads == 1:
         flags += " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    else:
-        flags += f" intra_op_parallelism_threads={threads}"
+    else:  # Eigen's pool spans the machine's cores (2 here, so --threads 2 is all of them)
+        flags += f" --xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={threads}"
     os.environ["XLA_FLAGS"] = flags.strip()
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
