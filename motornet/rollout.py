@@ -168,15 +168,17 @@ def simulate(
     """Physics alone: `effector` driven open loop by `excitation` (B, T, n_muscles) in [0, 1], one
     `effector.dt` per step, from `joint_state` (B or 1, dof positions (rad) [+ velocities (rad/s)]; None:
     drawn uniformly within the joint bounds from `seed`), with optional endpoint forces (B, T, space_dim; N)
-    and joint torques (B, T, dof; N m).
+    and joint torques (B, T, dof; N m). A constant excitation is `u[:, None].expand(-1, T, -1)`.
 
     Returns the states reached after each step, batch first: joint (B, T, 2 dof), muscle (B, T, n_states,
     M), geometry (B, T, 2 + dof, M) and cartesian (B, T, 2 space_dim) (views of trial-last arrays), or those
-    named in `record` (recording fewer saves their copies: 1,000 arms' four states are ~0.2 MB a step). Each step is `Effector.transition`,
-    compiled from the first call when `compile` (once per effector and batch size, ~20 s cold on 2 cores;
-    then ~6x faster than the eager loop for 1,000 arms); under `torch.no_grad()` no backward graph is built; gradients flow to the excitations and loads.
-    A constant excitation is `u[:, None].expand(-1, T, -1)`. `effector.reset` sets the start state, so
-    the effector is left in it (not the final one).
+    named in `record` (recording fewer saves their copies: 1,000 arms' four states are ~0.2 MB a step).
+
+    Each step is `Effector.transition`, compiled from the first call when `compile` (once per effector and
+    batch size: 10-20 s with empty caches on 2 cores; then ~5x the eager loop's speed for 1,000 arms).
+    Gradients flow to the excitations and loads; under `torch.no_grad()` no backward graph is built. An
+    effector overriding MotorNet 0.3's hooks steps through them, uncompiled, with a warning.
+    `effector.reset` sets the start state, so the effector is left in it (not the final one).
     """
     if not isinstance(excitation, torch.Tensor) or excitation.ndim != 3 or excitation.shape[2] != effector.n_muscles:
         shape = tuple(excitation.shape) if isinstance(excitation, torch.Tensor) else type(excitation).__name__
