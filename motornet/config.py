@@ -77,7 +77,7 @@ class TrainingConfig:
     (moments, step count) when `init_optimizer` (the paper's "resumed" adaptation, 4.2; the learning rate is
     this config's); `compile` (motornet.rollout.Rollout): false, eager; true, `chunk` unrolled steps per
     torch.compile'd call (the fastest batches; compiling takes minutes per model, ~13 min for arm26 on 2 cores
-    with empty caches); "step", one step per compiled call (~1 min to compile, ~1.5x the time per batch);
+    with empty caches); "step", one step per compiled call (~1 min to compile, 1.1-1.7x the time per batch);
     each is a distinct identity, as their results differ in float32 rounding;
     `snapshots`: batches at which the policy's weights are kept in run_dir/snapshots/ (save_snapshot), to
     analyse a run along its training; they do not change its result, so they are not part of its identity."""
