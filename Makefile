@@ -61,7 +61,7 @@ docs: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	bash .ci/chromium.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 	bash .ci/slurm.sh
 
 clean:

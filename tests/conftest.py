@@ -13,6 +13,15 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test`: -n 2 --dist loadgroup) each file's tests share a worker, so that its
+    module fixtures are built once, and the files of the smoke pipeline share one, for its session fixture."""
+    smoke = {item.path for item in items if "smoke" in getattr(item, "fixturenames", ())}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("smoke" if item.path in smoke else item.path.name))
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

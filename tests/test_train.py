@@ -594,8 +594,10 @@ def learning_check(tmp_path, n_batches, batch_size, duration):
     assert trained_score < 0.5 * naive_score, (naive_score, trained_score)
 
 
-def test_300_batches_of_64_halve_the_position_loss_and_reach_centre_out_targets(tmp_path):
-    learning_check(tmp_path, n_batches=300, batch_size=64, duration=1.0)
+def test_200_batches_of_64_halve_the_position_loss_and_reach_centre_out_targets(tmp_path):
+    # Measured (2026-12-06, seed 0): after 200 batches the position loss is 0.21x (eager) and 0.20x
+    # (compile: step) the naive one, the centre-out error 0.08x and 0.17x; after 150, 0.25-0.27x both.
+    learning_check(tmp_path, n_batches=200, batch_size=64, duration=1.0)
 
 
 @pytest.mark.parametrize("init_optimizer, expected_step", [(True, 5 + 2), (False, 2)])
