@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(items):
     module fixtures are built once, and the files of the smoke pipeline share one, for its session fixture."""
     smoke = {item.path for item in items if "smoke" in getattr(item, "fixturenames", ())}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group("smoke" if item.path in smoke else item.path.name))
+        item.add_marker(pytest.mark.xdist_group("smoke" if item.path in smoke else str(item.path.relative_to(REPO))))
 
 
 @pytest.fixture(autouse=True)
