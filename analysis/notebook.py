@@ -84,11 +84,19 @@ def require(results, *paths):
         )
 
 
+class KernelFailed(RuntimeError):
+    """The notebook's kernel died or a cell ran past the timeout; the message ends with the kernel's last words."""
+
+
 def execute(path, workdir=None, preset="paper", timeout=600):
     """Run a notebook top to bottom in a fresh python3 kernel (jupyter_client starts it with this interpreter,
     sys.executable, so motornet and analysis are importable), cwd = the notebook's folder, its results looked up
     under workdir/results/preset (workdir: default repo_root()). Returns the executed notebook (nothing is
-    written); raises nbclient's CellExecutionError at the first failing cell."""
+    written); raises nbclient's CellExecutionError at the first failing cell, KernelFailed if the kernel dies or
+    a cell takes longer than `timeout` s. The kernel's own stdout and stderr (its start-up warnings, ipykernel's
+    shutdown noise) go to a scratch file, read only when the kernel fails."""
+    import tempfile
+
     import nbclient
     import nbformat
 
@@ -101,7 +109,13 @@ def execute(path, workdir=None, preset="paper", timeout=600):
         record_timing=False,
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
-    client.execute(env=env)
+    with tempfile.TemporaryFile("w+") as log:
+        try:
+            client.execute(env=env, stdout=log, stderr=log)
+        except (nbclient.exceptions.DeadKernelError, nbclient.exceptions.CellTimeoutError) as error:
+            log.seek(0)
+            last = [line.strip() for line in log if line.strip()][-1:] or ["(it printed nothing)"]
+            raise KernelFailed(f"{type(error).__name__}: {str(error).strip().splitlines()[0]}; kernel: {last[0]}") from None
     return notebook
 
 
@@ -136,9 +150,10 @@ def main(argv=None):
         t0 = time.perf_counter()
         try:
             notebook = execute(path, args.workdir, args.preset)
-        except nbclient.exceptions.CellExecutionError as error:
+        except (nbclient.exceptions.CellExecutionError, KernelFailed) as error:
             failed.append(path)
-            print(f"{path}: not executed, left as it was: {error.ename}: {error.evalue}", file=sys.stderr)
+            reason = f"{error.ename}: {error.evalue}" if hasattr(error, "ename") else f"KernelFailed: {error}"
+            print(f"{path}: not executed, left as it was: {reason}", file=sys.stderr)
             continue
         notebook.metadata["motornet"] = {"preset": args.preset}
         nbformat.write(notebook, path)

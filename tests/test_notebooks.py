@@ -79,3 +79,21 @@ def test_make_notebooks_leaves_a_notebook_that_fails_as_it_was(tmp_path):
     assert result.returncode == 1 and notebook.read_bytes() == before
     assert f"{notebook}: not executed, left as it was: ResultsMissing: " in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_kernel_that_dies_is_named_in_one_line_and_its_own_output_kept_off_the_terminal(tmp_path):
+    notebook = tmp_path / "dies.ipynb"
+    cell = "import sys, os\nprint('kernel about to exit', file=sys.__stderr__, flush=True)\nos._exit(3)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), notebook)
+    before = notebook.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis.notebook", "--workdir", str(tmp_path), str(notebook)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert result.returncode == 1 and notebook.read_bytes() == before
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{notebook}: not executed, left as it was: KernelFailed: "), lines
+    assert "DeadKernelError" in lines[0] and lines[0].endswith("kernel: kernel about to exit"), lines[0]
