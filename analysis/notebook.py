@@ -115,7 +115,9 @@ def execute(path, workdir=None, preset="paper", timeout=600):
         except (nbclient.exceptions.DeadKernelError, nbclient.exceptions.CellTimeoutError) as error:
             log.seek(0)
             last = [line.strip() for line in log if line.strip()][-1:] or ["(it printed nothing)"]
-            raise KernelFailed(f"{type(error).__name__}: {str(error).strip().splitlines()[0]}; kernel: {last[0]}") from None
+            raise KernelFailed(
+                f"{type(error).__name__}: {str(error).strip().splitlines()[0]}; kernel: {last[0]}"
+            ) from None
     return notebook
 
 
