@@ -11,7 +11,7 @@
 #                       into the README between its summary markers
 #   make notebooks      execute analysis/notebooks/*.ipynb in place on the paper preset's results
 #   make retrain        train every network again and rebuild everything in $(RETRAIN_DIR)/, apart from the
-#                       shipped runs: PRESET=quick (default; ~31 min on 2 cores) or PRESET=paper (~15
+#                       shipped runs: PRESET=quick (default; ~30 min on 2 cores) or PRESET=paper (~15
 #                       CPU-hours); run it again to resume
 #   make demo           a 50-batch demo training of the library (results/demo/, ~20 s, eager)
 #   make docs           the documentation site into docs/_build/html (Sphinx; warnings are errors)

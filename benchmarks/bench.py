@@ -18,8 +18,8 @@ eager and compiled). Paths: `plain` (the MotorNet 0.3 script: `policy(obs, h)`,
 mode says: `always` (default) times the compiled steps a long script reaches after COMPILE_AFTER calls,
 with their compilation in the first warm-up batch, printed apart), `fused` (motornet.rollout.Rollout,
 eager), `compiled` (Rollout with torch.compile of a 10-step chunk), `step` (Rollout compiled one step
-per call through motornet.compiled's lean backend); the compiled paths' compile time is printed separately
-and excluded from the per-batch figure. Both Rollout paths record only what the loss uses
+per call through motornet.compiled's lean backend), `scan` (Rollout's whole episode as one compiled torch
+scan); the compiled paths' compile time is printed separately and excluded from the per-batch figure. The Rollout paths record only what the loss uses
 (fingertip, action). Each figure is the median over --batches batches after --warmup batches, each path
 and workload in a Python process of its own, as the reference's. With --repeats R the reference and our
 paths alternate R times. The last line summarises s/batch and the
@@ -127,6 +127,7 @@ def time_path(path, workload, batches, warmup, step_compile="always"):
         "fused": lambda: Rollout(env, policy, record=record),
         "compiled": lambda: Rollout(env, policy, compile=True, record=record),
         "step": lambda: Rollout(env, policy, chunk=1, compile="step", record=record),
+        "scan": lambda: Rollout(env, policy, compile="scan", record=record),
     }[path]()
 
     def one():
@@ -343,7 +344,7 @@ def main():
         help="--trainer's Rollout: a compiled chunk of training.chunk steps (the pipeline's), or one step per call",
     )
     parser.add_argument(
-        "--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled", "step"]
+        "--paths", nargs="+", default=["plain", "fused"], choices=["plain", "fused", "compiled", "step", "scan"]
     )
     parser.add_argument("--compile", action="store_true", help="also time the compiled fused path")
     parser.add_argument("--batches", type=int, default=10)

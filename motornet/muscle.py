@@ -8,7 +8,7 @@ Parameters are (1, 1, n_muscles) buffers set by `build`.
 
 Public methods are batch first. The underscore methods the effector's step calls (`_state`, `_rate`,
 `_integrate`) are trial-last (motornet.layout): muscle state (n_states, M, B), geometry (2 + dof, M, B),
-excitation (M, B); there a parameter is `p.mT`, (1, M, 1).
+excitation (M, B); there a parameter is `column(p)`, (1, M, 1).
 """
 
 import math
@@ -19,6 +19,13 @@ import numpy as np
 import torch
 
 from .layout import trials_first, trials_last
+
+
+def column(p: torch.Tensor) -> torch.Tensor:
+    """A (1, 1, M) parameter as the trial-last (1, M, 1). A method call rather than `p.mT`: Dynamo lifts a
+    buffer's `.mT` into a traced `scan` body as an input of its own, aliasing the buffer, and refuses it
+    (motornet.rollout's compile="scan")."""
+    return p.transpose(-1, -2)
 
 
 def activation_derivative(
@@ -215,7 +222,7 @@ class ReluMuscle(Muscle):
         super().__init__(min_activation=min_activation, **kwargs)
 
     def _state(self, activation, geometry_state):
-        return torch.cat([activation, geometry_state[:2], activation * self.max_iso_force.mT], dim=0)
+        return torch.cat([activation, geometry_state[:2], activation * column(self.max_iso_force)], dim=0)
 
 
 class RigidTendonHillMuscle(Muscle):
@@ -247,7 +254,9 @@ class RigidTendonHillMuscle(Muscle):
 
     def _state(self, activation, geometry_state):
         a = activation
-        l0_se, l0_ce, l0_pe, vmax, k_pe = (p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.k_pe))
+        l0_se, l0_ce, l0_pe, vmax, k_pe = (
+            column(p) for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.k_pe)
+        )
         fibre_length = torch.relu(geometry_state[:1] - l0_se)
         fibre_velocity = geometry_state[1:2]
         l_n = fibre_length / l0_ce
@@ -270,7 +279,7 @@ class RigidTendonHillMuscle(Muscle):
         f_con = (v_con * a * a_rel + fa * b_rel) / (b_rel - v_con)
         f_ecc = (-p1 * p3 + p1 * self._s_as * v_ecc + p2 - p3 * v_ecc + self._s_as * v_ecc**2) / (p1 + v_ecc)
         f_a = torch.relu(torch.where(v_n < 0.0, f_con, f_ecc))
-        force = (f_a + f_pe) * self.max_iso_force.mT
+        force = (f_a + f_pe) * column(self.max_iso_force)
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_a, force], dim=0)
 
 
@@ -442,7 +451,7 @@ class RigidTendonHillMuscleThelen(Muscle):
     def _state(self, activation, geometry_state):
         """Rows: a, fibre length (m, floored at MIN_FIBRE_LENGTH), velocity (m/s), f_PE, f_L, f_V, force (N)."""
         a = activation
-        l0_se, l0_ce, l0_pe, vmax = (p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax))
+        l0_se, l0_ce, l0_pe, vmax = (column(p) for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax))
         fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[1:2]
         f_pe = thelen_passive_force(
@@ -450,7 +459,7 @@ class RigidTendonHillMuscleThelen(Muscle):
         )
         f_l = thelen_active_force_length(fibre_length / l0_ce, self.gamma)
         f_v = thelen_force_velocity(fibre_velocity / ((0.25 + 0.75 * a) * vmax), self.max_lengthening_force, self.af)
-        force = (a * f_l * f_v + f_pe) * self.max_iso_force.mT
+        force = (a * f_l * f_v + f_pe) * column(self.max_iso_force)
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
 
@@ -519,7 +528,7 @@ class CompliantTendonHillMuscle(Muscle):
 
     def _fibre_forces(self, activation, fibre_length, musculotendon_length):
         """Trial-last: tendon strain, f_T, f_PE and f_L (x F0) of (1, M, B) tensors."""
-        l0_se, l0_ce, l0_pe = self.l0_se.mT, self.l0_ce.mT, self.l0_pe.mT
+        l0_se, l0_ce, l0_pe = column(self.l0_se), column(self.l0_ce), column(self.l0_pe)
         tendon_strain = (musculotendon_length - fibre_length) / l0_se - 1.0
         f_t = thelen_tendon_force(tendon_strain, self.tendon_strain_at_max_force)
         f_pe = thelen_passive_force(
@@ -540,8 +549,8 @@ class CompliantTendonHillMuscle(Muscle):
             fibre_length = self._equilibrium_fibre_length(a, musculotendon_length)
         _, f_t, f_pe, f_l = self._fibre_forces(a, fibre_length, musculotendon_length)
         x = thelen_damped_velocity(f_t - f_pe, a * f_l, self.fibre_damping, self.max_lengthening_force, self.af)
-        fibre_velocity = x * (0.25 + 0.75 * a) * self.vmax.mT
-        force = f_t * self.max_iso_force.mT
+        fibre_velocity = x * (0.25 + 0.75 * a) * column(self.vmax)
+        force = f_t * column(self.max_iso_force)
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_t, torch.relu(f_t - f_pe), force], dim=0)
 
     def equilibrium_fibre_length(self, activation: torch.Tensor, musculotendon_length: torch.Tensor) -> torch.Tensor:
@@ -555,7 +564,7 @@ class CompliantTendonHillMuscle(Muscle):
 
         The bracket runs from a tendon stretched to 10 e0 to a slack tendon (where f_T = 0 is below
         the fibre force); if the geometry admits no balance the nearest end is returned."""
-        a, length, l0_se = activation.detach(), musculotendon_length.detach(), self.l0_se.mT
+        a, length, l0_se = activation.detach(), musculotendon_length.detach(), column(self.l0_se)
         hi = torch.relu(length - l0_se) + torch.zeros_like(a)
         lo = torch.minimum(torch.relu(length - l0_se * (1.0 + 10.0 * self.tendon_strain_at_max_force)), hi)
         for _ in range(round(-math.log2(torch.finfo(hi.dtype).eps)) + 1):
@@ -569,7 +578,7 @@ class CompliantTendonHillMuscle(Muscle):
     def _kistemaker_state(self, a, musculotendon_length, fibre_length=None):
         """MotorNet 0.3's compliant muscle (`variant='kistemaker'`; docs/model.md §2.5)."""
         rigid, k_se = RigidTendonHillMuscle, 625.0
-        l_ce, l_se, l_pe, k_pe = (p.mT for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
+        l_ce, l_se, l_pe, k_pe = (column(p) for p in (self.l0_ce, self.l0_se, self.l0_pe, self.k_pe))
         length = musculotendon_length
         if fibre_length is None:  # closed-form balance of tendon and passive fibre forces
             balance = (
@@ -604,14 +613,16 @@ class CompliantTendonHillMuscle(Muscle):
         )
         v_ecc = (-f_act + p1 * s_as - p3 - torch.sqrt(torch.relu(delta))) / (-2.0 * s_as)
         v_n = torch.where(f_act < f_a, v_con, v_ecc)
-        return torch.cat([a, fibre_length, v_n * self.vmax.mT, f_pe, f_se, f_act, f_se * self.max_iso_force.mT], dim=0)
+        return torch.cat(
+            [a, fibre_length, v_n * column(self.vmax), f_pe, f_se, f_act, f_se * column(self.max_iso_force)], dim=0
+        )
 
     def _rate(self, excitation, muscle_state):
         """d/dt of the integrated rows (2, M, B): activation (1/s) and fibre length (the stored velocity,
         m/s; with `variant='kistemaker'` v_n l_ce, a tenth of it)."""
         velocity = muscle_state[2:3]
         if self.variant == "kistemaker":
-            velocity = velocity / self.vmax.mT * self.l0_ce.mT
+            velocity = velocity / column(self.vmax) * column(self.l0_ce)
         return torch.cat([self._activation_rate(excitation, muscle_state[:1]), velocity], dim=0)
 
     def _integrate(self, dt, rate, muscle_state, geometry_state):
@@ -701,14 +712,15 @@ class MujocoHillMuscle(Muscle):
     def _state(self, activation, geometry_state):
         a = activation
         l0_se, l0_ce, l0_pe, vmax, lmin, lmax, fvmax, fpmax = (
-            p.mT for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.lmin, self.lmax, self.fvmax, self.fpmax)
+            column(p)
+            for p in (self.l0_se, self.l0_ce, self.l0_pe, self.vmax, self.lmin, self.lmax, self.fvmax, self.fpmax)
         )
         fibre_length = torch.clamp(geometry_state[:1] - l0_se, min=MIN_FIBRE_LENGTH)
         fibre_velocity = geometry_state[1:2]
         f_pe = self.passive_forces * mujoco_passive_force((fibre_length - l0_pe) / l0_ce, lmax, fpmax)
         f_l = mujoco_active_force_length(fibre_length / l0_ce, lmin, lmax)
         f_v = mujoco_force_velocity(fibre_velocity / vmax, fvmax)
-        force = (a * f_l * f_v + f_pe) * self.max_iso_force.mT
+        force = (a * f_l * f_v + f_pe) * column(self.max_iso_force)
         return torch.cat([a, fibre_length, fibre_velocity, f_pe, f_l, f_v, force], dim=0)
 
 

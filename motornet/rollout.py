@@ -8,11 +8,18 @@
 but runs `chunk` steps per call of one pure function (policy.cell + env.transition). Compiled, that
 function's ~200 small tensor operations per step become a few fused loops:
 
-| `compile` | each call runs | first batch compiles (arm26, GRU 50, B = 64, T = 100, 2 cores, cold) |
-|---|---|---|
-| False | eagerly | nothing |
-| True | torch.compile'd chunk of `chunk` unrolled steps (inductor) | minutes (~13 min at chunk 10) |
-| "step" | one step through motornet.compiled's lean step backend (static shapes, kernels called directly; `chunk` must be 1) | ~45 s; seconds with torch's caches warm |
+| `compile` | `chunk` (default) | each call runs | first batch compiles, empty caches (arm26, GRU 50, B = 64, T = 100, 1 thread): training, forward only |
+|---|---|---|---|
+| False | any (10) | `chunk` steps eagerly | nothing |
+| True | any (10) | a torch.compile'd chunk of `chunk` unrolled steps (inductor) | ~220 s, ~60 s |
+| "step" | 1 | one step through motornet.compiled's lean step backend (static shapes, kernels called directly) | ~40 s, ~12 s |
+| "scan" | the episode | the whole episode as one torch.compile'd `scan` (torch's higher-order op: one step's graph, looped in C++) | ~75 s, ~15 s |
+
+Warm caches (a later process, same model and batch size) cut each to seconds. Per batch, True is the fastest
+in training and True and "scan" tie forward only (0.0045 s here, "step" 0.0086 s): "scan" is the forward-only
+rollout's path (evaluation, `torch.no_grad()`). It trains too, with the same gradients, but slower than
+"step" and True (1.4x / 1.5x at B = 64, 1.3x / 1.7x at B = 1,024; it warns once): torch 2.13's scan saves each
+step's intermediates through separate copies, ~70 per step.
 """
 
 import warnings
@@ -25,7 +32,7 @@ import torch
 from .compiled import COMPILE_OPTIONS, StepFunction, requiring_grad
 from .effector import HOOKS, Effector, overrides_outside_motornet
 from .ensemble import PolicyEnsemble, TaskEnsemble
-from .environment import Environment
+from .environment import Environment, EnvState, StepNoise
 from .layout import trials_first, trials_last
 from .policy import PolicyGRU
 
@@ -52,26 +59,33 @@ class Rollout:
         self,
         env: Environment | TaskEnsemble,
         policy: PolicyGRU | PolicyEnsemble,
-        chunk: int = 10,
+        chunk: int | None = None,
         compile: bool | str = False,
         record: Sequence[str] = RECORDED,
         costs: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
     ) -> None:
-        if chunk < 1:
+        if compile not in (False, True, "step", "scan"):
+            raise ValueError(f"compile must be False, True, 'step' or 'scan', got {compile!r}")
+        if compile == "step" and chunk not in (None, 1):
+            raise ValueError(f"compile='step' compiles one step per call: give chunk=1 or leave it out, not {chunk}")
+        if compile == "scan" and chunk is not None:
+            raise ValueError(f"compile='scan' runs the whole episode in one call: leave chunk out, not {chunk}")
+        chunk = {"step": 1, "scan": 0}.get(compile, 10) if chunk is None else chunk
+        if chunk < 1 and compile != "scan":
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
-        if compile not in (False, True, "step"):
-            raise ValueError(f"compile must be False, True or 'step', got {compile!r}")
-        if compile == "step" and chunk != 1:
-            raise ValueError(f"compile='step' compiles one step per call: give chunk=1, not {chunk}")
         unknown = set(record) - set(RECORDED)
         if isinstance(record, str) or unknown:
             raise ValueError(f"record must be a collection of names from {RECORDED}, got {record!r}")
         self.env, self.policy, self.chunk, self.record = env, policy, int(chunk), tuple(record)
         self.costs = costs
+        self._warned = False
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
         if compile == "step":
             self._run = StepFunction(self._steps, mode="always")
+        elif compile == "scan":
+            # one static graph per batch size: the episode is one call, so re-checking its config is cheap
+            self._run = torch.compile(self._scan, fullgraph=True, dynamic=False, options=dict(COMPILE_OPTIONS))
         elif compile:
             self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS))
         else:
@@ -105,6 +119,45 @@ class Rollout:
                     totals[name] = cost if name not in totals else totals[name] + cost
         return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}, totals
 
+    def _scan(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise, desired, first):
+        """`_steps` over the whole episode as one torch `scan` (compile="scan"): the step's inputs stacked
+        time first, the carry flat tensors of fixed layout, every output a fresh copy (a scan's outputs may
+        not alias each other or its inputs)."""
+        present = [name for name in StepNoise._fields if getattr(noise[0], name) is not None]
+        xs = {
+            "noise": [torch.stack([getattr(n, name) for n in noise]) for name in present],
+            "hidden_noise": None if hidden_noise is None else torch.stack(hidden_noise),
+            "load": None if endpoint_load is None else endpoint_load.movedim(1, 0),
+            "inputs": [x.movedim(1, 0) for x in task_inputs],
+            "desired": None if desired is None else desired.movedim(1, 0),
+            "first": None if first is None else torch.stack(first),
+        }
+        # a scan's inputs are tensors only, and the step index gives its length an input when nothing else does
+        xs = {name: x for name, x in xs.items() if x is not None} | {"step": torch.arange(len(noise))}
+
+        def step(carry, x):
+            state, obs, h = _uncarry(carry)
+            noise = StepNoise(**dict(zip(present, x["noise"])))
+            previous = h
+            action, h = self.policy.cell(obs, h, x.get("hidden_noise"))
+            state, obs, _, _ = self.env.transition(state, action, noise, goal, x.get("load"), None, x["inputs"])
+            values = {
+                "fingertip": state.cartesian[:, : self.env.space_dim],
+                "activation": state.muscle[:, 0],
+                "hidden": h,
+                "action": action,
+            }
+            out = {name: values[name] for name in self.record}
+            if self.costs is not None:
+                values.update(previous_hidden=previous, desired=x["desired"], first=x["first"])
+                out["costs"] = self.costs(values)
+            return _fresh(_carry(state, obs, h)), _fresh(out)
+
+        carry, out = torch._higher_order_ops.scan(step, _fresh(_carry(state, obs, h)), xs)
+        state, obs, h = _uncarry(carry)
+        records = {name: out[name].movedim(0, 1).contiguous() for name in self.record}
+        return state, obs, h, records, {name: cost.sum(0) for name, cost in out.get("costs", {}).items()}
+
     def __call__(
         self, batch_size: int | None = None, seed: int | None = None, options: dict | None = None
     ) -> dict[str, Any]:
@@ -133,8 +186,18 @@ class Rollout:
             flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
             flags[0] = 1.0
         chunks, costs = [], {}
-        for first in range(0, n_steps, self.chunk):
-            k = min(self.chunk, n_steps - first)
+        if self.chunk == 0 and torch.is_grad_enabled() and not self._warned:
+            self._warned = True
+            warnings.warn(
+                "Rollout(compile='scan') under autograd trains ~1.3-1.7x slower than compile='step' or True "
+                "(torch's scan saves each step's intermediates through separate copies): it is for forward-only "
+                "rollouts (torch.no_grad())",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        chunk = self.chunk or n_steps
+        for first in range(0, n_steps, chunk):
+            k = min(chunk, n_steps - first)
             noise = [env.draw_noise(batch) for _ in range(k)]
             hidden_noise = [policy.sample_hidden_noise(batch) for _ in range(k)]
             hidden_noise = None if hidden_noise[0] is None else hidden_noise
@@ -153,6 +216,22 @@ class Rollout:
         if self.costs is not None:
             out["costs"] = costs
         return out
+
+
+def _carry(state, obs, h):
+    """A scan's carry: the EnvState's tensors (the effector's in their trial-last layout), obs and h, flat."""
+    return (*(trials_last(x) for x in state[:4]), state.vision, state.proprioception, *state.actions, obs, h)
+
+
+def _uncarry(carry):
+    """(EnvState, obs, h) from `_carry`'s tuple."""
+    *state, obs, h = carry
+    return EnvState(*(trials_first(x) for x in state[:4]), state[4], state[5], tuple(state[6:])), obs, h
+
+
+def _fresh(tree):
+    """Contiguous copies of a pytree's tensors."""
+    return torch.utils._pytree.tree_map(lambda x: x.clone(memory_format=torch.contiguous_format), tree)
 
 
 def simulate(

@@ -146,11 +146,19 @@ def test_ensemble_configs_may_differ_only_in_seed(tmp_path):
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad ensemble"
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_the_fused_costs_give_eq1_of_the_recorded_episode(reduction):
+@pytest.mark.parametrize(
+    "reduction, fused",
+    [
+        ("mean", {"chunk": 3}),
+        ("sum", {"chunk": 3}),
+        pytest.param("mean", {"compile": "scan"}, marks=pytest.mark.slow),  # ~60 s to compile its backward
+    ],
+    ids=["mean", "sum", "mean-scan"],
+)
+def test_the_fused_costs_give_eq1_of_the_recorded_episode(reduction, fused):
     """Rollout(costs=eq1_step_costs) sums, turned into eq. 1 by eq1_from_costs, equal eq1_loss on the
-    recorded trajectories, per network of an ensemble, with either component reduction; and their
-    gradients agree."""
+    recorded trajectories, per network of an ensemble, with either component reduction, in eager chunks
+    and in one compiled scan; and their gradients agree."""
     configs = [train_module.load_config({**tiny(seed), "loss": {"component_reduction": reduction}}) for seed in (3, 4)]
     built = [build(c) for c in configs]
     policy, task = PolicyEnsemble([p for _, p in built]), TaskEnsemble([t for t, _ in built])
@@ -158,7 +166,7 @@ def test_the_fused_costs_give_eq1_of_the_recorded_episode(reduction):
     runner = Rollout(
         task,
         policy,
-        chunk=3,
+        **fused,
         record=("fingertip", "activation", "hidden"),
         costs=eq1_step_costs(config, task.muscle.max_iso_force, task.dt),
     )

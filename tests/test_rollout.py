@@ -1,5 +1,7 @@
 """The fused rollout equals the plain env.step loop: trajectories, environment state and gradients."""
 
+import warnings
+
 import pytest
 import torch
 
@@ -104,12 +106,13 @@ def test_chunk_must_be_positive():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("chunk, compile", [(5, True), (1, "step")], ids=["chunk", "step"])
+@pytest.mark.parametrize("chunk, compile", [(5, True), (1, "step"), (None, "scan")], ids=["chunk", "step", "scan"])
 def test_compiled_rollout_matches_plain_loop_to_float32_precision(chunk, compile):
     """compile=True: a torch.compile'd chunk (the second batch size recompiles with a dynamic batch
     dimension); compile='step': each step through motornet.compiled's lean backend from the first call (a
     new batch size compiles another static graph; the backward's tangents arrive in the strides its kernel
-    was compiled for, whatever layout the loss's gradient has)."""
+    was compiled for, whatever layout the loss's gradient has); compile='scan': the episode as one scan (a
+    static graph per batch size)."""
     env, policy = make(True, duration=0.05)
     compiled = Rollout(env, policy, chunk=chunk, compile=compile)
     for batch_size in (8, 11):
@@ -126,12 +129,48 @@ def test_compiled_rollout_matches_plain_loop_to_float32_precision(chunk, compile
         assert compiled._run.graphs >= 2 and compiled._run.fallback is None
 
 
-def test_compile_step_takes_one_step_per_call():
+def test_compile_step_takes_one_step_per_call_and_scan_the_whole_episode():
     env, policy = make(False)
+    assert Rollout(env, policy).chunk == 10 and Rollout(env, policy, compile="step").chunk == 1
     with pytest.raises(ValueError, match="chunk=1"):
         Rollout(env, policy, chunk=10, compile="step")
+    with pytest.raises(ValueError, match="whole episode in one call: leave chunk out"):
+        Rollout(env, policy, chunk=100, compile="scan")
     with pytest.raises(ValueError, match="compile must be"):
         Rollout(env, policy, compile="chunk")
+
+
+@pytest.mark.parametrize(
+    "task, grad", [(False, False), (True, True)], ids=["delays_frame_stacking_no_grad", "curl_pulses_noise_grad"]
+)
+def test_scan_rollout_equals_the_eager_one_values_gradients_and_final_state(task, grad):
+    """compile='scan': the whole episode as one compiled torch scan; the same noise draws as the eager
+    rollout (5 steps), so the same trajectories, gradients and final state to float32 precision; under
+    autograd it warns once that it trains slower than the other compiled paths."""
+    env, policy = make(task, duration=0.05)
+
+    def episode(runner):
+        torch.manual_seed(5)
+        with torch.set_grad_enabled(grad):
+            out = runner(8, seed=3)
+            if not grad:
+                return out, []
+            loss = out["fingertip"].sum() + out["activation"].sum() + out["hidden"].square().sum()
+            return out, torch.autograd.grad(loss, list(policy.parameters()))
+
+    expected, expected_grads = episode(Rollout(env, policy))
+    expected_joint = env.states["joint"].clone()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scanned, grads = episode(Rollout(env, policy, compile="scan"))
+    assert sum(str(w.message).startswith("Rollout(compile='scan') under autograd") for w in caught) == grad
+    for name in expected:
+        assert scanned[name].shape == expected[name].shape and scanned[name].is_contiguous()
+        torch.testing.assert_close(scanned[name], expected[name], rtol=1e-5, atol=1e-6)
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(env.states["joint"], expected_joint, rtol=1e-5, atol=1e-6)
+    assert env.elapsed == pytest.approx(0.05)
 
 
 def _open_loop(effector, excitation, start, endpoint_load):
