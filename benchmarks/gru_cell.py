@@ -1,0 +1,125 @@
+"""The policy's GRU cell alone (Figure 1's sizes: 16 inputs, 50 units, 6 outputs, B = 64, one thread), 100 steps
+in one compiled scan, and its recurrent product alone: torch (motornet.policy.gru_cell's arithmetic, batch first
+and trial last) against XLA (the same cell under `jax.lax.scan`, `jax.jit`), microseconds per step.
+
+    python benchmarks/gru_cell.py                  # torch only
+    python benchmarks/gru_cell.py --jax .jaxvenv   # + the JAX version, run by that venv's python
+
+It separates the GEMMs from the rest of a step: at these shapes torch's `aten::mm` (MKL) and XLA's dot
+differ by more than the whole element-wise cell does (docs/speed.md).
+"""
+
+import argparse
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+B, I, H, O, T = 64, 16, 50, 6, 100
+
+
+def timed(call, repeats=200, warmup=20):
+    """Median microseconds per step of `call()` (one T-step scan)."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) / T * 1e6
+
+
+def torch_rows():
+    import torch
+    from torch._higher_order_ops import scan
+
+    from motornet.policy import gru_cell
+
+    torch.set_num_threads(1)
+    g = torch.Generator().manual_seed(0)
+    w_ih, w_hh, w_out = (torch.randn(*shape, generator=g) * 0.1 for shape in ((3 * H, I), (3 * H, H), (O, H)))
+    b_ih, b_hh, b_out = (torch.randn(n, generator=g) * 0.1 for n in (3 * H, 3 * H, O))
+    xs = torch.randn(T, B, I, generator=g)
+
+    def trial_last_cell(x, h):  # x (I, B), h (H, B): the products as W @ x, the gates vectorised along trials
+        gi, gh = w_ih @ x, w_hh @ h
+        r = torch.sigmoid(gi[:H] + gh[:H] + (b_ih[:H] + b_hh[:H])[:, None])
+        z = torch.sigmoid(gi[H : 2 * H] + gh[H : 2 * H] + (b_ih[H : 2 * H] + b_hh[H : 2 * H])[:, None])
+        c = (
+            2.0 * torch.sigmoid(2.0 * (gi[2 * H :] + b_ih[2 * H :, None] + r * (gh[2 * H :] + b_hh[2 * H :, None])))
+            - 1.0
+        )
+        h = c + z * (h - c)
+        return torch.sigmoid(w_out @ h + b_out[:, None]), h
+
+    cells = {
+        "GRU cell, batch first (motornet.policy.gru_cell)": (
+            lambda x, h: gru_cell(x, h, w_ih, w_hh, b_ih, b_hh, w_out, b_out),
+            torch.zeros(B, H),
+            xs,
+        ),
+        "GRU cell, trial last": (trial_last_cell, torch.zeros(H, B), xs.transpose(1, 2).contiguous()),
+        "recurrent product alone (64 x 50 x 150)": (
+            lambda x, h: (x, (h @ w_hh.T)[:, :H] * 0.5 + x[:, :1]),
+            torch.zeros(B, H),
+            xs,
+        ),
+    }
+    for name, (cell, h0, inputs) in cells.items():
+
+        def episode(h, inputs, cell=cell):
+            def step(h, x):
+                u, h = cell(x, h)
+                return h.clone(), u.clone()
+
+            return scan(step, h, inputs)
+
+        compiled = torch.compile(episode, fullgraph=True, dynamic=False, options={"cpp_wrapper": True})
+        with torch.no_grad():
+            yield f"torch {name}", timed(lambda c=compiled, h0=h0, inputs=inputs: c(h0, inputs))
+
+
+def jax_rows():
+    import os
+
+    os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    import jax
+    import jax.numpy as jnp
+
+    k = jax.random.split(jax.random.PRNGKey(0), 7)
+    w_ih, w_hh, w_out = (jax.random.normal(k[i], s) * 0.1 for i, s in enumerate(((3 * H, I), (3 * H, H), (O, H))))
+    b_ih, b_hh, b_out = (jax.random.normal(k[3 + i], (n,)) * 0.1 for i, n in enumerate((3 * H, 3 * H, O)))
+    xs = jax.random.normal(k[6], (T, B, I))
+
+    def cell(h, x):
+        gi, gh = x @ w_ih.T, h @ w_hh.T
+        r = jax.nn.sigmoid(gi[:, :H] + gh[:, :H] + b_ih[:H] + b_hh[:H])
+        z = jax.nn.sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H] + b_ih[H : 2 * H] + b_hh[H : 2 * H])
+        c = jnp.tanh(gi[:, 2 * H :] + b_ih[2 * H :] + r * (gh[:, 2 * H :] + b_hh[2 * H :]))
+        h = c + z * (h - c)
+        return h, jax.nn.sigmoid(h @ w_out.T + b_out)
+
+    def product(h, x):
+        return (h @ w_hh.T)[:, :H] * 0.5 + x[:, :1], None
+
+    h0 = jnp.zeros((B, H))
+    for name, step in (("GRU cell, batch first", cell), ("recurrent product alone (64 x 50 x 150)", product)):
+        episode = jax.jit(lambda h, xs, step=step: jax.lax.scan(step, h, xs))
+        yield f"jax {name}", timed(lambda e=episode: jax.block_until_ready(e(h0, xs)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jax", type=Path, default=None, help="a venv with jax and jaxlib (benchmarks/README.md)")
+    parser.add_argument("--jax-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    rows = jax_rows() if args.jax_worker else torch_rows()
+    for name, us in rows:
+        print(f"{name:60s} {us:6.2f} us per step", flush=True)
+    if args.jax is not None:
+        subprocess.run([str(args.jax / "bin" / "python"), __file__, "--jax-worker"], check=True)
+
+
+if __name__ == "__main__":
+    main()
