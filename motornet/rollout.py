@@ -70,14 +70,14 @@ class Rollout:
             raise ValueError(f"compile='step' compiles one step per call: give chunk=1 or leave it out, not {chunk}")
         if compile == "scan" and chunk is not None:
             raise ValueError(f"compile='scan' runs the whole episode in one call: leave chunk out, not {chunk}")
-        chunk = {"step": 1, "scan": 0}.get(compile, 10) if chunk is None else chunk
-        if chunk < 1 and compile != "scan":
+        if chunk is not None and chunk < 1:
             raise ValueError(f"chunk must be a positive number of steps, got {chunk}")
         unknown = set(record) - set(RECORDED)
         if isinstance(record, str) or unknown:
             raise ValueError(f"record must be a collection of names from {RECORDED}, got {record!r}")
-        self.env, self.policy, self.chunk, self.record = env, policy, int(chunk), tuple(record)
-        self.costs = costs
+        self.env, self.policy, self.record, self.costs = env, policy, tuple(record), costs
+        # steps per call; None: the whole episode in one call (compile="scan")
+        self.chunk = None if compile == "scan" else int(chunk or (1 if compile == "step" else 10))
         self._warned = False
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
@@ -93,34 +93,49 @@ class Rollout:
         if compile is True:
             env.effector.compile_reset()
 
+    def _step(self, state, obs, h, goal, noise, hidden_noise, load, inputs, desired, first):
+        """One step from (state, obs, h): the policy's cell, then the environment's transition. Returns the
+        new (state, obs, h) and the step's recorded values, with its costs under 'costs' when `costs` is set."""
+        action, h_next = self.policy.cell(obs, h, hidden_noise)
+        state, obs, _, _ = self.env.transition(state, action, noise, goal, load, None, inputs)
+        values = {
+            "fingertip": state.cartesian[:, : self.env.space_dim],
+            "activation": state.muscle[:, 0],
+            "hidden": h_next,
+            "action": action,
+        }
+        out = {name: values[name] for name in self.record}
+        if self.costs is not None:
+            values.update(previous_hidden=h, desired=desired, first=first)
+            out["costs"] = self.costs(values)
+        return state, obs, h_next, out
+
     def _steps(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise, desired, first):
         """len(noise) steps from (state, obs, h); returns the new (state, obs, h), the records and the
         chunk's cost sums."""
         records = {name: [] for name in self.record}
         totals = {}
         for i in range(len(noise)):
-            previous = h
-            action, h = self.policy.cell(obs, h, None if hidden_noise is None else hidden_noise[i])
-            load = None if endpoint_load is None else endpoint_load[:, i]
-            state, obs, _, _ = self.env.transition(
-                state, action, noise[i], goal, load, None, [x[:, i] for x in task_inputs]
+            state, obs, h, out = self._step(
+                state,
+                obs,
+                h,
+                goal,
+                noise[i],
+                None if hidden_noise is None else hidden_noise[i],
+                None if endpoint_load is None else endpoint_load[:, i],
+                [x[:, i] for x in task_inputs],
+                None if desired is None else desired[:, i],
+                None if first is None else first[i],
             )
-            step = {
-                "fingertip": state.cartesian[:, : self.env.space_dim],
-                "activation": state.muscle[:, 0],
-                "hidden": h,
-                "action": action,
-            }
             for name, values in records.items():
-                values.append(step[name])
-            if self.costs is not None:
-                step.update(previous_hidden=previous, desired=desired[:, i], first=first[i])
-                for name, cost in self.costs(step).items():
-                    totals[name] = cost if name not in totals else totals[name] + cost
+                values.append(out[name])
+            for name, cost in out.get("costs", {}).items():
+                totals[name] = cost if name not in totals else totals[name] + cost
         return state, obs, h, {name: torch.stack(values, dim=1) for name, values in records.items()}, totals
 
     def _scan(self, state, obs, h, goal, task_inputs, endpoint_load, noise, hidden_noise, desired, first):
-        """`_steps` over the whole episode as one torch `scan` (compile="scan"): the step's inputs stacked
+        """`_step` over the whole episode as one torch `scan` (compile="scan"): the step's inputs stacked
         time first, the carry flat tensors of fixed layout, every output a fresh copy (a scan's outputs may
         not alias each other or its inputs)."""
         present = [name for name in StepNoise._fields if getattr(noise[0], name) is not None]
@@ -138,19 +153,18 @@ class Rollout:
         def step(carry, x):
             state, obs, h = _uncarry(carry)
             noise = StepNoise(**dict(zip(present, x["noise"])))
-            previous = h
-            action, h = self.policy.cell(obs, h, x.get("hidden_noise"))
-            state, obs, _, _ = self.env.transition(state, action, noise, goal, x.get("load"), None, x["inputs"])
-            values = {
-                "fingertip": state.cartesian[:, : self.env.space_dim],
-                "activation": state.muscle[:, 0],
-                "hidden": h,
-                "action": action,
-            }
-            out = {name: values[name] for name in self.record}
-            if self.costs is not None:
-                values.update(previous_hidden=previous, desired=x["desired"], first=x["first"])
-                out["costs"] = self.costs(values)
+            state, obs, h, out = self._step(
+                state,
+                obs,
+                h,
+                goal,
+                noise,
+                x.get("hidden_noise"),
+                x.get("load"),
+                x["inputs"],
+                x.get("desired"),
+                x.get("first"),
+            )
             return _fresh(_carry(state, obs, h)), _fresh(out)
 
         carry, out = torch._higher_order_ops.scan(step, _fresh(_carry(state, obs, h)), xs)
@@ -186,7 +200,7 @@ class Rollout:
             flags = torch.zeros(n_steps, device=obs.device, dtype=obs.dtype)
             flags[0] = 1.0
         chunks, costs = [], {}
-        if self.chunk == 0 and torch.is_grad_enabled() and not self._warned:
+        if self.chunk is None and torch.is_grad_enabled() and not self._warned:
             self._warned = True
             warnings.warn(
                 "Rollout(compile='scan') under autograd trains ~1.3-1.7x slower than compile='step' or True "
