@@ -4,22 +4,32 @@ and trial last) against XLA (the same cell under `jax.lax.scan`, `jax.jit`), mic
 
     python benchmarks/gru_cell.py                  # torch only
     python benchmarks/gru_cell.py --jax .jaxvenv   # + the JAX version, run by that venv's python
+    python benchmarks/gru_cell.py --libraries      # the GRU's products alone: MKL against oneDNN, 1 and 2 threads
 
 It separates the GEMMs from the rest of a step: at these shapes torch's `aten::mm` (MKL) and XLA's dot
-differ by more than the whole element-wise cell does (docs/speed.md).
+differ by more than the whole element-wise cell does (docs/speed.md). `--libraries` times each product of a
+training step (forward, input gradient, weight gradient) at the paper's sizes through `torch.mm` (MKL) and
+through oneDNN, which torch also ships (`torch.ops.mkldnn._linear_pointwise`, operands made contiguous
+beforehand), microseconds per product.
 """
 
 import argparse
 import statistics
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 B, I, H, O, T = 64, 16, 50, 6, 100
 
 
-def timed(call, repeats=200, warmup=20):
-    """Median microseconds per step of `call()` (one T-step scan)."""
+def gate_sum(p):
+    """(B, 3H) -> (B, H), every column used: a compiler cannot shrink the product to the columns a step reads."""
+    return p[:, :H] * p[:, H : 2 * H] * 0.1 + p[:, 2 * H :]
+
+
+def timed(call, repeats=200, warmup=20, steps=T):
+    """Median microseconds per step of `call()` (one `steps`-step scan)."""
     for _ in range(warmup):
         call()
     times = []
@@ -27,7 +37,7 @@ def timed(call, repeats=200, warmup=20):
         t0 = time.perf_counter()
         call()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times) / T * 1e6
+    return statistics.median(times) / steps * 1e6
 
 
 def torch_rows():
@@ -61,7 +71,7 @@ def torch_rows():
         ),
         "GRU cell, trial last": (trial_last_cell, torch.zeros(H, B), xs.transpose(1, 2).contiguous()),
         "recurrent product alone (64 x 50 x 150)": (
-            lambda x, h: (x, (h @ w_hh.T)[:, :H] * 0.5 + x[:, :1]),
+            lambda x, h: (x, gate_sum(h @ w_hh.T) + x[:, :1]),
             torch.zeros(B, H),
             xs,
         ),
@@ -101,7 +111,7 @@ def jax_rows():
         return h, jax.nn.sigmoid(h @ w_out.T + b_out)
 
     def product(h, x):
-        return (h @ w_hh.T)[:, :H] * 0.5 + x[:, :1], None
+        return gate_sum(h @ w_hh.T) + x[:, :1], None
 
     h0 = jnp.zeros((B, H))
     for name, step in (("GRU cell, batch first", cell), ("recurrent product alone (64 x 50 x 150)", product)):
@@ -109,11 +119,36 @@ def jax_rows():
         yield f"jax {name}", timed(lambda e=episode: jax.block_until_ready(e(h0, xs)))
 
 
+def library_rows():
+    """torch.mm (MKL) and oneDNN at the GRU products of Figure 1 / (a) (B 64, GRU 50), Figure 5 / (c) (B 1,024,
+    GRU 110) and one network of Figure 6 (B 64, GRU 90), 16 inputs: x @ W.T, dL/dx = g @ W, dL/dW = g.T @ x."""
+    import torch
+
+    onednn = torch.ops.mkldnn._linear_pointwise  # x @ w.T for contiguous x (M, K), w (N, K)
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for rows, k, n in ((64, 16, 150), (64, 50, 150), (64, 90, 270), (1024, 16, 330), (1024, 110, 330)):
+            x, w, g = torch.randn(rows, k), torch.randn(n, k), torch.randn(rows, n)
+            for name, (a, b), (c, d) in (  # torch.mm(a, b) and its oneDNN form, linear(c, d) = c @ d.T
+                ("x @ W.T", (x, w.T), (x, w)),
+                ("g @ W", (g, w), (g, w.T.contiguous())),
+                ("g.T @ x", (g.T, x), (g.T.contiguous(), x.T.contiguous())),
+            ):
+                mkl = timed(partial(torch.mm, a, b), steps=1)
+                dnnl = timed(partial(onednn, c, d, None, "none", [], ""), steps=1)
+                yield f"{threads} thr {rows}x{k}x{n} {name}: MKL {mkl:.1f}, oneDNN {dnnl:.1f} us ({mkl / dnnl:.2f}x)"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jax", type=Path, default=None, help="a venv with jax and jaxlib (benchmarks/README.md)")
+    parser.add_argument("--libraries", action="store_true", help="the products alone: MKL against oneDNN")
     parser.add_argument("--jax-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.libraries:
+        for line in library_rows():
+            print(line, flush=True)
+        return
     rows = jax_rows() if args.jax_worker else torch_rows()
     for name, us in rows:
         print(f"{name:60s} {us:6.2f} us per step", flush=True)
