@@ -649,6 +649,7 @@ LAYERS = [
     "effector",
     "environment",
     "tasks",
+    "products",
     "policy",
     "loss",
     "ensemble",

@@ -1,0 +1,90 @@
+"""motornet.products.linear: x @ w.T through MKL or oneDNN, the same values and gradients either way."""
+
+import pytest
+import torch
+
+from motornet import products
+from motornet.compiled import COMPILE_OPTIONS
+
+# (rows, inputs, outputs): Figure 5's recurrent and input products (oneDNN where available), Figure 1's
+# recurrent product (MKL: too small), the input kernel's gradient (MKL: a long reduction to 16 columns)
+FIG5, FIG5_INPUT, FIG1, THIN = (1024, 110, 330), (1024, 16, 330), (64, 50, 150), (330, 1024, 16)
+
+
+def operands(rows, inputs, outputs, dtype=torch.float32):
+    g = torch.Generator().manual_seed(rows + inputs + outputs)
+    x = torch.randn(rows, inputs, generator=g, dtype=dtype, requires_grad=True)
+    w = (torch.randn(outputs, inputs, generator=g, dtype=dtype) / inputs**0.5).requires_grad_()
+    return x, w, torch.randn(rows, outputs, generator=g, dtype=dtype)
+
+
+@pytest.mark.parametrize("shape", [FIG5, FIG5_INPUT, FIG1, THIN])
+def test_linear_is_x_times_w_transposed_with_its_gradients(shape):
+    x, w, grad = operands(*shape)
+    y = products.linear(x, w)
+    gx, gw = torch.autograd.grad(y, (x, w), grad)
+    x64, w64, grad64 = (t.detach().double().requires_grad_() for t in (x, w, grad))
+    y64 = x64 @ w64.T
+    rx, rw = torch.autograd.grad(y64, (x64, w64), grad64)
+    for ours, exact in ((y, y64), (gx, rx), (gw, rw)):
+        assert ours.shape == exact.shape and ours.dtype == torch.float32
+        # float32 sums of up to 1,024 terms against float64: a few ulps of the largest entry
+        assert (ours.double() - exact).abs().max() <= 1e-5 * exact.abs().max()
+
+
+def test_linear_of_stacked_networks_and_float64_is_matmul():
+    g = torch.Generator().manual_seed(0)
+    x, w = torch.randn(8, 64, 90, generator=g), torch.randn(8, 270, 90, generator=g)
+    assert torch.equal(products.linear(x, w), torch.matmul(x, w.transpose(-1, -2)))
+    x64, w64, _ = operands(*FIG5, dtype=torch.float64)
+    assert not products.takes_onednn(*FIG5, x64)
+    assert torch.equal(products.linear(x64, w64), x64 @ w64.T)
+
+
+def test_sizes_pick_the_library():
+    x = torch.zeros(1)
+    assert products.takes_onednn(*FIG5, x) == products.takes_onednn(*FIG5_INPUT, x) == products.onednn_available()
+    assert not products.takes_onednn(*FIG1, x) and not products.takes_onednn(*THIN, x)
+
+
+@pytest.mark.skipif(not products.onednn_available(), reason="oneDNN is not used on this machine")
+def test_large_products_and_their_gradients_run_through_onednn_deterministically():
+    x, w, grad = operands(*FIG5)
+    with torch.autograd.profiler.profile() as prof:
+        y = products.linear(x, w)
+        y.backward(grad)
+    calls = [e.name for e in prof.function_events if e.name == "motornet::linear"]
+    assert len(calls) == 3  # the product, d/dx and d/dw
+    assert torch.equal(products.linear(x, w), y)
+
+
+def test_compiled_linear_matches_eager_values_and_gradients():
+    x, w, grad = operands(*FIG5)
+
+    def f(x, w):
+        return torch.sigmoid(products.linear(x, w))
+
+    eager = f(x, w)
+    eager_grads = torch.autograd.grad(eager, (x, w), grad)
+    compiled = torch.compile(f, fullgraph=True, dynamic=False, options=dict(COMPILE_OPTIONS))
+    out = compiled(x, w)
+    grads = torch.autograd.grad(out, (x, w), grad)
+    torch.testing.assert_close(out, eager, rtol=1e-5, atol=1e-6)
+    for a, b in zip(grads, eager_grads):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_never_keeps_every_product_on_mkl_and_a_bad_mode_is_refused(monkeypatch):
+    x, w, _ = operands(*FIG5)
+    try:
+        products._decide.cache_clear()
+        monkeypatch.setattr(products, "MODE", "never")
+        assert not products.takes_onednn(*FIG5, x)
+        assert torch.equal(products.linear(x, w), torch.matmul(x, w.T))
+        products._decide.cache_clear()
+        monkeypatch.setattr(products, "MODE", "fast")
+        with pytest.raises(ValueError, match="MOTORNET_ONEDNN must be 'auto' or 'never', got 'fast'"):
+            products.onednn_available()
+    finally:
+        monkeypatch.undo()
+        products._decide.cache_clear()
