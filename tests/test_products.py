@@ -88,3 +88,19 @@ def test_never_keeps_every_product_on_mkl_and_a_bad_mode_is_refused(monkeypatch)
     finally:
         monkeypatch.undo()
         products._decide.cache_clear()
+
+
+def test_a_failed_build_warns_once_and_leaves_mkl(monkeypatch):
+    if not torch.backends.cpu.get_cpu_capability().startswith("AVX512"):
+        pytest.skip("oneDNN is not tried without AVX-512")
+    x, w, _ = operands(*FIG5)
+    try:
+        products._decide.cache_clear()
+        monkeypatch.setattr(products, "_build", lambda: "g++: not found")
+        with pytest.warns(RuntimeWarning, match=r"building the oneDNN operator failed \(g\+\+: not found\)") as caught:
+            assert torch.equal(products.linear(x, w), torch.matmul(x, w.T))
+            assert torch.equal(products.linear(x, w), torch.matmul(x, w.T))
+        assert len(caught) == 1
+    finally:
+        monkeypatch.undo()
+        products._decide.cache_clear()
