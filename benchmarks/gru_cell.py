@@ -10,7 +10,8 @@ It separates the GEMMs from the rest of a step: at these shapes torch's `aten::m
 differ by more than the whole element-wise cell does (docs/speed.md). `--libraries` times each product of a
 training step (forward, input gradient, weight gradient) at the paper's sizes through `torch.mm` (MKL) and
 through oneDNN, which torch also ships (`torch.ops.mkldnn._linear_pointwise`, operands made contiguous
-beforehand), microseconds per product.
+beforehand), microseconds per product, and the transposing copies oneDNN's weight gradient needs (aten's
+and a compiled one's).
 """
 
 import argparse
@@ -137,6 +138,17 @@ def library_rows():
                 mkl = timed(partial(torch.mm, a, b), steps=1)
                 dnnl = timed(partial(onednn, c, d, None, "none", [], ""), steps=1)
                 yield f"{threads} thr {rows}x{k}x{n} {name}: MKL {mkl:.1f}, oneDNN {dnnl:.1f} us ({mkl / dnnl:.2f}x)"
+            # oneDNN's form of g.T @ x needs both operands transposed in memory: aten's copy and inductor's
+            # (with a compiled function's call, ~10 us)
+            aten = timed(partial(transposed, g, x), steps=1)
+            torch.compiler.reset()  # a graph per shape and thread count (Dynamo's recompile limit is 8)
+            compiled = torch.compile(transposed, dynamic=False)
+            fused = timed(partial(compiled, g, x), steps=1)
+            yield f"{threads} thr {rows}x{k}x{n} g.T, x.T made contiguous: aten {aten:.1f}, compiled {fused:.1f} us"
+
+
+def transposed(g, x):
+    return g.T.contiguous(), x.T.contiguous()
 
 
 def main():

@@ -6,8 +6,8 @@ on a 2-core AMD EPYC with AVX-512 (`python benchmarks/gru_cell.py --libraries`),
 ~11 us per call and then runs at ~2.2x MKL's rate: 2.2-2.6x faster at Figure 5's recurrent product (1,024 x
 110 x 330), slower below a few MFLOP, and slower when a long reduction (over 1,024 trials) feeds few
 outputs (the input kernel's gradient). So `linear` takes oneDNN for 2-D float32 products on an AVX-512 CPU
-of at least MIN_FLOP with at least MIN_SIDE rows and columns out, and MKL otherwise (stacked ensembles
-too). oneDNN is reached through a small C++ operator, `motornet::linear`, built once per machine with
+of at least MIN_FLOP with at least MIN_SIDE rows and columns out, and MKL otherwise (stacks of more than one
+network too). oneDNN is reached through a small C++ operator, `motornet::linear`, built once per machine with
 torch's C++ extension tools (~20 s, cached under torch's extensions directory), so that compiled code calls
 it without Python.
 
@@ -114,8 +114,13 @@ def takes_onednn(rows: int, inputs: int, outputs: int, x: torch.Tensor) -> bool:
 
 def linear(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """x @ w.T: x (B, I) and w (O, I) -> (B, O), or stacked x (N, B, I) and w (N, O, I) -> (N, B, O)."""
+    if x.ndim == 3 and w.ndim == 3 and x.shape[0] == w.shape[0] == 1:  # a stack of one (motornet.train's)
+        return linear(x[0], w[0])[None]
     if x.ndim == 2 and w.ndim == 2 and takes_onednn(x.shape[0], x.shape[1], w.shape[0], x):
-        return torch.ops.motornet.linear(x, w)
+        # oneDNN reads both operands row by row: the backward's transposed ones are copied here, where a
+        # compiler fuses the copy into the kernel writing the tensor (or, for a weight, makes it once per
+        # graph), rather than in the operator (aten's transposing copy of 1,024 x 330 is ~130 us)
+        return torch.ops.motornet.linear(x.contiguous(), w.contiguous())
     return torch.matmul(x, w.transpose(-1, -2))
 
 

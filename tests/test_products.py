@@ -104,3 +104,14 @@ def test_a_failed_build_warns_once_and_leaves_mkl(monkeypatch):
     finally:
         monkeypatch.undo()
         products._decide.cache_clear()
+
+
+def test_a_stack_of_one_network_is_its_own_product():
+    # motornet.train holds even one network as a stack of one: it takes the 2-D product's library
+    x, w, grad = operands(*FIG5)
+    y = products.linear(x[None], w[None])
+    gx, gw = torch.autograd.grad(y, (x, w), grad[None])
+    y2 = products.linear(x, w)
+    assert y.shape == (1, *y2.shape) and torch.equal(y[0], y2)
+    for a, b in zip((gx, gw), torch.autograd.grad(y2, (x, w), grad)):
+        assert torch.equal(a, b)
