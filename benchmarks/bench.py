@@ -41,6 +41,7 @@ from motornet import compiled
 from motornet import train as trainer
 from motornet.ensemble import PolicyEnsemble, TaskEnsemble
 from motornet.loss import eq1_step_costs
+from motornet.products import linear
 from motornet.rollout import Rollout
 
 WORKLOADS = {
@@ -235,7 +236,8 @@ def trainer_step_time(config_name, batch_size, n_networks, threads, batches, war
 
 def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     """(median s, GFLOP) of the matrix products of one training batch alone: per step, the GRU's two forward
-    products and their four backward ones (input and weight gradients), batched over the networks."""
+    products and their four backward ones (input and weight gradients), batched over the networks, with the
+    transposing copies oneDNN's weight gradients need (eager aten copies; compiled steps fuse them)."""
     torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
     x, h = torch.randn(networks, rows, inputs, generator=g), torch.randn(networks, rows, hidden, generator=g)
@@ -245,11 +247,11 @@ def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     )
     grad = torch.randn(networks, rows, 3 * hidden, generator=g)
 
-    def batch():
+    def batch():  # through the library the step's products take (motornet.products: MKL or oneDNN by size)
         for _ in range(steps):
-            torch.bmm(x, w_ih.transpose(1, 2)), torch.bmm(h, w_hh.transpose(1, 2))  # forward
-            torch.bmm(grad, w_hh), torch.bmm(grad.transpose(1, 2), h)  # d/dh, d/dW_hh
-            torch.bmm(grad, w_ih), torch.bmm(grad.transpose(1, 2), x)  # d/dx, d/dW_ih
+            linear(x, w_ih), linear(h, w_hh)  # forward
+            linear(grad, w_hh.mT), linear(grad.mT, h.mT)  # d/dh, d/dW_hh
+            linear(grad, w_ih.mT), linear(grad.mT, x.mT)  # d/dx, d/dW_ih
 
     batch()
     times = []
