@@ -237,7 +237,7 @@ def trainer_step_time(config_name, batch_size, n_networks, threads, batches, war
 def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     """(median s, GFLOP) of the matrix products of one training batch alone: per step, the GRU's two forward
     products and their four backward ones (input and weight gradients), batched over the networks, with the
-    transposing copies oneDNN's weight gradients need (eager aten copies; compiled steps fuse them)."""
+    transposing copies oneDNN's weight gradients need (aten's, eager; compiled steps make them in their own loops)."""
     torch.set_num_threads(threads)
     g = torch.Generator().manual_seed(0)
     x, h = torch.randn(networks, rows, inputs, generator=g), torch.randn(networks, rows, hidden, generator=g)
