@@ -69,10 +69,10 @@ class RecomputeInBackward:
 
 
 @functools.cache
-def step_compile_options():
-    """COMPILE_OPTIONS with RecomputeInBackward as the partitioner of the per-step compiled calls. It is
-    declared a torch partitioner here, at the first compilation, as importing torch's compiler modules
-    adds ~2 s to `import motornet`."""
+def recompute_options():
+    """COMPILE_OPTIONS with RecomputeInBackward as the partitioner: the per-step compiled calls', and a
+    compiled chunk's of up to `motornet.rollout.RECOMPUTE_ROWS` rows. It is declared a torch partitioner
+    here, at the first compilation, as importing torch's compiler modules adds ~2 s to `import motornet`."""
     from torch._inductor.custom_graph_pass import CustomPartitionerFn
 
     CustomPartitionerFn.register(RecomputeInBackward)
@@ -121,7 +121,7 @@ def _static(value):
 
 
 def step_backend(graph, example_inputs):
-    """The torch.compile backend of the per-step calls: inductor (`compile_fx`, `step_compile_options()`),
+    """The torch.compile backend of the per-step calls: inductor (`compile_fx`, `recompute_options()`),
     whose kernels a graph of static shapes then calls directly: a training graph as one `_LeanStep` node,
     an inference graph as its forward kernel alone. This skips AOTAutograd's general runtime wrappers (input
     mutation, aliasing, subclasses, ...), which cost a per-step call more than the kernels themselves, while
@@ -151,7 +151,7 @@ def step_backend(graph, example_inputs):
     # of the generated code still applies.
     with torch._functorch.config.patch(enable_autograd_cache=not static):
         standard = compile_fx(
-            graph, example_inputs, inner_compile=inner_compile, config_patches=dict(step_compile_options())
+            graph, example_inputs, inner_compile=inner_compile, config_patches=dict(recompute_options())
         )
     if not static:
         return standard

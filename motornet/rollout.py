@@ -11,12 +11,15 @@ function's ~200 small tensor operations per step become a few fused loops:
 | `compile` | `chunk` (default) | each call runs | first batch compiles, empty caches (arm26, GRU 50, B = 64, T = 100, 1 thread): training, forward only |
 |---|---|---|---|
 | False | any (10) | `chunk` steps eagerly | nothing |
-| True | any (10) | a torch.compile'd chunk of `chunk` unrolled steps (inductor) | ~220 s, ~60 s |
+| True | any (10) | a torch.compile'd chunk of `chunk` unrolled steps (inductor) | ~240 s, ~60 s |
 | "step" | 1 | one step through motornet.compiled's lean step backend (static shapes, kernels called directly) | ~40 s, ~12 s |
 | "scan" | the episode | the whole episode as one torch.compile'd `scan` (torch's higher-order op: one step's graph, looped in C++) | ~75 s, ~15 s |
 
-Warm caches (a later process, same model and batch size) cut each to seconds. Per batch, True is the fastest
-in training and True and "scan" tie forward only (0.0045 s here, "step" 0.0086 s): "scan" is the forward-only
+Warm caches (a later process, same model and batch size) cut each to seconds. Under autograd a compiled chunk
+of up to RECOMPUTE_ROWS rows has its backward recompute the steps' intermediates rather than take them saved
+from its forward (`motornet.compiled.RecomputeInBackward`, as "step" always does): the same values and
+gradients to float32 rounding, 1.2-1.4x faster per training batch at 64-256 rows. Per batch, True is the
+fastest in training and True and "scan" tie forward only (0.0045 s here, "step" 0.0086 s): "scan" is the forward-only
 rollout's path (evaluation, `torch.no_grad()`). It trains too, with the same gradients, but slower than
 "step" and True (1.4x / 1.5x at B = 64, 1.3x / 1.7x at B = 1,024; it warns once): torch 2.13's scan saves each
 step's intermediates through separate copies, ~70 per step.
@@ -29,7 +32,7 @@ from typing import Any
 
 import torch
 
-from .compiled import COMPILE_OPTIONS, StepFunction, requiring_grad
+from .compiled import COMPILE_OPTIONS, StepFunction, recompute_options, requiring_grad
 from .effector import HOOKS, Effector, overrides_outside_motornet
 from .ensemble import PolicyEnsemble, TaskEnsemble
 from .environment import Environment, EnvState, StepNoise
@@ -37,6 +40,12 @@ from .layout import trials_first, trials_last
 from .policy import PolicyGRU
 
 RECORDED = ("fingertip", "activation", "hidden", "action")
+# Rows (trials, times networks in an ensemble) up to which a compiled chunk trains with its backward
+# recomputing the steps' intermediates from the chunk's inputs (motornet.compiled.RecomputeInBackward)
+# instead of its forward saving them. Saving costs per tensor (~40 of them per step, each allocated,
+# written, read and freed), recomputing per element, so recomputing wins on small batches. Read at each
+# call.
+RECOMPUTE_ROWS = 256
 SIMULATED = ("joint", "muscle", "geometry", "cartesian")
 _PHYSICS_STEPS = weakref.WeakKeyDictionary()  # effector -> its compiled transition (StepFunction, `always`)
 
@@ -79,6 +88,7 @@ class Rollout:
         # steps per call; None: the whole episode in one call (compile="scan")
         self.chunk = None if compile == "scan" else int(chunk or (1 if compile == "step" else 10))
         self._warned = False
+        self._recomputing = None  # compile=True under autograd, up to RECOMPUTE_ROWS rows
         # dynamic is left to torch (static graph first, one dynamic-batch graph if the batch size changes):
         # dynamic=False would re-patch the compiler config on every call, ~5 % of a call here.
         if compile == "step":
@@ -88,6 +98,7 @@ class Rollout:
             self._run = torch.compile(self._scan, fullgraph=True, dynamic=False, options=dict(COMPILE_OPTIONS))
         elif compile:
             self._run = torch.compile(self._steps, options=dict(COMPILE_OPTIONS))
+            self._recomputing = torch.compile(self._steps, options=dict(recompute_options()))
         else:
             self._run = self._steps
         if compile is True:
@@ -210,6 +221,9 @@ class Rollout:
                 stacklevel=2,
             )
         chunk = self.chunk or n_steps
+        run = self._run
+        if self._recomputing is not None and torch.is_grad_enabled() and batch <= RECOMPUTE_ROWS:
+            run = self._recomputing
         for first in range(0, n_steps, chunk):
             k = min(chunk, n_steps - first)
             noise = [env.draw_noise(batch) for _ in range(k)]
@@ -220,7 +234,7 @@ class Rollout:
             targets = first_step = None
             if self.costs is not None:
                 targets, first_step = desired[:, first + 1 : first + 1 + k], flags[first : first + k].unbind()
-            state, obs, h, records, totals = self._run(
+            state, obs, h, records, totals = run(
                 state, obs, h, goal, inputs, load, noise, hidden_noise, targets, first_step
             )
             chunks.append(records)

@@ -107,12 +107,14 @@ def test_chunk_must_be_positive():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chunk, compile", [(5, True), (1, "step"), (None, "scan")], ids=["chunk", "step", "scan"])
-def test_compiled_rollout_matches_plain_loop_to_float32_precision(chunk, compile):
-    """compile=True: a torch.compile'd chunk (the second batch size recompiles with a dynamic batch
-    dimension); compile='step': each step through motornet.compiled's lean backend from the first call (a
-    new batch size compiles another static graph; the backward's tangents arrive in the strides its kernel
-    was compiled for, whatever layout the loss's gradient has); compile='scan': the episode as one scan (a
+def test_compiled_rollout_matches_plain_loop_to_float32_precision(chunk, compile, monkeypatch):
+    """compile=True: a torch.compile'd chunk, whose backward recomputes the steps' intermediates at the
+    first batch size (8 rows, up to RECOMPUTE_ROWS) and takes those its forward saved at the second (11
+    rows); compile='step': each step through motornet.compiled's lean backend from the first call (a new
+    batch size compiles another static graph; the backward's tangents arrive in the strides its kernel was
+    compiled for, whatever layout the loss's gradient has); compile='scan': the episode as one scan (a
     static graph per batch size)."""
+    monkeypatch.setattr("motornet.rollout.RECOMPUTE_ROWS", 8)
     env, policy = make(True, duration=0.05)
     compiled = Rollout(env, policy, chunk=chunk, compile=compile)
     for batch_size in (8, 11):
