@@ -18,7 +18,7 @@ function's ~200 small tensor operations per step become a few fused loops:
 Warm caches (a later process, same model and batch size) cut each to seconds. Under autograd a compiled chunk
 of up to RECOMPUTE_ROWS rows has its backward recompute the steps' intermediates rather than take them saved
 from its forward (`motornet.compiled.RecomputeInBackward`, as "step" always does): the same values and
-gradients to float32 rounding, 1.2-1.4x faster per training batch at 64-256 rows. Per batch, True is the
+gradients to float32 rounding, ~1.3x faster per training batch at B = 64 (bench.py). Per batch, True is the
 fastest in training and True and "scan" tie forward only (0.0045 s here, "step" 0.0086 s): "scan" is the forward-only
 rollout's path (evaluation, `torch.no_grad()`). It trains too, with the same gradients, but slower than
 "step" and True (1.4x / 1.5x at B = 64, 1.3x / 1.7x at B = 1,024; it warns once): torch 2.13's scan saves each
@@ -43,9 +43,11 @@ RECORDED = ("fingertip", "activation", "hidden", "action")
 # Rows (trials, times networks in an ensemble) up to which a compiled chunk trains with its backward
 # recomputing the steps' intermediates from the chunk's inputs (motornet.compiled.RecomputeInBackward)
 # instead of its forward saving them. Saving costs per tensor (~40 of them per step, each allocated,
-# written, read and freed), recomputing per element, so recomputing wins on small batches. Read at each
-# call.
-RECOMPUTE_ROWS = 256
+# written, read and freed), recomputing per element, so recomputing wins on small batches: bench.py's
+# arm26 training batch is 1.3x faster at 64 rows, 1.2x at 128 and 1.1x at 256, while motornet.train's
+# Figure 6 step (its loss inside the graph) is as fast either way at 64 rows and 3-5 % slower recomputing
+# at 256 and 512 (docs/speed.md). Read at each call.
+RECOMPUTE_ROWS = 128
 SIMULATED = ("joint", "muscle", "geometry", "cartesian")
 _PHYSICS_STEPS = weakref.WeakKeyDictionary()  # effector -> its compiled transition (StepFunction, `always`)
 
