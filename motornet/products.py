@@ -1,24 +1,26 @@
-"""The policy's matrix products x @ w.T, through MKL or oneDNN, whichever is faster at the size.
+"""The policy's matrix products x @ w.T, through MKL, oneDNN or motornet's own AVX-512 kernel, whichever is
+fastest at the size.
 
 torch's CPU matmul calls MKL, whose single-precision kernels on AMD CPUs use 256-bit (AVX2) instructions
 even where the CPU has AVX-512; oneDNN, which torch also ships, dispatches on the instruction set. Measured
 on a 2-core AMD EPYC with AVX-512 (`python benchmarks/gru_cell.py --libraries`), a oneDNN product costs
 ~11 us per call and then runs at ~2.2x MKL's rate: 2.2-2.6x faster at Figure 5's recurrent product (1,024 x
 110 x 330), slower below a few MFLOP, and slower when a long reduction (over 1,024 trials) feeds few
-outputs (the input kernel's gradient). So `linear` takes oneDNN for 2-D float32 products on an AVX-512 CPU
-of at least MIN_FLOP with at least MIN_SIDE rows and columns out, and MKL otherwise (stacks of more than one
-network too). oneDNN is reached through a small C++ operator, `motornet::linear`, built once per machine with
-torch's C++ extension tools (~20 s, cached under torch's extensions directory), so that compiled code calls
-it without Python.
+outputs (the input kernel's gradient). Below MIN_FLOP, a small AVX-512 kernel of our own (`motornet::matmul`:
+register blocks of 8 rows x 32 columns, fused multiply-adds, one network per thread) takes 4.1 us for
+Figure 1's 64 x 50 x 150 against MKL's 10.6. So on an AVX-512 CPU `linear` takes oneDNN for 2-D float32
+products of at least MIN_FLOP with at least MIN_SIDE rows and columns out, the kernel for smaller float32
+products (a network's or each network's of a stack), and MKL otherwise. Both are reached through small C++
+operators (`motornet::linear`, `motornet::matmul`), built once per machine with torch's C++ extension tools
+(~20 s, cached under torch's extensions directory), so that compiled code calls them without Python.
 
 | `MOTORNET_ONEDNN` (environment variable) | products |
 |---|---|
-| `auto` (default) | oneDNN where it is faster (above), MKL elsewhere |
+| `auto` (default) | oneDNN or the kernel where faster (above), MKL elsewhere |
 | `never` | MKL only: the floating-point rounding of motornet before this module |
 
-The two libraries sum in different orders, so their results differ by float32 rounding (~1e-6
-relative), not in the model. If the operator cannot be built, every product stays on MKL, with one
-warning saying why.
+The libraries sum in different orders, so their results differ by float32 rounding (~1e-6 relative), not
+in the model. If the operators cannot be built, every product stays on MKL, with one warning saying why.
 """
 
 import functools
@@ -32,9 +34,12 @@ MIN_FLOP = 4e6  # 2 x rows x inputs x outputs; MKL is faster below (~11 us fixed
 MIN_SIDE = 32  # rows and columns of the product; with fewer, a long reduction is slower in oneDNN
 
 _SOURCE = r"""
+#include <immintrin.h>
+#include <ATen/Parallel.h>
 #include <torch/library.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 // x (B, I) @ w (O, I).T through oneDNN's linear (the CPU operator inductor uses for frozen weights)
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w) {
@@ -50,8 +55,116 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w) {
   return stack[0].toTensor();
 }
 
-TORCH_LIBRARY(motornet, m) { m.def("linear(Tensor x, Tensor w) -> Tensor"); }
-TORCH_LIBRARY_IMPL(motornet, CPU, m) { m.impl("linear", linear); }
+// R rows of c (m, n) from columns [j, j + 32) (mask0 and mask1 keep those < n): c = a @ b, a's rows R apart
+// by row_stride and its columns by col_stride, b (k, n) and c row-major. Each entry sums over p = 0..k-1
+// in order, one fused multiply-add per term.
+template <int R>
+__attribute__((target("avx512f,fma"))) static void rows(const float* a, long row_stride, long col_stride,
+    const float* b, float* c, long k, long n, long j, __mmask16 mask0, __mmask16 mask1) {
+  __m512 sum[R][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) sum[r][0] = sum[r][1] = _mm512_setzero_ps();
+  for (long p = 0; p < k; p++) {
+    const float* bp = b + p * n + j;
+    __m512 b0 = _mm512_maskz_loadu_ps(mask0, bp);
+    __m512 b1 = _mm512_maskz_loadu_ps(mask1, bp + 16);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      __m512 ar = _mm512_set1_ps(a[r * row_stride + p * col_stride]);
+      sum[r][0] = _mm512_fmadd_ps(ar, b0, sum[r][0]);
+      sum[r][1] = _mm512_fmadd_ps(ar, b1, sum[r][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+    _mm512_mask_storeu_ps(c + r * n + j, mask0, sum[r][0]);
+    _mm512_mask_storeu_ps(c + r * n + j + 16, mask1, sum[r][1]);
+  }
+}
+
+static void product(const float* a, long row_stride, long col_stride, const float* b, float* c, long m, long k,
+    long n) {
+  for (long j = 0; j < n; j += 32) {
+    long left = n - j;
+    __mmask16 mask0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+    __mmask16 mask1 = left >= 32 ? 0xFFFF : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);
+    for (long i = 0; i < m; i += 8) {
+      const float* ai = a + i * row_stride;
+      float* ci = c + i * n;
+      switch (m - i >= 8 ? 8 : m - i) {
+        case 8: rows<8>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 7: rows<7>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 6: rows<6>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 5: rows<5>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 4: rows<4>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 3: rows<3>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        case 2: rows<2>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1); break;
+        default: rows<1>(ai, row_stride, col_stride, b, ci, k, n, j, mask0, mask1);
+      }
+    }
+  }
+}
+
+// a (M, K) @ b (K, O), or stacks (N, M, K) @ (N, K, O) one product per network (the networks in parallel):
+// AVX-512 register blocks of 8 rows x 32 columns. a may have any strides; b is read row-major.
+at::Tensor matmul(const at::Tensor& a, const at::Tensor& b) {
+  TORCH_CHECK(a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat, "motornet::matmul takes float32");
+  TORCH_CHECK(a.dim() == b.dim() && (a.dim() == 2 || a.dim() == 3), "motornet::matmul takes 2-D or 3-D operands");
+  const at::Tensor bc = b.contiguous();
+  const bool stacked = a.dim() == 3;
+  const long networks = stacked ? a.size(0) : 1, m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  TORCH_CHECK(b.size(-2) == k && (!stacked || b.size(0) == networks), "motornet::matmul: shapes do not match");
+  at::Tensor c = stacked ? at::empty({networks, m, n}, a.options()) : at::empty({m, n}, a.options());
+  const float* pa = a.data_ptr<float>();
+  const float* pb = bc.data_ptr<float>();
+  float* pc = c.data_ptr<float>();
+  const long network_stride = stacked ? a.stride(0) : 0, row_stride = a.stride(-2), col_stride = a.stride(-1);
+  at::parallel_for(0, networks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t q = first; q < last; q++)
+      product(pa + q * network_stride, row_stride, col_stride, pb + q * k * n, pc + q * m * n, m, k, n);
+  });
+  return c;
+}
+
+// Autograd in C++: compiled code calls the operator without a Python autograd wrapper. d/da = grad @ b.T,
+// d/db = a.T @ grad, through the same kernel.
+class MatmulFunction : public torch::autograd::Function<MatmulFunction> {
+ public:
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    at::AutoDispatchBelowADInplaceOrView guard;
+    return op().call(a, b);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+      torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor& a = saved[0];
+    const at::Tensor& b = saved[1];
+    const at::Tensor& grad = grads[0];
+    at::Tensor grad_a, grad_b;
+    if (ctx->needs_input_grad(0)) grad_a = op().call(grad, b.transpose(-1, -2).contiguous());
+    if (ctx->needs_input_grad(1)) grad_b = op().call(a.transpose(-1, -2), grad.contiguous());
+    return {grad_a, grad_b};
+  }
+  static const c10::TypedOperatorHandle<at::Tensor(const at::Tensor&, const at::Tensor&)>& op() {
+    static auto handle = c10::Dispatcher::singleton().findSchemaOrThrow("motornet::matmul", "")
+        .typed<at::Tensor(const at::Tensor&, const at::Tensor&)>();
+    return handle;
+  }
+};
+
+at::Tensor matmul_autograd(const at::Tensor& a, const at::Tensor& b) { return MatmulFunction::apply(a, b); }
+
+TORCH_LIBRARY_IMPL(motornet, Autograd, m) { m.impl("matmul", matmul_autograd); }
+
+TORCH_LIBRARY(motornet, m) {
+  m.def("linear(Tensor x, Tensor w) -> Tensor");
+  m.def("matmul(Tensor a, Tensor b) -> Tensor");
+}
+TORCH_LIBRARY_IMPL(motornet, CPU, m) {
+  m.impl("linear", linear);
+  m.impl("matmul", matmul);
+}
 """
 
 
@@ -92,12 +205,13 @@ def _build() -> str | None:
     try:
         from torch.utils.cpp_extension import load_inline
 
-        load_inline("motornet_products", cpp_sources=[_SOURCE], is_python_module=False, extra_cflags=["-O2"])
+        load_inline("motornet_products", cpp_sources=[_SOURCE], is_python_module=False, extra_cflags=["-O3"])
     except Exception as error:  # no compiler, no write access, ...: the products stay on MKL
         lines = str(error).strip().splitlines()
         return lines[-1] if lines else type(error).__name__
     torch.library.register_fake("motornet::linear")(_fake)
     torch.library.register_autograd("motornet::linear", _backward, setup_context=_save_inputs)
+    torch.library.register_fake("motornet::matmul")(_fake_matmul)
     return None
 
 
@@ -112,20 +226,39 @@ def takes_onednn(rows: int, inputs: int, outputs: int, x: torch.Tensor) -> bool:
     )
 
 
+def takes_kernel(rows: int, inputs: int, outputs: int, x: torch.Tensor) -> bool:
+    """Whether the product of x (rows, inputs) with a weight (outputs, inputs), or each network's of a
+    stack, goes through motornet's own AVX-512 kernel (`motornet::matmul`)."""
+    return (
+        x.device.type == "cpu"
+        and x.dtype == torch.float32
+        and 2 * rows * inputs * outputs < MIN_FLOP
+        and onednn_available()
+    )
+
+
 def linear(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """x @ w.T: x (B, I) and w (O, I) -> (B, O), or stacked x (N, B, I) and w (N, O, I) -> (N, B, O)."""
     if x.ndim == 3 and w.ndim == 3 and x.shape[0] == w.shape[0] == 1:  # a stack of one (motornet.train's)
         return linear(x[0], w[0])[None]
-    if x.ndim == 2 and w.ndim == 2 and takes_onednn(x.shape[0], x.shape[1], w.shape[0], x):
+    rows, inputs, outputs = x.shape[-2], x.shape[-1], w.shape[-2]
+    if x.ndim == 2 and w.ndim == 2 and takes_onednn(rows, inputs, outputs, x):
         # oneDNN reads both operands row by row: the backward's transposed ones are copied here, where
         # compiled code makes the copy in its own parallel loops (a weight's once per graph), rather than
         # in the operator (aten's single-threaded transposing copy of 1,024 x 330: ~130 us)
         return torch.ops.motornet.linear(x.contiguous(), w.contiguous())
+    if x.ndim == w.ndim and takes_kernel(rows, inputs, outputs, x):
+        # the kernel reads w.T row by row: in compiled code the copy is made once per graph
+        return torch.ops.motornet.matmul(x, w.transpose(-1, -2).contiguous())
     return torch.matmul(x, w.transpose(-1, -2))
 
 
 def _fake(x, w):
     return x.new_empty(x.shape[0], w.shape[0])
+
+
+def _fake_matmul(a, b):
+    return a.new_empty(*a.shape[:-1], b.shape[-1])
 
 
 def _save_inputs(ctx, inputs, output):

@@ -1,4 +1,5 @@
-"""motornet.products.linear: x @ w.T through MKL or oneDNN, the same values and gradients either way."""
+"""motornet.products.linear: x @ w.T through MKL, oneDNN or motornet's AVX-512 kernel, the same values and
+gradients every way."""
 
 import pytest
 import torch
@@ -32,12 +33,32 @@ def test_linear_is_x_times_w_transposed_with_its_gradients(shape):
         assert (ours.double() - exact).abs().max() <= 1e-5 * exact.abs().max()
 
 
-def test_linear_of_stacked_networks_and_float64_is_matmul():
+@pytest.mark.parametrize("shape", [(13, 7, 33), (1, 3, 1), (64, 90, 270), (9, 0, 4), (64, 16, 150)])
+def test_odd_shapes_and_strided_operands_are_products(shape):
+    # row and column counts that leave partial register blocks, an empty reduction, transposed operands
+    x, w, grad = operands(*shape)
+    for a, b in ((x, w), (x.detach().T.contiguous().T, w.detach().T.contiguous().T)):
+        y = products.linear(a, b)
+        exact = a.detach().double() @ b.detach().double().T
+        assert y.shape == exact.shape and (y.double() - exact).abs().max() <= 1e-5 * max(exact.abs().max(), 1.0)
+
+
+def test_stacked_networks_are_each_their_own_product_and_float64_is_matmul():
     g = torch.Generator().manual_seed(0)
-    x, w = torch.randn(8, 64, 90, generator=g), torch.randn(8, 270, 90, generator=g)
-    assert torch.equal(products.linear(x, w), torch.matmul(x, w.transpose(-1, -2)))
+    x = torch.randn(8, 64, 90, generator=g, requires_grad=True)
+    w = torch.randn(8, 270, 90, generator=g, requires_grad=True)
+    grad = torch.randn(8, 64, 270, generator=g)
+    y = products.linear(x, w)
+    gx, gw = torch.autograd.grad(y, (x, w), grad)
+    for k in range(8):  # no operation mixes networks: network k's rows are its product alone, bit for bit
+        yk = products.linear(x[k], w[k])
+        assert torch.equal(y[k], yk)
+        for a, b in zip((gx[k], gw[k]), torch.autograd.grad(yk, (x, w), grad[k])):
+            assert torch.equal(a, b[k])
+    exact = x.detach().double() @ w.detach().double().mT
+    assert (y.double() - exact).abs().max() <= 1e-5 * exact.abs().max()
     x64, w64, _ = operands(*FIG5, dtype=torch.float64)
-    assert not products.takes_onednn(*FIG5, x64)
+    assert not products.takes_onednn(*FIG5, x64) and not products.takes_kernel(*FIG1, x64)
     assert torch.equal(products.linear(x64, w64), x64 @ w64.T)
 
 
@@ -45,6 +66,8 @@ def test_sizes_pick_the_library():
     x = torch.zeros(1)
     assert products.takes_onednn(*FIG5, x) == products.takes_onednn(*FIG5_INPUT, x) == products.onednn_available()
     assert not products.takes_onednn(*FIG1, x) and not products.takes_onednn(*THIN, x)
+    assert products.takes_kernel(*FIG1, x) == products.onednn_available()
+    assert not products.takes_kernel(*FIG5, x) and not products.takes_kernel(*THIN, x)
 
 
 @pytest.mark.skipif(not products.onednn_available(), reason="oneDNN is not used on this machine")
@@ -58,8 +81,9 @@ def test_large_products_and_their_gradients_run_through_onednn_deterministically
     assert torch.equal(products.linear(x, w), y)
 
 
-def test_compiled_linear_matches_eager_values_and_gradients():
-    x, w, grad = operands(*FIG5)
+@pytest.mark.parametrize("shape", [FIG5, FIG1])
+def test_compiled_linear_matches_eager_values_and_gradients(shape):
+    x, w, grad = operands(*shape)
 
     def f(x, w):
         return torch.sigmoid(products.linear(x, w))
@@ -79,8 +103,10 @@ def test_never_keeps_every_product_on_mkl_and_a_bad_mode_is_refused(monkeypatch)
     try:
         products._decide.cache_clear()
         monkeypatch.setattr(products, "MODE", "never")
-        assert not products.takes_onednn(*FIG5, x)
+        assert not products.takes_onednn(*FIG5, x) and not products.takes_kernel(*FIG1, x)
         assert torch.equal(products.linear(x, w), torch.matmul(x, w.T))
+        x1, w1, _ = operands(*FIG1)
+        assert torch.equal(products.linear(x1, w1), torch.matmul(x1, w1.T))
         products._decide.cache_clear()
         monkeypatch.setattr(products, "MODE", "fast")
         with pytest.raises(ValueError, match="MOTORNET_ONEDNN must be 'auto' or 'never', got 'fast'"):
