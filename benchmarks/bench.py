@@ -247,7 +247,7 @@ def gemm_time(rows, networks, inputs, hidden, steps, threads, repeats=5):
     )
     grad = torch.randn(networks, rows, 3 * hidden, generator=g)
 
-    def batch():  # through the library the step's products take (motornet.products: MKL or oneDNN by size)
+    def batch():  # through the library the step's products take (motornet.products: MKL, oneDNN or its kernel by size)
         for _ in range(steps):
             linear(x, w_ih), linear(h, w_hh)  # forward
             linear(grad, w_hh.mT), linear(grad.mT, h.mT)  # d/dh, d/dW_hh

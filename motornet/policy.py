@@ -123,7 +123,7 @@ def gru_cell(
     """One GRU step and the sigmoid read-out -> (excitation, new hidden state).
 
     The equations of `torch.nn.GRU` (gates r, z, n), written as bias-free matrix products with the biases
-    added in the gate arithmetic (products through `motornet.products.linear`: MKL or oneDNN by size):
+    added in the gate arithmetic (products through `motornet.products.linear`: MKL, oneDNN or its kernel by size):
     compiled, a step is then 2 products and fused element-wise loops, with
     no bias copies into product outputs. The candidate's tanh is evaluated as 2 sigmoid(2 x) - 1, the same
     function (to ~1e-7) at a quarter of the cost of a vectorised CPU tanh. Shapes: one network, x (B, I),

@@ -169,8 +169,8 @@ TORCH_LIBRARY_IMPL(motornet, CPU, m) {
 
 
 def onednn_available() -> bool:
-    """Whether `linear` may use oneDNN here: MOTORNET_ONEDNN=auto, an AVX-512 CPU, torch built with oneDNN,
-    and the operator built (on the first call; a failure warns once and leaves MKL)."""
+    """Whether `linear` may use oneDNN and the kernel here: MOTORNET_ONEDNN=auto, an AVX-512 CPU, torch built
+    with oneDNN, and the operators built (on the first call; a failure warns once and leaves MKL)."""
     return _decide()
 
 
@@ -191,7 +191,7 @@ def _decide() -> bool:
     reason = _build()
     if reason is not None:
         warnings.warn(
-            f"motornet.products: building the oneDNN operator failed ({reason}); the GRU's large products stay "
+            f"motornet.products: building the oneDNN operator failed ({reason}); the GRU's products stay "
             "on MKL (up to ~2.5x slower on AVX-512 CPUs). MOTORNET_ONEDNN=never silences this.",
             RuntimeWarning,
             stacklevel=2,
