@@ -248,7 +248,7 @@ def linear(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         # in the operator (aten's single-threaded transposing copy of 1,024 x 330: ~130 us)
         return torch.ops.motornet.linear(x.contiguous(), w.contiguous())
     if x.ndim == w.ndim and takes_kernel(rows, inputs, outputs, x):
-        # the kernel reads w.T row by row: in compiled code the copy is made once per graph
+        # the kernel reads w.T row by row: compiled code makes the transposed copy in its own loops
         return torch.ops.motornet.matmul(x, w.transpose(-1, -2).contiguous())
     return torch.matmul(x, w.transpose(-1, -2))
 
