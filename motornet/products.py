@@ -215,26 +215,20 @@ def _build() -> str | None:
     return None
 
 
+def _operators_take(x: torch.Tensor) -> bool:
+    """Whether x is a tensor the C++ operators take (CPU, float32) and they are available here."""
+    return x.device.type == "cpu" and x.dtype == torch.float32 and onednn_available()
+
+
 def takes_onednn(rows: int, inputs: int, outputs: int, x: torch.Tensor) -> bool:
     """Whether the product of x (rows, inputs) with a weight (outputs, inputs) goes through oneDNN."""
-    return (
-        x.device.type == "cpu"
-        and x.dtype == torch.float32
-        and 2 * rows * inputs * outputs >= MIN_FLOP
-        and min(rows, outputs) >= MIN_SIDE
-        and onednn_available()
-    )
+    return 2 * rows * inputs * outputs >= MIN_FLOP and min(rows, outputs) >= MIN_SIDE and _operators_take(x)
 
 
 def takes_kernel(rows: int, inputs: int, outputs: int, x: torch.Tensor) -> bool:
     """Whether the product of x (rows, inputs) with a weight (outputs, inputs), or each network's of a
     stack, goes through motornet's own AVX-512 kernel (`motornet::matmul`)."""
-    return (
-        x.device.type == "cpu"
-        and x.dtype == torch.float32
-        and 2 * rows * inputs * outputs < MIN_FLOP
-        and onednn_available()
-    )
+    return 2 * rows * inputs * outputs < MIN_FLOP and _operators_take(x)
 
 
 def linear(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
