@@ -1,6 +1,8 @@
 """motornet.products.linear: x @ w.T through MKL, oneDNN or motornet's AVX-512 kernel, the same values and
 gradients every way."""
 
+import pickle
+
 import pytest
 import torch
 
@@ -96,6 +98,23 @@ def test_compiled_linear_matches_eager_values_and_gradients(shape):
     torch.testing.assert_close(out, eager, rtol=1e-5, atol=1e-6)
     for a, b in zip(grads, eager_grads):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not products.onednn_available(), reason="the kernel is not used on this machine")
+def test_compiled_code_calls_the_kernel_through_its_c_shim_and_keeps_a_cache_key():
+    from torch._inductor import config
+    from torch._inductor.utils import run_and_get_code
+
+    x, w, _ = operands(*FIG1)
+    compiled = torch.compile(lambda x, w: products.linear(x, w) + 1.0, dynamic=False, options=dict(COMPILE_OPTIONS))
+    with torch.no_grad():
+        out, (code,) = run_and_get_code(compiled, x, w)
+    assert "aoti_torch_cpu_matmul(" in code and 'call_dispatcher("motornet::matmul"' not in code
+    torch.testing.assert_close(out, x @ w.T + 1.0, rtol=1e-5, atol=1e-6)
+    # inductor pickles its config into each graph's cache key: the shim's entry must pickle, to itself
+    (key,) = [k for k in config.aot_inductor.custom_ops_to_c_shims if k == torch.ops.motornet.matmul.default]
+    assert pickle.loads(pickle.dumps(key)) == torch.ops.motornet.matmul.default
+    pickle.dumps(config.save_config_portable())
 
 
 def test_never_keeps_every_product_on_mkl_and_a_bad_mode_is_refused(monkeypatch):
