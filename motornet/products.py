@@ -50,6 +50,10 @@ _SOURCE = r"""
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/inductor/aoti_torch/utils.h>
 
+// Internal linkage: the library is loaded with its symbols global (for the C shim below), and these names
+// must not interpose on other libraries'.
+namespace {
+
 // x (B, I) @ w (O, I).T through oneDNN's linear (the CPU operator inductor uses for frozen weights)
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w) {
   static auto op = c10::Dispatcher::singleton().findSchemaOrThrow("mkldnn::_linear_pointwise", "");
@@ -68,7 +72,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w) {
 // by row_stride and its columns by col_stride, b (k, n) and c row-major. Each entry sums over p = 0..k-1
 // in order, one fused multiply-add per term.
 template <int R>
-__attribute__((target("avx512f,fma"))) static void rows(const float* a, long row_stride, long col_stride,
+__attribute__((target("avx512f,fma"))) void rows(const float* a, long row_stride, long col_stride,
     const float* b, float* c, long k, long n, long j, __mmask16 mask0, __mmask16 mask1) {
   __m512 sum[R][2];
 #pragma GCC unroll 8
@@ -91,7 +95,7 @@ __attribute__((target("avx512f,fma"))) static void rows(const float* a, long row
   }
 }
 
-static void product(const float* a, long row_stride, long col_stride, const float* b, float* c, long m, long k,
+void product(const float* a, long row_stride, long col_stride, const float* b, float* c, long m, long k,
     long n) {
   for (long j = 0; j < n; j += 32) {
     long left = n - j;
@@ -162,6 +166,10 @@ class MatmulFunction : public torch::autograd::Function<MatmulFunction> {
   }
 };
 
+at::Tensor matmul_autograd(const at::Tensor& a, const at::Tensor& b) { return MatmulFunction::apply(a, b); }
+
+}  // namespace
+
 // The C shim inductor's C++ wrapper calls directly, without the dispatcher's boxed call by name (~1.5 us a
 // call): the compiled graphs are below autograd, so this is the CPU kernel itself.
 extern "C" AOTITorchError aoti_torch_cpu_matmul(AtenTensorHandle a, AtenTensorHandle b, AtenTensorHandle* out) {
@@ -170,8 +178,6 @@ extern "C" AOTITorchError aoti_torch_cpu_matmul(AtenTensorHandle a, AtenTensorHa
         *torch::aot_inductor::tensor_handle_to_tensor_pointer(a), *torch::aot_inductor::tensor_handle_to_tensor_pointer(b)));
   });
 }
-
-at::Tensor matmul_autograd(const at::Tensor& a, const at::Tensor& b) { return MatmulFunction::apply(a, b); }
 
 TORCH_LIBRARY_IMPL(motornet, Autograd, m) { m.impl("matmul", matmul_autograd); }
 
