@@ -38,8 +38,10 @@ MODE = os.environ.get("MOTORNET_ONEDNN", "auto")
 MIN_FLOP = 4e6  # 2 x rows x inputs x outputs; MKL is faster below (~11 us fixed cost per oneDNN call)
 MIN_SIDE = 32  # rows and columns of the product; with fewer, a long reduction is slower in oneDNN
 
-# the C shim's declaration, for inductor's C++ wrappers (its name is inductor's for a CPU operator `matmul`)
+# the C shim's declaration, for inductor's C++ wrappers (its name is inductor's for a CPU operator `matmul`);
+# used on Linux, where the wrappers' shared libraries may leave the symbol to be resolved when loaded
 _SHIM = "AOTITorchError aoti_torch_cpu_matmul(AtenTensorHandle a, AtenTensorHandle b, AtenTensorHandle* out)"
+_SHIM_USED = sys.platform.startswith("linux")
 
 _SOURCE = r"""
 #include <immintrin.h>
@@ -196,7 +198,7 @@ def onednn_available() -> bool:
     """Whether `linear` may use oneDNN and the kernel here: MOTORNET_ONEDNN=auto, an AVX-512 CPU, torch built
     with oneDNN, and the operators built (on the first call; a failure warns once and leaves MKL)."""
     available = _decide()
-    if available and "torch._inductor.config" in sys.modules:  # compiling: torch.compile has imported it
+    if available and _SHIM_USED and "torch._inductor.config" in sys.modules:  # compiling: torch.compile imported it
         _register_shim()
     return available
 
@@ -236,8 +238,8 @@ def _build() -> str | None:
     except Exception as error:  # no compiler, no write access, ...: the products stay on MKL
         lines = str(error).strip().splitlines()
         return lines[-1] if lines else type(error).__name__
-    # the library's symbols global, so that the C++ wrappers inductor builds resolve its C shim
-    ctypes.CDLL(path, mode=os.RTLD_GLOBAL | os.RTLD_NOLOAD)
+    if _SHIM_USED:  # the library's symbols global, so that the C++ wrappers inductor builds resolve its C shim
+        ctypes.CDLL(path, mode=os.RTLD_GLOBAL | os.RTLD_NOLOAD)
     torch.library.register_fake("motornet::linear")(_fake)
     torch.library.register_autograd("motornet::linear", _backward, setup_context=_save_inputs)
     torch.library.register_fake("motornet::matmul")(_fake_matmul)
