@@ -13,9 +13,9 @@ products of at least MIN_FLOP with at least MIN_SIDE rows and columns out, the k
 products (a network's or each network's of a stack), and MKL otherwise. Both are reached through small C++
 operators (`motornet::linear`, `motornet::matmul`), built once per machine with torch's C++ extension tools
 (~20 s, cached under torch's extensions directory), so that compiled code calls them without Python;
-inductor's C++ wrappers call the kernel through its C shim, a plain function call (registered in inductor's
-`aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's boxed call by name (2.1 against 1.1 us a
-call at 2 x 2).
+on Linux inductor's C++ wrappers call the kernel through its C shim, a plain function call (registered in
+inductor's `aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's boxed call by name (2.1
+against 1.1 us a call at 2 x 2).
 
 | `MOTORNET_ONEDNN` (environment variable) | products |
 |---|---|
