@@ -1,25 +1,29 @@
 """The policy's matrix products x @ w.T, through MKL, oneDNN or motornet's own AVX-512 kernel, whichever is
-fastest at the size.
+fastest at the size on the CPU at hand.
 
-torch's CPU matmul calls MKL, whose single-precision kernels on AMD CPUs use 256-bit (AVX2) instructions
-even where the CPU has AVX-512; oneDNN, which torch also ships, dispatches on the instruction set. Measured
-on a 2-core AMD EPYC with AVX-512 (`python benchmarks/gru_cell.py --libraries`), a oneDNN product costs
-~11 us per call and then runs at ~2.2x MKL's rate: 2.2-2.6x faster at Figure 5's recurrent product (1,024 x
-110 x 330), slower below a few MFLOP, and slower when a long reduction (over 1,024 trials) feeds few
-outputs (the input kernel's gradient). Below MIN_FLOP, a small AVX-512 kernel of our own (`motornet::matmul`:
-register blocks of 8 rows x 32 columns, fused multiply-adds, one network per thread) takes 4.1 us for
-Figure 1's 64 x 50 x 150 against MKL's 10.6. So on an AVX-512 CPU `linear` takes oneDNN for 2-D float32
-products of at least MIN_FLOP with at least MIN_SIDE rows and columns out, the kernel for smaller float32
-products (a network's or each network's of a stack), and MKL otherwise. Both are reached through small C++
-operators (`motornet::linear`, `motornet::matmul`), built once per machine with torch's C++ extension tools
-(~20 s, cached under torch's extensions directory), so that compiled code calls them without Python;
-on Linux inductor's C++ wrappers call the kernel through its C shim, a plain function call (registered in
-inductor's `aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's boxed call by name (2.1
-against 1.1 us a call at 2 x 2).
+torch's CPU matmul calls MKL, which runs AVX-512 kernels on Intel's CPUs only: on AMD's, its single-precision
+kernels use 256-bit (AVX2) instructions even where the CPU has AVX-512. oneDNN, which torch also ships,
+dispatches on the instruction set. Measured on a 2-core AMD EPYC with AVX-512 (`python
+benchmarks/gru_cell.py --libraries`), a oneDNN product costs ~11 us per call and then runs at ~2.2x MKL's
+rate: 2.2-2.6x faster at Figure 5's recurrent product (1,024 x 110 x 330), slower below a few MFLOP, and
+slower when a long reduction (over 1,024 trials) feeds few outputs (the input kernel's gradient). Below
+MIN_FLOP, a small AVX-512 kernel of our own (`motornet::matmul`: register blocks of 8 rows x 32 columns,
+fused multiply-adds, networks of a stack in parallel) takes 4.1 us for Figure 1's 64 x 50 x 150 against
+MKL's 10.6. So on such a CPU `linear` takes oneDNN for 2-D float32 products of at least MIN_FLOP with at
+least MIN_SIDE rows and columns out, the kernel for smaller float32 products (a network's or each network's
+of a stack), and MKL otherwise. On a 2-core Intel Xeon with AVX-512, MKL is faster than both at every
+size the paper uses (the kernel 1.3-2.7x slower, oneDNN 0.95x at one thread): there MKL takes every
+product. oneDNN and the kernel are reached through small C++ operators (`motornet::linear`, `motornet::matmul`),
+built once per machine with torch's C++ extension tools (~20 s, cached under torch's extensions
+directory), so that compiled code calls them without Python; on Linux inductor's C++ wrappers call the
+kernel through its C shim, a plain function call (registered in inductor's
+`aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's boxed call by name (2.1 against 1.1 us a
+call at 2 x 2).
 
 | `MOTORNET_ONEDNN` (environment variable) | products |
 |---|---|
-| `auto` (default) | oneDNN or the kernel where faster (above), MKL elsewhere |
+| `auto` (default) | on AVX-512 CPUs not made by Intel: oneDNN or the kernel where faster (above), MKL elsewhere; MKL only on Intel's and where the vendor is unknown |
+| `always` | oneDNN or the kernel by size on any AVX-512 CPU, Intel's too |
 | `never` | MKL only: the floating-point rounding of motornet before this module |
 
 The libraries sum in different orders, so their results differ by float32 rounding (~1e-6 relative), not
@@ -35,6 +39,7 @@ import warnings
 import torch
 
 MODE = os.environ.get("MOTORNET_ONEDNN", "auto")
+_MODES = ("auto", "always", "never")
 MIN_FLOP = 4e6  # 2 x rows x inputs x outputs; MKL is faster below (~11 us fixed cost per oneDNN call)
 MIN_SIDE = 32  # rows and columns of the product; with fewer, a long reduction is slower in oneDNN
 
@@ -195,8 +200,9 @@ TORCH_LIBRARY_IMPL(motornet, CPU, m) {
 
 
 def onednn_available() -> bool:
-    """Whether `linear` may use oneDNN and the kernel here: MOTORNET_ONEDNN=auto, an AVX-512 CPU, torch built
-    with oneDNN, and the operators built (on the first call; a failure warns once and leaves MKL)."""
+    """Whether `linear` may use oneDNN and the kernel here: an AVX-512 CPU (under MOTORNET_ONEDNN=auto, one
+    not made by Intel), torch built with oneDNN, and the operators built (on the first call; a failure warns
+    once and leaves MKL)."""
     available = _decide()
     if available and _SHIM_USED and "torch._inductor.config" in sys.modules:  # compiling: torch.compile imported it
         _register_shim()
@@ -211,11 +217,13 @@ onednn_available._dynamo_marked_constant = True
 
 @functools.cache
 def _decide() -> bool:
-    if MODE not in ("auto", "never"):
-        raise ValueError(f"MOTORNET_ONEDNN must be 'auto' or 'never', got {MODE!r}")
+    if MODE not in _MODES:
+        raise ValueError(f"MOTORNET_ONEDNN must be 'auto', 'always' or 'never', got {MODE!r}")
     if MODE == "never" or not torch.backends.mkldnn.is_available():
         return False
     if not torch.backends.cpu.get_cpu_capability().startswith("AVX512"):
+        return False
+    if MODE == "auto" and _cpu_vendor() in ("GenuineIntel", ""):  # MKL runs AVX-512 kernels there itself
         return False
     reason = _build()
     if reason is not None:
@@ -229,12 +237,32 @@ def _decide() -> bool:
 
 
 @functools.cache
+def _cpu_vendor() -> str:
+    """The CPU's vendor id as Linux's /proc/cpuinfo gives it ("GenuineIntel", "AuthenticAMD", ...), or ""."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+@functools.cache
 def _build() -> str | None:
     """Build, load and register `motornet::linear` (once per process); the reason it failed, or None."""
     try:
         from torch.utils.cpp_extension import load_inline
 
-        path = load_inline("motornet_products", cpp_sources=[_SOURCE], is_python_module=False, extra_cflags=["-O3"])
+        # OpenMP: at::parallel_for runs a stack's networks on torch's threads only in code compiled with it
+        path = load_inline(
+            "motornet_products",
+            cpp_sources=[_SOURCE],
+            is_python_module=False,
+            extra_cflags=["-O3", "-fopenmp"],
+            extra_ldflags=["-fopenmp"],
+        )
     except Exception as error:  # no compiler, no write access, ...: the products stay on MKL
         lines = str(error).strip().splitlines()
         return lines[-1] if lines else type(error).__name__

@@ -1,5 +1,6 @@
 """motornet.products.linear: x @ w.T through MKL, oneDNN or motornet's AVX-512 kernel, the same values and
-gradients every way."""
+gradients every way. The operators are tested wherever they can run (MOTORNET_ONEDNN=always: any AVX-512
+CPU), Intel's included, where `auto` leaves every product to MKL."""
 
 import pickle
 
@@ -12,6 +13,15 @@ from motornet.compiled import COMPILE_OPTIONS
 # (rows, inputs, outputs): Figure 5's recurrent and input products (oneDNN where available), Figure 1's
 # recurrent product (MKL: too small), the input kernel's gradient (MKL: a long reduction to 16 columns)
 FIG5, FIG5_INPUT, FIG1, THIN = (1024, 110, 330), (1024, 16, 330), (64, 50, 150), (330, 1024, 16)
+
+
+@pytest.fixture(autouse=True)
+def operators_by_size(monkeypatch):
+    monkeypatch.setattr(products, "MODE", "always")
+    products._decide.cache_clear()
+    yield
+    monkeypatch.undo()
+    products._decide.cache_clear()
 
 
 def operands(rows, inputs, outputs, dtype=torch.float32):
@@ -72,8 +82,9 @@ def test_sizes_pick_the_library():
     assert not products.takes_kernel(*FIG5, x) and not products.takes_kernel(*THIN, x)
 
 
-@pytest.mark.skipif(not products.onednn_available(), reason="oneDNN is not used on this machine")
 def test_large_products_and_their_gradients_run_through_onednn_deterministically():
+    if not products.onednn_available():
+        pytest.skip("oneDNN is not used on this machine")
     x, w, grad = operands(*FIG5)
     with torch.autograd.profiler.profile() as prof:
         y = products.linear(x, w)
@@ -100,10 +111,9 @@ def test_compiled_linear_matches_eager_values_and_gradients(shape):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.skipif(
-    not (products.onednn_available() and products._SHIM_USED), reason="the kernel or its C shim is not used here"
-)
 def test_compiled_code_calls_the_kernel_through_its_c_shim_and_keeps_a_cache_key():
+    if not (products.onednn_available() and products._SHIM_USED):
+        pytest.skip("the kernel or its C shim is not used here")
     from torch._inductor import config
     from torch._inductor.utils import run_and_get_code
 
@@ -130,11 +140,37 @@ def test_never_keeps_every_product_on_mkl_and_a_bad_mode_is_refused(monkeypatch)
         assert torch.equal(products.linear(x1, w1), torch.matmul(x1, w1.T))
         products._decide.cache_clear()
         monkeypatch.setattr(products, "MODE", "fast")
-        with pytest.raises(ValueError, match="MOTORNET_ONEDNN must be 'auto' or 'never', got 'fast'"):
+        with pytest.raises(ValueError, match="MOTORNET_ONEDNN must be 'auto', 'always' or 'never', got 'fast'"):
             products.onednn_available()
     finally:
         monkeypatch.undo()
         products._decide.cache_clear()
+
+
+@pytest.mark.parametrize("vendor", ["GenuineIntel", "", "AuthenticAMD"])
+def test_auto_leaves_intel_cpus_to_mkl(monkeypatch, vendor):
+    # MKL runs AVX-512 kernels on Intel's CPUs (and where the vendor is unknown, MKL is the safe choice)
+    monkeypatch.setattr(products, "MODE", "auto")
+    monkeypatch.setattr(products, "_cpu_vendor", lambda: vendor)
+    products._decide.cache_clear()
+    avx512 = torch.backends.mkldnn.is_available() and torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+    operators = vendor == "AuthenticAMD" and avx512 and products._build() is None
+    assert products.onednn_available() == operators
+    assert products.takes_kernel(*FIG1, torch.zeros(1)) == operators
+
+
+def test_a_stack_is_the_same_product_on_one_thread_and_two():
+    # the kernel splits a stack's networks across torch's threads: the split must not change a bit
+    g = torch.Generator().manual_seed(1)
+    x, w = torch.randn(8, 64, 90, generator=g), torch.randn(8, 270, 90, generator=g)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = products.linear(x, w)
+        torch.set_num_threads(2)
+        assert torch.equal(products.linear(x, w), one)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_a_failed_build_warns_once_and_leaves_mkl(monkeypatch):
