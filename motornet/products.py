@@ -11,9 +11,9 @@ MIN_FLOP, a small AVX-512 kernel of our own (`motornet::matmul`: register blocks
 fused multiply-adds, networks of a stack in parallel) takes 4.1 us for Figure 1's 64 x 50 x 150 against
 MKL's 10.6. So on such a CPU `linear` takes oneDNN for 2-D float32 products of at least MIN_FLOP with at
 least MIN_SIDE rows and columns out, the kernel for smaller float32 products (a network's or each network's
-of a stack), and MKL otherwise. On a 2-core Intel Xeon with AVX-512, MKL is faster than both at every
-size the paper uses (the kernel 1.3-2.7x slower, oneDNN 0.95x at one thread): there MKL takes every
-product. oneDNN and the kernel are reached through small C++ operators (`motornet::linear`, `motornet::matmul`),
+of a stack), and MKL otherwise. On a 2-core Intel Xeon with AVX-512, MKL is faster than the kernel at
+every size the paper uses (1.3-2.7x), and oneDNN is no faster at one thread (0.95x) and mixed at two
+(0.91-1.28x, before the transposing copies it needs): there MKL takes every product. oneDNN and the kernel are reached through small C++ operators (`motornet::linear`, `motornet::matmul`),
 built once per machine with torch's C++ extension tools (~20 s, cached under torch's extensions
 directory), so that compiled code calls them without Python; on Linux inductor's C++ wrappers call the
 kernel through its C shim, a plain function call (registered in inductor's
