@@ -13,12 +13,12 @@ MKL's 10.6. So on such a CPU `linear` takes oneDNN for 2-D float32 products of a
 least MIN_SIDE rows and columns out, the kernel for smaller float32 products (a network's or each network's
 of a stack), and MKL otherwise. On a 2-core Intel Xeon with AVX-512, MKL is faster than the kernel at
 every size the paper uses (1.3-2.7x), and oneDNN is no faster at one thread (0.95x) and mixed at two
-(0.91-1.28x, before the transposing copies it needs): there MKL takes every product. oneDNN and the kernel are reached through small C++ operators (`motornet::linear`, `motornet::matmul`),
-built once per machine with torch's C++ extension tools (~20 s, cached under torch's extensions
-directory), so that compiled code calls them without Python; on Linux inductor's C++ wrappers call the
-kernel through its C shim, a plain function call (registered in inductor's
-`aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's boxed call by name (2.1 against 1.1 us a
-call at 2 x 2).
+(0.91-1.28x, before the transposing copies it needs): there MKL takes every product. oneDNN and the kernel
+are reached through small C++ operators (`motornet::linear`, `motornet::matmul`), built once per machine
+with torch's C++ extension tools (~20 s, cached under torch's extensions directory), so that compiled code
+calls them without Python; on Linux inductor's C++ wrappers call the kernel through its C shim, a plain
+function call (registered in inductor's `aot_inductor.custom_ops_to_c_shims`), instead of the dispatcher's
+boxed call by name (2.1 against 1.1 us a call at 2 x 2).
 
 | `MOTORNET_ONEDNN` (environment variable) | products |
 |---|---|

@@ -163,6 +163,8 @@ def test_a_stack_is_the_same_product_on_one_thread_and_two():
     # the kernel splits a stack's networks across torch's threads: the split must not change a bit
     g = torch.Generator().manual_seed(1)
     x, w = torch.randn(8, 64, 90, generator=g), torch.randn(8, 270, 90, generator=g)
+    if not products.takes_kernel(64, 90, 270, x):
+        pytest.skip("the kernel is not used here")  # MKL's own split across threads is not ours to test
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
