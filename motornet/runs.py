@@ -25,8 +25,10 @@ import json
 import os
 import pickle
 import re
+import signal
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -142,10 +144,15 @@ def _umask():
 
 def atomic_write(path, write):
     """Write `path` through a uniquely named temporary file (no two writers share one) and a rename; the file
-    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run)."""
+    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run). SIGTERM and
+    SIGINT wait while the temporary file is created, so that a stop (motornet.train turns SIGTERM into
+    SystemExit) always finds its name and removes it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
+    held = _hold_stop_signals()
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        _release_stop_signals(held)  # a stop that came meanwhile is raised here, with tmp known
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -153,7 +160,9 @@ def atomic_write(path, write):
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _release_stop_signals(held)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     try:
         fd = os.open(path.parent, os.O_RDONLY)
@@ -163,6 +172,19 @@ def atomic_write(path, write):
             os.close(fd)
     except OSError:
         pass
+
+
+def _hold_stop_signals():
+    """Block SIGTERM and SIGINT in the main thread (POSIX); the previous mask, or None where nothing was blocked."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+
+
+def _release_stop_signals(previous):
+    """Restore the mask `_hold_stop_signals` returned: a signal held meanwhile is then handled."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def write_config(path, config):
