@@ -25,10 +25,8 @@ import json
 import os
 import pickle
 import re
-import signal
+import secrets
 import socket
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -136,33 +134,22 @@ def check_identity(state, config, path):
 # ---- files and the lock ---------------------------------------------------------------------------
 
 
-def _umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write(path, write):
-    """Write `path` through a uniquely named temporary file (no two writers share one) and a rename; the file
-    gets the permissions the umask gives (mkstemp's are 0600: colleagues could not read a run). SIGTERM and
-    SIGINT wait while the temporary file is created, so that a stop (motornet.train turns SIGTERM into
-    SystemExit) always finds its name and removes it."""
+    """Write `path` through a uniquely named temporary file (no two writers share one: O_EXCL, 64 random bits)
+    and a rename; the file gets the permissions the umask gives. The name is chosen before the file is
+    created, so a stop at any point (motornet.train turns SIGTERM into SystemExit) removes what it made."""
     path = Path(path)
-    tmp = None
-    held = _hold_stop_signals()
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        _release_stop_signals(held)  # a stop that came meanwhile is raised here, with tmp known
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
-        _release_stop_signals(held)
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    except BaseException as error:
+        if not (isinstance(error, FileExistsError) and error.filename == str(tmp)):  # another writer's: keep it
+            tmp.unlink(missing_ok=True)
         raise
     try:
         fd = os.open(path.parent, os.O_RDONLY)
@@ -172,19 +159,6 @@ def atomic_write(path, write):
             os.close(fd)
     except OSError:
         pass
-
-
-def _hold_stop_signals():
-    """Block SIGTERM and SIGINT in the main thread (POSIX); the previous mask, or None where nothing was blocked."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-
-
-def _release_stop_signals(previous):
-    """Restore the mask `_hold_stop_signals` returned: a signal held meanwhile is then handled."""
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def write_config(path, config):

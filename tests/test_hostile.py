@@ -445,15 +445,14 @@ def test_sigterm_leaves_no_temporary_checkpoint(tmp_path):
     load_checkpoint(tmp_path / "r")
 
 
-@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
 def test_a_stop_while_the_temporary_file_is_created_leaves_no_orphan(tmp_path, monkeypatch):
-    # the window the subprocess test above hits only by chance: SIGTERM right as mkstemp creates the file
+    # the window the subprocess test above hits only by chance: SIGTERM as the temporary file is created
     from motornet import runs
 
-    created = runs.tempfile.mkstemp
+    create = os.open
 
-    def mkstemp_then_sigterm(**kwargs):
-        made = created(**kwargs)
+    def open_then_sigterm(*args, **kwargs):
+        made = create(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGTERM)
         return made
 
@@ -462,9 +461,10 @@ def test_a_stop_while_the_temporary_file_is_created_leaves_no_orphan(tmp_path, m
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        monkeypatch.setattr(runs.tempfile, "mkstemp", mkstemp_then_sigterm)
+        monkeypatch.setattr(runs.os, "open", open_then_sigterm)
         with pytest.raises(SystemExit):
             runs.atomic_write(tmp_path / "checkpoint.pt", lambda f: f.write(b"x"))
     finally:
+        monkeypatch.undo()
         signal.signal(signal.SIGTERM, previous)
     assert list(tmp_path.iterdir()) == []
